@@ -1,0 +1,139 @@
+//! The Confab reference server: the `portal`, `protocol` and `managem` dialects over one
+//! SQLite store, so a conversation started through one is visible through the others.
+//!
+//! Embed it with [`start`] (the app's demo mode and every test do), or run the
+//! `confab-server` binary. What each route does, and which routes are documented by the seeds
+//! and which are extensions, is in `docs/server-api.md`.
+
+pub mod auth;
+pub mod body;
+pub mod demo;
+mod dialect;
+pub mod emoji;
+pub mod error;
+mod idempotency;
+pub mod sanitize;
+pub mod store;
+mod stream;
+pub mod translate;
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, RwLock},
+};
+
+use axum::{extract::DefaultBodyLimit, http::StatusCode, routing::get, Json, Router};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use crate::{
+    error::ApiError,
+    store::Store,
+    translate::{LibreTranslate, Translator},
+};
+
+/// Largest JSON or form body, in bytes. Attachment uploads have their own, larger limit.
+pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub translator: Option<Arc<dyn Translator>>,
+    key_cache: RwLock<HashMap<String, String>>,
+    idempotency_locks: idempotency::Locks,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+pub type Shared = Arc<AppState>;
+
+/// How to run the server, beyond its store.
+#[derive(Default, Clone)]
+pub struct Config {
+    /// Translates portal messages into the reader's language; bodies stay as written without.
+    pub translator: Option<Arc<dyn Translator>>,
+    /// Runs the demo bot, which answers every message sent to it.
+    pub bot: bool,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config").field("translator", &self.translator.is_some()).field("bot", &self.bot).finish()
+    }
+}
+
+/// Builds the HTTP router over a store.
+pub fn router(store: Store, translator: Option<Arc<dyn Translator>>) -> Router {
+    let state: Shared = Arc::new(AppState {
+        store,
+        translator,
+        key_cache: RwLock::new(HashMap::new()),
+        idempotency_locks: Mutex::default(),
+    });
+    Router::new()
+        .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .merge(dialect::portal::router())
+        .merge(dialect::protocol::router())
+        .merge(dialect::managem::router())
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+        })
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), idempotency::layer))
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .with_state(state)
+}
+
+/// A server running on a listener; dropping it leaves it running until the runtime ends.
+#[derive(Debug)]
+pub struct RunningServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    serving: JoinHandle<std::io::Result<()>>,
+    bot: Option<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops taking connections, lets requests in flight finish, and waits for that.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(bot) = self.bot.take() {
+            bot.abort();
+        }
+        match self.serving.await {
+            Ok(result) => result,
+            Err(error) => Err(std::io::Error::other(error)),
+        }
+    }
+}
+
+/// Serves `store` on `listener` until [`RunningServer::shutdown`].
+pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::io::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let bot = config.bot.then(|| tokio::spawn(demo::run_bot(store.clone())));
+    let app = router(store, config.translator);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(RunningServer { addr, stop: Some(stop), serving, bot })
+}
