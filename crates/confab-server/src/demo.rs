@@ -127,9 +127,9 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
     let (ada, grace, linus, maria, bot) = (id("ada")?, id("grace")?, id("linus")?, id("maria")?, id(BOT)?);
 
     for (person, phone, stats) in [
-        (&jordan, "1-800-555-0101", (12, 4.8, 96, 31, 7)),
-        (&maria, "1-800-555-0144", (58, 4.9, 120, 210, 12)),
-        (&linus, "1-800-555-0190", (3, 3.7, 40, 2, 19)),
+        (&jordan, "1-800-555-0101", (12, 96, 96, 31, 7)),
+        (&maria, "1-800-555-0144", (58, 98, 120, 210, 12)),
+        (&linus, "1-800-555-0190", (3, 74, 40, 2, 19)),
     ] {
         store::update_profile(tx, person, Some(phone), stats)?;
     }
@@ -242,33 +242,37 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
 
 /// Answers every message sent to the bot by someone else, about half a second later.
 pub async fn run_bot(store: Store) {
-    let Ok(Some(bot)) = store.read(|conn| store::person_by_id_or_username(conn, BOT)).await else {
-        tracing::info!("no demo bot in this store; the bot stays off");
-        return;
-    };
     let mut wake = store.subscribe();
-    let Ok(mut last) = store.read(store::newest_event_id).await else { return };
+    let mut bot: Option<(String, i64)> = None;
     loop {
-        let (person, after) = (bot.id.clone(), last);
-        let events = match store.read(move |conn| store::events_for(conn, &person, after, 200)).await {
-            Ok(events) => events,
-            Err(error) => {
-                tracing::warn!(%error, "the bot could not read events");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
+        if bot.is_none() {
+            // The demo may be seeded after the server starts; answer only what comes after.
+            let found = store
+                .read(|conn| Ok((store::person_by_id_or_username(conn, BOT)?, store::newest_event_id(conn)?)))
+                .await;
+            if let Ok((Some(person), newest)) = found {
+                bot = Some((person.id, newest));
             }
-        };
-        for event in &events {
-            last = event.id;
-            if event.kind != store::EventKind::MessageCreated {
-                continue;
-            }
-            let Some(message_id) = event.subject_id.clone() else { continue };
-            let store = store.clone();
-            let bot_id = bot.id.clone();
-            tokio::spawn(async move { answer(store, bot_id, message_id).await });
         }
-        if events.is_empty() {
+        let mut answered_any = false;
+        if let Some((bot_id, last)) = &mut bot {
+            let (person, after) = (bot_id.clone(), *last);
+            match store.read(move |conn| store::events_for(conn, &person, after, 200)).await {
+                Ok(events) => {
+                    answered_any = !events.is_empty();
+                    for event in events {
+                        *last = event.id;
+                        if event.kind != store::EventKind::MessageCreated {
+                            continue;
+                        }
+                        let Some(message_id) = event.subject_id else { continue };
+                        tokio::spawn(answer(store.clone(), bot_id.clone(), message_id));
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "the bot could not read events"),
+            }
+        }
+        if !answered_any {
             match wake.recv().await {
                 Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

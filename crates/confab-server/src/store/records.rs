@@ -24,7 +24,7 @@ pub struct Person {
     pub avatar_url: Option<String>,
     pub is_bot: bool,
     pub reviews: i64,
-    pub rating: f64,
+    pub rating: i64,
     pub score: i64,
     pub sales: i64,
     pub purchases: i64,
@@ -290,7 +290,7 @@ pub fn update_profile(
     conn: &Connection,
     id: &str,
     phone_number: Option<&str>,
-    stats: (i64, f64, i64, i64, i64),
+    stats: (i64, i64, i64, i64, i64),
 ) -> ApiResult<()> {
     conn.execute(
         "UPDATE people SET phone_number = ?2, reviews = ?3, rating = ?4, score = ?5, sales = ?6, purchases = ?7

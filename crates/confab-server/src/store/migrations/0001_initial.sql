@@ -9,7 +9,7 @@ CREATE TABLE people (
     avatar_url     TEXT,
     is_bot         INTEGER NOT NULL DEFAULT 0,
     reviews        INTEGER NOT NULL DEFAULT 0,
-    rating         REAL NOT NULL DEFAULT 0,
+    rating         INTEGER NOT NULL DEFAULT 0,
     score          INTEGER NOT NULL DEFAULT 0,
     sales          INTEGER NOT NULL DEFAULT 0,
     purchases      INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,139 @@
+//! A small W3C WebDriver client and a tauri-driver process, enough for the end-to-end tests.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    thread,
+    time::{Duration, Instant},
+};
+
+use anyhow::{anyhow, bail, Context as _};
+use serde_json::{json, Value};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A running tauri-driver, killed (with its WebKitWebDriver) on drop.
+pub struct Driver {
+    child: Child,
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Driver {
+    pub fn start() -> anyhow::Result<Self> {
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            bail!("no display: run the end-to-end tests through `make test-e2e`, which starts Xvfb");
+        }
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new("tauri-driver")
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("could not start tauri-driver; install it with `cargo install tauri-driver --locked`")?;
+        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build()?;
+        let driver = Self { child, base: format!("http://127.0.0.1:{port}"), http };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if driver.http.get(format!("{}/status", driver.base)).send().is_ok() {
+                return Ok(driver);
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        bail!("tauri-driver did not answer on port {port} within 20 s")
+    }
+
+    /// Launches `application` in a new WebDriver session.
+    pub fn session(&self, application: &str) -> anyhow::Result<Session> {
+        let capabilities = json!({
+            "capabilities": { "alwaysMatch": {
+                "browserName": "wry",
+                "tauri:options": { "application": application }
+            } }
+        });
+        let answer = send(&self.http, reqwest::Method::POST, &format!("{}/session", self.base), Some(capabilities))?;
+        let id = answer["sessionId"].as_str().ok_or_else(|| anyhow!("no sessionId in {answer}"))?.to_string();
+        Ok(Session { base: format!("{}/session/{id}", self.base), http: self.http.clone() })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn send(
+    http: &reqwest::blocking::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> anyhow::Result<Value> {
+    let mut request = http.request(method.clone(), url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().with_context(|| format!("{method} {url}"))?;
+    let status = response.status();
+    let value: Value = response.json().with_context(|| format!("{method} {url}: not JSON"))?;
+    if !status.is_success() {
+        bail!("{method} {url} answered {status}: {}", value["value"]);
+    }
+    Ok(value["value"].clone())
+}
+
+/// One app instance under WebDriver.
+pub struct Session {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Session {
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        send(&self.http, method, &format!("{}{path}", self.base), body)
+    }
+
+    /// The element for a CSS selector, if there is one now.
+    pub fn find(&self, css: &str) -> anyhow::Result<Option<String>> {
+        let found = self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css })))?;
+        Ok(found.as_array().and_then(|items| items.first()).and_then(|e| e[ELEMENT_KEY].as_str()).map(str::to_string))
+    }
+
+    pub fn text(&self, element: &str) -> anyhow::Result<String> {
+        let text = self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None)?;
+        Ok(text.as_str().unwrap_or_default().to_string())
+    }
+
+    /// Waits until an element matching `css` exists and has non-empty text; returns that text.
+    pub fn wait_for_text(&self, css: &str, timeout: Duration) -> anyhow::Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(css)? {
+                let text = self.text(&element)?;
+                if !text.trim().is_empty() {
+                    return Ok(text);
+                }
+            }
+            if Instant::now() > deadline {
+                let page = self.call(reqwest::Method::GET, "/source", None).unwrap_or_default();
+                bail!("no text at `{css}` after {timeout:?}; the page was: {}", page.as_str().unwrap_or_default());
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub fn execute(&self, script: &str) -> anyhow::Result<Value> {
+        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] })))
+    }
+
+    pub fn close(self) -> anyhow::Result<()> {
+        self.call(reqwest::Method::DELETE, "", None).map(|_| ())
+    }
+}
