@@ -61,7 +61,7 @@ test-e2e: deps-e2e ui
 
 lint: deps-build ui
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
 	npm --prefix ui run check
 
 fmt:

@@ -9,7 +9,7 @@ for group in "$@"; do
     build) packages+=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
     e2e)   packages+=(webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core) ;;
-    bench) packages+=(wrk) ;;
+    bench) packages+=(wrk python3 curl) ;;
     node)  packages+=(nodejs npm) ;;
     *) echo "ensure-system: unknown group '$group'" >&2; exit 2 ;;
   esac

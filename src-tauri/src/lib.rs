@@ -15,7 +15,10 @@ pub struct AppInfo {
 
 #[tauri::command]
 fn app_info() -> AppInfo {
-    AppInfo { name: "Confab", version: env!("CARGO_PKG_VERSION") }
+    AppInfo {
+        name: "Confab",
+        version: env!("CARGO_PKG_VERSION"),
+    }
 }
 
 /// Builds and runs the application until its last window closes.

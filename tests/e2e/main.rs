@@ -35,6 +35,10 @@ fn inline_scripts_are_blocked_by_the_content_security_policy() -> anyhow::Result
         "const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; \
          document.body.appendChild(s); return window.__inlineRan === true;",
     )?;
-    assert_eq!(ran, serde_json::Value::Bool(false), "an injected inline script must not run");
+    assert_eq!(
+        ran,
+        serde_json::Value::Bool(false),
+        "an injected inline script must not run"
+    );
     session.close()
 }

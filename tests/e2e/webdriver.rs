@@ -32,8 +32,14 @@ impl Driver {
             .stderr(Stdio::inherit())
             .spawn()
             .context("could not start tauri-driver; install it with `cargo install tauri-driver --locked`")?;
-        let http = reqwest::blocking::Client::builder().timeout(Duration::from_secs(120)).build()?;
-        let driver = Self { child, base: format!("http://127.0.0.1:{port}"), http };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        let driver = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            http,
+        };
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
             if driver.http.get(format!("{}/status", driver.base)).send().is_ok() {
@@ -52,9 +58,20 @@ impl Driver {
                 "tauri:options": { "application": application }
             } }
         });
-        let answer = send(&self.http, reqwest::Method::POST, &format!("{}/session", self.base), Some(capabilities))?;
-        let id = answer["sessionId"].as_str().ok_or_else(|| anyhow!("no sessionId in {answer}"))?.to_string();
-        Ok(Session { base: format!("{}/session/{id}", self.base), http: self.http.clone() })
+        let answer = send(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}/session", self.base),
+            Some(capabilities),
+        )?;
+        let id = answer["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no sessionId in {answer}"))?
+            .to_string();
+        Ok(Session {
+            base: format!("{}/session/{id}", self.base),
+            http: self.http.clone(),
+        })
     }
 }
 
@@ -101,8 +118,16 @@ impl Session {
 
     /// The element for a CSS selector, if there is one now.
     pub fn find(&self, css: &str) -> anyhow::Result<Option<String>> {
-        let found = self.call(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": css })))?;
-        Ok(found.as_array().and_then(|items| items.first()).and_then(|e| e[ELEMENT_KEY].as_str()).map(str::to_string))
+        let found = self.call(
+            reqwest::Method::POST,
+            "/elements",
+            Some(json!({ "using": "css selector", "value": css })),
+        )?;
+        Ok(found
+            .as_array()
+            .and_then(|items| items.first())
+            .and_then(|e| e[ELEMENT_KEY].as_str())
+            .map(str::to_string))
     }
 
     pub fn text(&self, element: &str) -> anyhow::Result<String> {
@@ -122,7 +147,10 @@ impl Session {
             }
             if Instant::now() > deadline {
                 let page = self.call(reqwest::Method::GET, "/source", None).unwrap_or_default();
-                bail!("no text at `{css}` after {timeout:?}; the page was: {}", page.as_str().unwrap_or_default());
+                bail!(
+                    "no text at `{css}` after {timeout:?}; the page was: {}",
+                    page.as_str().unwrap_or_default()
+                );
             }
             thread::sleep(Duration::from_millis(100));
         }
@@ -130,7 +158,11 @@ impl Session {
 
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::POST, "/execute/sync", Some(json!({ "script": script, "args": [] })))
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
     }
 
     pub fn close(self) -> anyhow::Result<()> {

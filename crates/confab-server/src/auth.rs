@@ -23,7 +23,9 @@ pub fn bearer_hash(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("missing Authorization header; send `Authorization: Bearer ck_...`"))?;
-    let value = value.to_str().map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::unauthorized("the Authorization header is not text"))?;
     let key = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
@@ -37,7 +39,12 @@ pub fn bearer_hash(headers: &HeaderMap) -> Result<String, ApiError> {
 
 /// The person id a key hash belongs to, remembered after the first look-up.
 pub async fn person_id_for(state: &Shared, key_hash: String) -> Result<String, ApiError> {
-    if let Some(id) = state.key_cache.read().ok().and_then(|cache| cache.get(&key_hash).cloned()) {
+    if let Some(id) = state
+        .key_cache
+        .read()
+        .ok()
+        .and_then(|cache| cache.get(&key_hash).cloned())
+    {
         return Ok(id);
     }
     let lookup = key_hash.clone();

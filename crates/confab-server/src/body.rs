@@ -35,7 +35,11 @@ where
             .map(|value| value.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    "the request body is too large",
+                )
             } else {
                 ApiError::bad_request(format!("could not read the request body: {rejection}"))
             }
@@ -87,7 +91,11 @@ fn looks_like_json(bytes: &[u8]) -> bool {
 
 fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", format!("the body is not valid JSON: {error}"))
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not valid JSON: {error}"),
+        )
     })
 }
 
@@ -117,7 +125,11 @@ fn split_key(key: &str) -> Option<Vec<String>> {
         let close = inner.find(']')?;
         let part = &inner[..close];
         // A numeric index behaves like `[]`: values are appended in the order they arrive.
-        let part = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) { "" } else { part };
+        let part = if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+            ""
+        } else {
+            part
+        };
         parts.push(part.to_string());
         rest = &inner[close + 1..];
     }
@@ -149,7 +161,11 @@ fn insert_into(slot: &mut Value, path: &[String], value: String) -> Result<(), (
             items.push(Value::String(value));
             return Ok(());
         }
-        let mut child = if rest[0].is_empty() { Value::Array(Vec::new()) } else { Value::Object(Map::new()) };
+        let mut child = if rest[0].is_empty() {
+            Value::Array(Vec::new())
+        } else {
+            Value::Object(Map::new())
+        };
         insert_into(&mut child, rest, value)?;
         items.push(child);
         Ok(())
@@ -173,7 +189,10 @@ impl<'de> Deserialize<'de> for FlexBool {
                 _ => Err(serde::de::Error::custom(format!("expected a boolean, got `{s}`"))),
             },
             Value::Number(n) if n.as_i64() == Some(0) || n.as_i64() == Some(1) => Ok(FlexBool(n.as_i64() == Some(1))),
-            other => Err(serde::de::Error::custom(format!("expected a boolean, got {}", kind(&other)))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a boolean, got {}",
+                kind(&other)
+            ))),
         }
     }
 }
@@ -194,7 +213,10 @@ impl<'de> Deserialize<'de> for FlexInt {
                 .parse()
                 .map(FlexInt)
                 .map_err(|_| serde::de::Error::custom(format!("expected an integer, got `{s}`"))),
-            other => Err(serde::de::Error::custom(format!("expected an integer, got {}", kind(&other)))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected an integer, got {}",
+                kind(&other)
+            ))),
         }
     }
 }
@@ -214,7 +236,9 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Patch<T> {
         match Value::deserialize(deserializer)? {
             Value::Null => Ok(Patch::Null),
             Value::String(s) if s.is_empty() || s == "null" => Ok(Patch::Null),
-            value => T::deserialize(value).map(Patch::Value).map_err(serde::de::Error::custom),
+            value => T::deserialize(value)
+                .map(Patch::Value)
+                .map_err(serde::de::Error::custom),
         }
     }
 }
@@ -235,14 +259,20 @@ impl<'de> Deserialize<'de> for StringList {
                         Some(Value::String(id)) => Ok(id.clone()),
                         _ => Err(serde::de::Error::custom("expected objects with a string `id`")),
                     },
-                    other => Err(serde::de::Error::custom(format!("expected strings, got {}", kind(&other)))),
+                    other => Err(serde::de::Error::custom(format!(
+                        "expected strings, got {}",
+                        kind(&other)
+                    ))),
                 })
                 .collect::<Result<_, _>>()
                 .map(StringList),
             Value::String(s) if s.is_empty() => Ok(StringList(Vec::new())),
             Value::String(s) => Ok(StringList(vec![s])),
             Value::Null => Ok(StringList(Vec::new())),
-            other => Err(serde::de::Error::custom(format!("expected a list of strings, got {}", kind(&other)))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected a list of strings, got {}",
+                kind(&other)
+            ))),
         }
     }
 }
@@ -267,7 +297,10 @@ mod tests {
     fn bracketed_form_keys_nest_like_the_protocol_seed() {
         let value = parse_form(b"reactions[red_angry_face][]=KateMcCallister&reactions[red_angry_face][]=Kevin&x=1")
             .expect("form parses");
-        assert_eq!(value, json!({"reactions": {"red_angry_face": ["KateMcCallister", "Kevin"]}, "x": "1"}));
+        assert_eq!(
+            value,
+            json!({"reactions": {"red_angry_face": ["KateMcCallister", "Kevin"]}, "x": "1"})
+        );
     }
 
     #[test]
@@ -307,7 +340,11 @@ mod tests {
     fn a_wrong_type_names_its_field() {
         let error = decode::<Update>(Some("application/json"), br#"{"is_muted": "maybe"}"#).expect_err("refused");
         assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(error.message.starts_with("is_muted"), "message names the field: {}", error.message);
+        assert!(
+            error.message.starts_with("is_muted"),
+            "message names the field: {}",
+            error.message
+        );
     }
 
     #[test]

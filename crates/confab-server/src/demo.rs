@@ -30,7 +30,9 @@ pub struct DemoPerson {
 
 impl std::fmt::Debug for DemoPerson {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DemoPerson").field("username", &self.username).finish_non_exhaustive()
+        f.debug_struct("DemoPerson")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
     }
 }
 
@@ -72,9 +74,18 @@ const PEOPLE: &[(&str, &str, &str)] = &[
 ];
 
 const ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount { dialect: "portal", username: "sam" },
-    DemoAccount { dialect: "protocol", username: "riley" },
-    DemoAccount { dialect: "managem", username: "jordan" },
+    DemoAccount {
+        dialect: "portal",
+        username: "sam",
+    },
+    DemoAccount {
+        dialect: "protocol",
+        username: "riley",
+    },
+    DemoAccount {
+        dialect: "managem",
+        username: "jordan",
+    },
 ];
 
 /// Seeds the demo into an empty store, or, if it is already there, issues fresh keys for its
@@ -108,7 +119,10 @@ pub fn ensure(store: &Store) -> ApiResult<Demo> {
                 key,
             });
         }
-        let demo = Demo { people, accounts: ACCOUNTS.to_vec() };
+        let demo = Demo {
+            people,
+            accounts: ACCOUNTS.to_vec(),
+        };
         if !seeded {
             seed_conversations(tx, &demo)?;
         }
@@ -134,28 +148,46 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
         store::update_profile(tx, person, Some(phone), stats)?;
     }
 
-    let conversation = |kind, title: Option<&str>, creator: &str, members: Vec<String>, source: Option<(&str, &str)>, at| {
-        store::create_conversation(
-            tx,
-            &NewConversation {
-                kind,
-                title: title.map(str::to_string),
-                created_by: creator.to_string(),
-                members,
-                source: source.map(|(a, b)| (a.to_string(), b.to_string())),
-                locked: false,
-                created_at: at,
-            },
-        )
-    };
+    let conversation =
+        |kind, title: Option<&str>, creator: &str, members: Vec<String>, source: Option<(&str, &str)>, at| {
+            store::create_conversation(
+                tx,
+                &NewConversation {
+                    kind,
+                    title: title.map(str::to_string),
+                    created_by: creator.to_string(),
+                    members,
+                    source: source.map(|(a, b)| (a.to_string(), b.to_string())),
+                    locked: false,
+                    created_at: at,
+                },
+            )
+        };
     let say = |conversation: &str, sender: &str, body: &str, at: i64| -> ApiResult<String> {
         Ok(store::insert_message(tx, conversation, sender, body, &[], at)?.id)
     };
 
     // portal: Sam
-    let c = conversation(Kind::Direct, None, &sam, vec![sam.clone(), ada.clone()], None, now - 3 * DAY)?;
-    say(&c, &sam, "Hi Ada, looking forward to your interview next week.", now - 3 * DAY)?;
-    say(&c, &ada, "Thanks Sam! Is there anything I should prepare?", now - 3 * DAY + 20 * MINUTE)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &sam,
+        vec![sam.clone(), ada.clone()],
+        None,
+        now - 3 * DAY,
+    )?;
+    say(
+        &c,
+        &sam,
+        "Hi Ada, looking forward to your interview next week.",
+        now - 3 * DAY,
+    )?;
+    say(
+        &c,
+        &ada,
+        "Thanks Sam! Is there anything I should prepare?",
+        now - 3 * DAY + 20 * MINUTE,
+    )?;
     say(&c, &sam, "Please bring your completed quiz form.", now - 2 * DAY)?;
     say(&c, &ada, "Will do. See you at the meeting.", now - 2 * HOUR)?;
 
@@ -175,12 +207,26 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
     store::set_reaction(tx, &m, &grace, "👍", true)?;
     store::set_pinned_message(tx, &c, Some(&m))?;
 
-    let c = conversation(Kind::Direct, None, &grace, vec![grace.clone(), sam.clone()], None, now - DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &grace,
+        vec![grace.clone(), sam.clone()],
+        None,
+        now - DAY,
+    )?;
     say(&c, &grace, "Bonjour Sam ! As-tu reçu mon dossier ?", now - DAY)?;
     say(&c, &sam, "Yes, thank you, it all looks good.", now - DAY + 10 * MINUTE)?;
     say(&c, &grace, "Merci beaucoup, à bientôt.", now - 30 * MINUTE)?;
 
-    let c = conversation(Kind::Group, Some("Book club"), &ada, vec![ada.clone(), sam.clone(), linus.clone()], None, now - 40 * DAY)?;
+    let c = conversation(
+        Kind::Group,
+        Some("Book club"),
+        &ada,
+        vec![ada.clone(), sam.clone(), linus.clone()],
+        None,
+        now - 40 * DAY,
+    )?;
     let lines = [
         "Has everyone finished chapter {n}?",
         "Almost, two pages to go.",
@@ -191,19 +237,45 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
     let speakers = [&ada, &sam, &linus, &ada, &sam];
     for i in 0..600_i64 {
         let n = i / 5 + 1;
-        let line = lines[usize::try_from(i % 5).unwrap_or(0)].replace("{n}", &n.to_string()).replace("{m}", &(n + 1).to_string());
+        let line = lines[usize::try_from(i % 5).unwrap_or(0)]
+            .replace("{n}", &n.to_string())
+            .replace("{m}", &(n + 1).to_string());
         let speaker = speakers[usize::try_from(i % 5).unwrap_or(0)];
         say(&c, speaker, &line, now - 40 * DAY + i * 90 * MINUTE)?;
     }
     store::mark_read(tx, &c, &sam, None)?;
 
-    let c = conversation(Kind::Direct, None, &bot, vec![bot.clone(), sam.clone()], None, now - 6 * DAY)?;
-    say(&c, &bot, "Hi Sam, I'm the Confab bot. Send me anything and I'll answer.", now - 6 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &bot,
+        vec![bot.clone(), sam.clone()],
+        None,
+        now - 6 * DAY,
+    )?;
+    say(
+        &c,
+        &bot,
+        "Hi Sam, I'm the Confab bot. Send me anything and I'll answer.",
+        now - 6 * DAY,
+    )?;
 
     // protocol: Riley
-    let c = conversation(Kind::Direct, None, &riley, vec![riley.clone(), ada.clone()], None, now - 2 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &riley,
+        vec![riley.clone(), ada.clone()],
+        None,
+        now - 2 * DAY,
+    )?;
     say(&c, &ada, "It's a nice night for a walk.", now - 2 * DAY)?;
-    say(&c, &riley, "Agreed. Meet at the corner at eight?", now - 2 * DAY + 5 * MINUTE)?;
+    say(
+        &c,
+        &riley,
+        "Agreed. Meet at the corner at eight?",
+        now - 2 * DAY + 5 * MINUTE,
+    )?;
     say(&c, &ada, "See you there.", now - 3 * HOUR)?;
 
     let c = conversation(
@@ -218,25 +290,76 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
     store::set_pinned_message(tx, &c, Some(&m))?;
     say(&c, &maria, "Vou levar o lanche!", now - 4 * DAY + HOUR)?;
     say(&c, &linus, "Bin dabei.", now - 50 * MINUTE)?;
-    store::change_membership(tx, &c, &riley, &store::MembershipChange { is_pinned: Some(true), ..Default::default() })?;
+    store::change_membership(
+        tx,
+        &c,
+        &riley,
+        &store::MembershipChange {
+            is_pinned: Some(true),
+            ..Default::default()
+        },
+    )?;
 
-    let c = conversation(Kind::Direct, None, &bot, vec![bot.clone(), riley.clone()], None, now - 6 * DAY)?;
-    say(&c, &bot, "Hi Riley, I'm the Confab bot. Send me anything and I'll answer.", now - 6 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &bot,
+        vec![bot.clone(), riley.clone()],
+        None,
+        now - 6 * DAY,
+    )?;
+    say(
+        &c,
+        &bot,
+        "Hi Riley, I'm the Confab bot. Send me anything and I'll answer.",
+        now - 6 * DAY,
+    )?;
 
     // managem: Jordan
-    let c = conversation(Kind::Direct, None, &jordan, vec![jordan.clone(), maria.clone()], Some(("ORDER", "1042")), now - 2 * DAY)?;
-    say(&c, &jordan, "Hello, is the lamp from order 1042 still available?", now - 2 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &jordan,
+        vec![jordan.clone(), maria.clone()],
+        Some(("ORDER", "1042")),
+        now - 2 * DAY,
+    )?;
+    say(
+        &c,
+        &jordan,
+        "Hello, is the lamp from order 1042 still available?",
+        now - 2 * DAY,
+    )?;
     say(&c, &maria, "Yes! It ships on Monday.", now - 2 * DAY + 2 * HOUR)?;
     say(&c, &maria, "Tracking number to follow.", now - 20 * MINUTE)?;
 
-    let c = conversation(Kind::Direct, None, &linus, vec![linus.clone(), jordan.clone()], Some(("ORDER", "981")), now - 30 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &linus,
+        vec![linus.clone(), jordan.clone()],
+        Some(("ORDER", "981")),
+        now - 30 * DAY,
+    )?;
     say(&c, &linus, "Your order 981 has been delivered.", now - 30 * DAY)?;
     say(&c, &jordan, "Received, thank you.", now - 29 * DAY)?;
     store::mark_read(tx, &c, &jordan, None)?;
     store::set_locked(tx, &c, true)?;
 
-    let c = conversation(Kind::Direct, None, &bot, vec![bot.clone(), jordan.clone()], Some(("ORDER", "1077")), now - 6 * DAY)?;
-    say(&c, &bot, "Hi Jordan, questions about order 1077? Ask me anything.", now - 6 * DAY)?;
+    let c = conversation(
+        Kind::Direct,
+        None,
+        &bot,
+        vec![bot.clone(), jordan.clone()],
+        Some(("ORDER", "1077")),
+        now - 6 * DAY,
+    )?;
+    say(
+        &c,
+        &bot,
+        "Hi Jordan, questions about order 1077? Ask me anything.",
+        now - 6 * DAY,
+    )?;
     Ok(())
 }
 
@@ -248,7 +371,12 @@ pub async fn run_bot(store: Store) {
         if bot.is_none() {
             // The demo may be seeded after the server starts; answer only what comes after.
             let found = store
-                .read(|conn| Ok((store::person_by_id_or_username(conn, BOT)?, store::newest_event_id(conn)?)))
+                .read(|conn| {
+                    Ok((
+                        store::person_by_id_or_username(conn, BOT)?,
+                        store::newest_event_id(conn)?,
+                    ))
+                })
                 .await;
             if let Ok((Some(person), newest)) = found {
                 bot = Some((person.id, newest));
@@ -257,7 +385,10 @@ pub async fn run_bot(store: Store) {
         let mut answered_any = false;
         if let Some((bot_id, last)) = &mut bot {
             let (person, after) = (bot_id.clone(), *last);
-            match store.read(move |conn| store::events_for(conn, &person, after, 200)).await {
+            match store
+                .read(move |conn| store::events_for(conn, &person, after, 200))
+                .await
+            {
                 Ok(events) => {
                     answered_any = !events.is_empty();
                     for event in events {
@@ -283,7 +414,9 @@ pub async fn run_bot(store: Store) {
 
 async fn answer(store: Store, bot: String, message_id: String) {
     let id = message_id.clone();
-    let Ok(Some(message)) = store.read(move |conn| store::message(conn, &id)).await else { return };
+    let Ok(Some(message)) = store.read(move |conn| store::message(conn, &id)).await else {
+        return;
+    };
     if message.sender_id == bot {
         return;
     }

@@ -53,7 +53,10 @@ pub fn canonical(given: &str) -> String {
 
 /// protocol's name for a stored emoji (the first name listed for it), or the stored text.
 pub fn name_of(stored: &str) -> String {
-    TABLE.iter().find(|(_, c)| *c == stored).map_or_else(|| stored.to_string(), |(name, _)| (*name).to_string())
+    TABLE
+        .iter()
+        .find(|(_, c)| *c == stored)
+        .map_or_else(|| stored.to_string(), |(name, _)| (*name).to_string())
 }
 
 #[cfg(test)]

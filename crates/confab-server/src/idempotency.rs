@@ -39,9 +39,7 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     };
     let key = match key.to_str() {
         Ok(key) if (1..=255).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic()) => key.to_string(),
-        _ => {
-            return ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters").into_response()
-        }
+        _ => return ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters").into_response(),
     };
     // Without a valid key the handler answers 401 itself; nothing to remember.
     let Ok(key_hash) = bearer_hash(request.headers()) else {
@@ -55,8 +53,12 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     let bytes = match to_bytes(body, MAX_ATTACHMENT_BYTES + 64 * 1024).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-                .into_response()
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the request body is too large",
+            )
+            .into_response()
         }
     };
     let mut hasher = Sha256::new();
@@ -68,7 +70,9 @@ pub async fn layer(State(state): State<Shared>, request: Request, next: Next) ->
     let fingerprint = hex::encode(hasher.finalize());
 
     let lock = {
-        let Ok(mut locks) = state.idempotency_locks.lock() else { return ApiError::internal().into_response() };
+        let Ok(mut locks) = state.idempotency_locks.lock() else {
+            return ApiError::internal().into_response();
+        };
         Arc::clone(locks.entry((person.clone(), key.clone())).or_default())
     };
     let guard = lock.lock().await;
@@ -111,15 +115,25 @@ async fn replay_or_run(
         return response;
     }
     let (mut head, body) = response.into_parts();
-    let Ok(body) = to_bytes(body, usize::MAX).await else { return ApiError::internal().into_response() };
+    let Ok(body) = to_bytes(body, usize::MAX).await else {
+        return ApiError::internal().into_response();
+    };
     let stored = StoredResponse {
         fingerprint,
         status: head.status.as_u16(),
-        content_type: head.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string),
+        content_type: head
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
         body: body.to_vec(),
     };
     let (p, k) = (person.to_string(), key.to_string());
-    if let Err(error) = state.store.write(move |tx| store::store_response(tx, &p, &k, &stored)).await {
+    if let Err(error) = state
+        .store
+        .write(move |tx| store::store_response(tx, &p, &k, &stored))
+        .await
+    {
         tracing::warn!(%error, "could not remember an idempotent response");
     }
     head.headers.remove("idempotent-replayed");
@@ -132,6 +146,8 @@ fn replay(stored: StoredResponse) -> Response {
     if let Some(content_type) = stored.content_type.and_then(|v| HeaderValue::from_str(&v).ok()) {
         response.headers_mut().insert(CONTENT_TYPE, content_type);
     }
-    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
     response
 }

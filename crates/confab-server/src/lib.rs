@@ -45,7 +45,9 @@ pub struct AppState {
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("store", &self.store).finish_non_exhaustive()
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
     }
 }
 
@@ -62,7 +64,10 @@ pub struct Config {
 
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config").field("translator", &self.translator.is_some()).field("bot", &self.bot).finish()
+        f.debug_struct("Config")
+            .field("translator", &self.translator.is_some())
+            .field("bot", &self.bot)
+            .finish()
     }
 }
 
@@ -81,9 +86,16 @@ pub fn router(store: Store, translator: Option<Arc<dyn Translator>>) -> Router {
         .merge(dialect::managem::router())
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
         })
-        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), idempotency::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            idempotency::layer,
+        ))
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(state)
 }
@@ -135,5 +147,10 @@ pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::
             })
             .await
     });
-    Ok(RunningServer { addr, stop: Some(stop), serving, bot })
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop),
+        serving,
+        bot,
+    })
 }

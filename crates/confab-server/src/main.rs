@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use confab_server::{demo, store, Config, LibreTranslate, Store, Translator};
 
 #[derive(Parser)]
-#[command(name = "confab-server", version, about = "The Confab reference server (portal, protocol and managem dialects)")]
+#[command(
+    name = "confab-server",
+    version,
+    about = "The Confab reference server (portal, protocol and managem dialects)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -76,7 +80,15 @@ fn main() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::People { command: PeopleCommand::Add { db, name, display_name, language } } => {
+        Command::People {
+            command:
+                PeopleCommand::Add {
+                    db,
+                    name,
+                    display_name,
+                    language,
+                },
+        } => {
             let store = Store::open(&db)?;
             let new = store::NewPerson {
                 display_name: display_name.unwrap_or_else(|| name.clone()),
@@ -89,7 +101,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("key: {key}");
             Ok(())
         }
-        Command::Serve { bind, db, demo, keys_file, translate_url, translate_api_key } => {
+        Command::Serve {
+            bind,
+            db,
+            demo,
+            keys_file,
+            translate_url,
+            translate_api_key,
+        } => {
             let store = Store::open(&db)?;
             if demo {
                 let seeded = demo::ensure(&store)?;
@@ -108,8 +127,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let runtime = tokio::runtime::Runtime::new().context("could not start the async runtime")?;
             runtime.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::bind(bind).await.with_context(|| format!("could not listen on {bind}"))?;
+                let listener = tokio::net::TcpListener::bind(bind)
+                    .await
+                    .with_context(|| format!("could not listen on {bind}"))?;
                 let server = confab_server::start(listener, store, Config { translator, bot: demo }).await?;
                 eprintln!("confab-server listening on {}", server.url());
                 tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;

@@ -13,8 +13,8 @@
 //!    newlines are kept.
 
 const PROFANITY: &[&str] = &[
-    "arse", "arsehole", "ass", "asshole", "bastard", "bitch", "bollocks", "bullshit", "crap", "damn", "dick",
-    "piss", "prick", "shit", "slut", "twat", "wanker",
+    "arse", "arsehole", "ass", "asshole", "bastard", "bitch", "bollocks", "bullshit", "crap", "damn", "dick", "piss",
+    "prick", "shit", "slut", "twat", "wanker",
 ];
 
 const PROFANE_STEMS: &[&str] = &["fuck", "shit", "cunt", "motherfuck"];
@@ -46,7 +46,9 @@ fn replace_links(body: &str) -> String {
 }
 
 fn push_token(out: &mut String, token: &str) {
-    let bare = token.trim_start_matches(['(', '<', '[', '"', '\'']).to_ascii_lowercase();
+    let bare = token
+        .trim_start_matches(['(', '<', '[', '"', '\''])
+        .to_ascii_lowercase();
     if LINK_PREFIXES.iter().any(|prefix| bare.starts_with(prefix)) {
         out.push_str("[link removed]");
     } else {
@@ -129,11 +131,18 @@ mod tests {
     fn profanity_is_masked_keeping_length() {
         assert_eq!(sanitize("this is shit"), "this is ****");
         assert_eq!(sanitize("Fucking hell, DAMN."), "******* hell, ****.");
-        assert_eq!(sanitize("class assessment"), "class assessment", "only whole words match");
+        assert_eq!(
+            sanitize("class assessment"),
+            "class assessment",
+            "only whole words match"
+        );
     }
 
     #[test]
     fn newlines_survive_and_plain_text_is_untouched() {
-        assert_eq!(sanitize("Hello,\nthe order ships Monday."), "Hello,\nthe order ships Monday.");
+        assert_eq!(
+            sanitize("Hello,\nthe order ships Monday."),
+            "Hello,\nthe order ships Monday."
+        );
     }
 }

@@ -43,9 +43,21 @@ struct Cursor {
 }
 
 /// The SSE response for `person`, starting after event `after`.
-pub fn events(state: Shared, person: Person, after: i64, render: Render) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+pub fn events(
+    state: Shared,
+    person: Person,
+    after: i64,
+    render: Render,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let wake = state.store.subscribe();
-    let cursor = Cursor { state, person, last: after, wake, pending: VecDeque::new(), render };
+    let cursor = Cursor {
+        state,
+        person,
+        last: after,
+        wake,
+        pending: VecDeque::new(),
+        render,
+    };
     let stream = futures_util::stream::unfold(cursor, |mut cursor| async move {
         loop {
             if let Some(event) = cursor.pending.pop_front() {
@@ -67,7 +79,12 @@ pub fn events(state: Shared, person: Person, after: i64, render: Render) -> Sse<
                 }
             }
             let (person, last) = (cursor.person.id.clone(), cursor.last);
-            match cursor.state.store.read(move |conn| store::events_for(conn, &person, last, 200)).await {
+            match cursor
+                .state
+                .store
+                .read(move |conn| store::events_for(conn, &person, last, 200))
+                .await
+            {
                 Ok(batch) if !batch.is_empty() => {
                     cursor.pending.extend(batch);
                     continue;

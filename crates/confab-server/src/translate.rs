@@ -20,7 +20,12 @@ pub enum TranslateError {
 
 /// Something that turns text from one language into another.
 pub trait Translator: Send + Sync {
-    fn translate<'a>(&'a self, text: &'a str, from: &'a str, to: &'a str) -> BoxFuture<'a, Result<String, TranslateError>>;
+    fn translate<'a>(
+        &'a self,
+        text: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> BoxFuture<'a, Result<String, TranslateError>>;
 }
 
 /// A client of a LibreTranslate-compatible server.
@@ -32,7 +37,9 @@ pub struct LibreTranslate {
 
 impl std::fmt::Debug for LibreTranslate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LibreTranslate").field("endpoint", &self.endpoint).finish_non_exhaustive()
+        f.debug_struct("LibreTranslate")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +47,11 @@ impl LibreTranslate {
     /// `base_url` is the server's root, e.g. `http://127.0.0.1:5000`.
     pub fn new(base_url: &str, api_key: Option<String>) -> Result<Self, TranslateError> {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
-        Ok(Self { endpoint: format!("{}/translate", base_url.trim_end_matches('/')), api_key, http })
+        Ok(Self {
+            endpoint: format!("{}/translate", base_url.trim_end_matches('/')),
+            api_key,
+            http,
+        })
     }
 }
 
@@ -51,7 +62,12 @@ struct Translated {
 }
 
 impl Translator for LibreTranslate {
-    fn translate<'a>(&'a self, text: &'a str, from: &'a str, to: &'a str) -> BoxFuture<'a, Result<String, TranslateError>> {
+    fn translate<'a>(
+        &'a self,
+        text: &'a str,
+        from: &'a str,
+        to: &'a str,
+    ) -> BoxFuture<'a, Result<String, TranslateError>> {
         Box::pin(async move {
             let mut body = serde_json::json!({ "q": text, "source": from, "target": to, "format": "text" });
             if let Some(key) = &self.api_key {

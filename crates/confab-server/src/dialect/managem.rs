@@ -45,7 +45,11 @@ pub fn router() -> Router<Shared> {
         .route("/conversations/{id}/viewed", post(mark_viewed))
         .route("/users", get(list_users))
         .route("/users/me", get(me))
-        .route("/attachments", post(upload).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)))
+        .route("/users/{id}", get(get_user))
+        .route(
+            "/attachments",
+            post(upload).layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES)),
+        )
         .route("/attachments/{id}", get(download))
         .route("/events", get(events))
 }
@@ -83,7 +87,10 @@ fn profile_json(person: &Person, base: &str) -> Value {
 }
 
 fn attachment_json(attachment: &Attachment, base: &str) -> Value {
-    let image_id = attachment.content_type.starts_with("image/").then(|| attachment.id.clone());
+    let image_id = attachment
+        .content_type
+        .starts_with("image/")
+        .then(|| attachment.id.clone());
     json!({ "id": attachment.id, "imageId": image_id, "url": format!("{base}/attachments/{}", attachment.id) })
 }
 
@@ -131,7 +138,11 @@ async fn render_conversation(state: &Shared, viewer: &str, base: &str, view: Con
         .await?;
     let (people, view) = people;
     let c = &view.conversation;
-    let user_a = if c.members.contains(&c.created_by) { c.created_by.clone() } else { c.members[0].clone() };
+    let user_a = if c.members.contains(&c.created_by) {
+        c.created_by.clone()
+    } else {
+        c.members[0].clone()
+    };
     let user_b = c.members.iter().find(|id| **id != user_a).cloned().unwrap_or_default();
     let last = match last {
         Some(message) => render_messages(state, viewer, base, vec![message]).await?.pop(),
@@ -191,15 +202,19 @@ async fn list_conversations(
         .filter(|v| v.conversation.kind == Kind::Direct && v.conversation.members.len() == 2)
         .collect();
     let from = match &query.cursor {
-        Some(cursor) => {
-            views.iter().position(|v| v.conversation.id == *cursor).map(|at| at + 1).ok_or_else(|| {
+        Some(cursor) => views
+            .iter()
+            .position(|v| v.conversation.id == *cursor)
+            .map(|at| at + 1)
+            .ok_or_else(|| {
                 ApiError::invalid_field("cursor", "this cursor is not in the list; start again without one")
-            })?
-        }
+            })?,
         None => 0,
     };
     let page: Vec<ConversationView> = views.iter().skip(from).take(limit).cloned().collect();
-    let next = (views.len() > from + limit).then(|| page.last().map(|v| v.conversation.id.clone())).flatten();
+    let next = (views.len() > from + limit)
+        .then(|| page.last().map(|v| v.conversation.id.clone()))
+        .flatten();
     let base = base_url(&headers);
     let mut data = Vec::with_capacity(page.len());
     for view in page {
@@ -240,7 +255,10 @@ async fn create_conversation(
     }
     let body = sanitize(&input.body);
     if body.is_empty() {
-        return Err(ApiError::invalid_field("body", "nothing is left of the message once links and emojis are removed"));
+        return Err(ApiError::invalid_field(
+            "body",
+            "nothing is left of the message once links and emojis are removed",
+        ));
     }
     let person = me.id.clone();
     let source = (kind, input.source.id.trim().to_string());
@@ -248,7 +266,10 @@ async fn create_conversation(
         .store
         .write(move |tx| {
             if input.recipient_id == person {
-                return Err(ApiError::invalid_field("recipientId", "you cannot start a conversation with yourself"));
+                return Err(ApiError::invalid_field(
+                    "recipientId",
+                    "you cannot start a conversation with yourself",
+                ));
             }
             if store::person(tx, &input.recipient_id)?.is_none() {
                 return Err(ApiError::invalid_field("recipientId", "no such user"));
@@ -287,7 +308,9 @@ async fn get_conversation(
 ) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
     let view = state.store.read(move |conn| require_direct(conn, &id, &person)).await?;
-    Ok(Json(render_conversation(&state, &me.id, &base_url(&headers), view).await?))
+    Ok(Json(
+        render_conversation(&state, &me.id, &base_url(&headers), view).await?,
+    ))
 }
 
 // ---- messages
@@ -308,14 +331,23 @@ async fn list_messages(
             let before_seq = match &query.cursor {
                 Some(cursor) => match store::message(conn, cursor)? {
                     Some(m) if m.conversation_id == id => Some(m.seq),
-                    _ => return Err(ApiError::invalid_field("cursor", "no such message in this conversation")),
+                    _ => {
+                        return Err(ApiError::invalid_field(
+                            "cursor",
+                            "no such message in this conversation",
+                        ))
+                    }
                 },
                 None => None,
             };
             store::messages_page(conn, &id, Page::Older { before_seq }, limit)
         })
         .await?;
-    let next = if more { messages.last().map(|m| m.id.clone()) } else { None };
+    let next = if more {
+        messages.last().map(|m| m.id.clone())
+    } else {
+        None
+    };
     let data = render_messages(&state, &me.id, &base_url(&headers), messages).await?;
     Ok(list_json(data, next))
 }
@@ -336,7 +368,10 @@ async fn send_message(
 ) -> ApiResult<Response> {
     let body = sanitize(&input.body);
     if body.is_empty() {
-        return Err(ApiError::invalid_field("body", "nothing is left of the message once links and emojis are removed"));
+        return Err(ApiError::invalid_field(
+            "body",
+            "nothing is left of the message once links and emojis are removed",
+        ));
     }
     let person = me.id.clone();
     let message = state
@@ -347,7 +382,11 @@ async fn send_message(
         })
         .await?;
     let rendered = render_messages(&state, &me.id, &base_url(&headers), vec![message]).await?;
-    Ok((StatusCode::CREATED, Json(rendered.into_iter().next().unwrap_or(Value::Null))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(rendered.into_iter().next().unwrap_or(Value::Null)),
+    )
+        .into_response())
 }
 
 async fn mark_viewed(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
@@ -366,8 +405,26 @@ async fn mark_viewed(State(state): State<Shared>, Caller(me): Caller, Path(id): 
 async fn list_users(State(state): State<Shared>, Caller(me): Caller, headers: HeaderMap) -> ApiResult<Json<Value>> {
     let base = base_url(&headers);
     let people = state.store.read(store::people).await?;
-    let data = people.iter().filter(|p| p.id != me.id).map(|p| profile_json(p, &base)).collect();
+    let data = people
+        .iter()
+        .filter(|p| p.id != me.id)
+        .map(|p| profile_json(p, &base))
+        .collect();
     Ok(list_json(data, None))
+}
+
+async fn get_user(
+    State(state): State<Shared>,
+    Caller(_me): Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let person = state
+        .store
+        .read(move |conn| store::person(conn, &id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    Ok(Json(profile_json(&person, &base_url(&headers))))
 }
 
 async fn me(Caller(me): Caller, headers: HeaderMap) -> Json<Value> {
@@ -391,13 +448,22 @@ async fn upload(
         )
     })?;
     let (filename, content_type) = upload_parts(&headers, query.filename)?;
-    let attachment =
-        state.store.write(move |tx| store::create_attachment(tx, &me.id, &filename, &content_type, &data)).await?;
-    Ok((StatusCode::CREATED, Json(attachment_json(&attachment, &base_url(&headers)))).into_response())
+    let attachment = state
+        .store
+        .write(move |tx| store::create_attachment(tx, &me.id, &filename, &content_type, &data))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(attachment_json(&attachment, &base_url(&headers))),
+    )
+        .into_response())
 }
 
 async fn download(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let (attachment, data) = state.store.read(move |conn| store::attachment_for(conn, &id, &me.id)).await?;
+    let (attachment, data) = state
+        .store
+        .read(move |conn| store::attachment_for(conn, &id, &me.id))
+        .await?;
     Ok(attachment_response(attachment, data))
 }
 
@@ -415,31 +481,31 @@ async fn events(
     Ok(stream::events(state, me, after, render))
 }
 
-fn render_event(state: Shared, viewer: Person, event: Event, base: String) -> BoxFuture<'static, ApiResult<Option<Value>>> {
+fn render_event(
+    state: Shared,
+    viewer: Person,
+    event: Event,
+    base: String,
+) -> BoxFuture<'static, ApiResult<Option<Value>>> {
     Box::pin(async move {
         let kind = event.kind.as_str();
         let conversation_id = event.conversation_id.clone();
-        let (id, person) = (conversation_id.clone(), viewer.id.clone());
         // Groups are not part of this dialect; their events are not either.
+        let id = conversation_id.clone();
         let direct = state
             .store
-            .read(move |conn| {
-                let kind: Option<String> = rusqlite::OptionalExtension::optional(conn.query_row(
-                    "SELECT kind FROM conversations WHERE id = ?1",
-                    [&id],
-                    |r| r.get(0),
-                ))?;
-                let _ = person;
-                Ok(kind.as_deref() == Some("direct"))
-            })
-            .await?;
+            .read(move |conn| store::conversation_kind(conn, &id))
+            .await?
+            == Some(Kind::Direct);
         if !direct {
             return Ok(None);
         }
         Ok(match event.kind {
             EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
                 let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else { return Ok(None) };
+                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
+                    return Ok(None);
+                };
                 let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
                 Some(json!({ "type": kind, "conversationId": conversation_id, "message": rendered.into_iter().next() }))
             }
@@ -448,7 +514,11 @@ fn render_event(state: Shared, viewer: Person, event: Event, base: String) -> Bo
             }
             EventKind::ConversationCreated | EventKind::ConversationUpdated => {
                 let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state.store.read(move |conn| store::conversation_for(conn, &id, &person)).await? else {
+                let Some(view) = state
+                    .store
+                    .read(move |conn| store::conversation_for(conn, &id, &person))
+                    .await?
+                else {
                     return Ok(None);
                 };
                 let conversation = render_conversation(&state, &viewer.id, &base, view).await?;

@@ -15,7 +15,10 @@ pub fn page_limit(given: Option<&str>, default: usize, max: usize) -> ApiResult<
         None => Ok(default),
         Some(text) => match text.trim().parse::<usize>() {
             Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::invalid_field("limit", format!("must be a whole number from 1 to {max}"))),
+            _ => Err(ApiError::invalid_field(
+                "limit",
+                format!("must be a whole number from 1 to {max}"),
+            )),
         },
     }
 }
@@ -40,7 +43,10 @@ pub fn upload_parts(headers: &HeaderMap, filename: Option<String>) -> ApiResult<
         && !filename.contains(['/', '\\'])
         && !filename.chars().any(char::is_control);
     if !ok {
-        return Err(ApiError::invalid_field("filename", "a plain file name of at most 255 bytes"));
+        return Err(ApiError::invalid_field(
+            "filename",
+            "a plain file name of at most 255 bytes",
+        ));
     }
     Ok((filename, content_type))
 }
@@ -48,14 +54,33 @@ pub fn upload_parts(headers: &HeaderMap, filename: Option<String>) -> ApiResult<
 /// Serves an attachment's bytes; anything but images downloads rather than displays.
 pub fn attachment_response(attachment: crate::store::Attachment, data: Vec<u8>) -> axum::response::Response {
     use axum::{http::header, response::IntoResponse};
-    let disposition = if attachment.content_type.starts_with("image/") { "inline" } else { "attachment" };
-    let safe_name: String =
-        attachment.filename.chars().map(|c| if c == '"' || !c.is_ascii() || c.is_control() { '_' } else { c }).collect();
+    let disposition = if attachment.content_type.starts_with("image/") {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let safe_name: String = attachment
+        .filename
+        .chars()
+        .map(|c| {
+            if c == '"' || !c.is_ascii() || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
     (
         [
             (header::CONTENT_TYPE, attachment.content_type),
-            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{safe_name}\"")),
-            (header::HeaderName::from_static("x-content-type-options"), "nosniff".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{safe_name}\""),
+            ),
+            (
+                header::HeaderName::from_static("x-content-type-options"),
+                "nosniff".to_string(),
+            ),
         ],
         data,
     )

@@ -73,9 +73,10 @@ fn message_json(message: &Message, body: &str, reactions: &[(String, Vec<String>
 /// The bodies of `messages` as `viewer` reads them: their own and same-language messages as
 /// written, others' translated when a translator is configured (cached per language).
 async fn localized(state: &Shared, viewer: &Person, messages: &[Message]) -> ApiResult<HashMap<String, String>> {
-    let mut bodies: HashMap<String, String> =
-        messages.iter().map(|m| (m.id.clone(), m.body.clone())).collect();
-    let Some(translator) = state.translator.clone() else { return Ok(bodies) };
+    let mut bodies: HashMap<String, String> = messages.iter().map(|m| (m.id.clone(), m.body.clone())).collect();
+    let Some(translator) = state.translator.clone() else {
+        return Ok(bodies);
+    };
     let wanted: Vec<Message> = messages
         .iter()
         .filter(|m| m.sender_id != viewer.id && m.language != viewer.language)
@@ -104,7 +105,10 @@ async fn localized(state: &Shared, viewer: &Person, messages: &[Message]) -> Api
             bodies.insert(message.id.clone(), body.clone());
             continue;
         }
-        match translator.translate(&message.body, &message.language, &viewer.language).await {
+        match translator
+            .translate(&message.body, &message.language, &viewer.language)
+            .await
+        {
             Ok(body) => {
                 bodies.insert(message.id.clone(), body.clone());
                 fresh.push((message.id.clone(), body));
@@ -144,16 +148,27 @@ async fn render_messages(state: &Shared, viewer: &Person, messages: Vec<Message>
 }
 
 async fn render_conversation(state: &Shared, viewer: &Person, view: ConversationView) -> ApiResult<Value> {
-    let (id, person, seq) = (view.conversation.id.clone(), viewer.id.clone(), view.membership.last_read_seq);
+    let (id, person, seq) = (
+        view.conversation.id.clone(),
+        viewer.id.clone(),
+        view.membership.last_read_seq,
+    );
     let (last, unread) = state
         .store
-        .read(move |conn| Ok((store::last_message(conn, &id)?, store::unread_count(conn, &id, &person, seq)?)))
+        .read(move |conn| {
+            Ok((
+                store::last_message(conn, &id)?,
+                store::unread_count(conn, &id, &person, seq)?,
+            ))
+        })
         .await?;
     let last = match last {
         Some(message) => {
             let bodies = localized(state, viewer, std::slice::from_ref(&message)).await?;
             let body = bodies.get(&message.id).cloned().unwrap_or(message.body.clone());
-            Some(json!({ "id": message.id, "body": body, "sender_id": message.sender_id, "created_at": message.created_at }))
+            Some(
+                json!({ "id": message.id, "body": body, "sender_id": message.sender_id, "created_at": message.created_at }),
+            )
         }
         None => None,
     };
@@ -164,7 +179,10 @@ async fn render_conversation(state: &Shared, viewer: &Person, view: Conversation
 
 async fn list(State(state): State<Shared>, Caller(me): Caller) -> ApiResult<Json<Vec<Value>>> {
     let person = me.id.clone();
-    let views = state.store.read(move |conn| store::conversations_for(conn, &person)).await?;
+    let views = state
+        .store
+        .read(move |conn| store::conversations_for(conn, &person))
+        .await?;
     let mut out = Vec::with_capacity(views.len());
     for view in views {
         out.push(render_conversation(&state, &me, view).await?);
@@ -178,7 +196,11 @@ struct CreateBody {
     body: String,
 }
 
-async fn create(State(state): State<Shared>, Caller(me): Caller, Input(input): Input<CreateBody>) -> ApiResult<impl IntoResponse> {
+async fn create(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Input(input): Input<CreateBody>,
+) -> ApiResult<impl IntoResponse> {
     let mut members = vec![me.id.clone()];
     for id in input.participants.0 {
         if !members.contains(&id) {
@@ -186,7 +208,10 @@ async fn create(State(state): State<Shared>, Caller(me): Caller, Input(input): I
         }
     }
     if members.len() < 2 {
-        return Err(ApiError::invalid_field("participants", "include at least one other person besides yourself"));
+        return Err(ApiError::invalid_field(
+            "participants",
+            "include at least one other person besides yourself",
+        ));
     }
     let body = input.body;
     let creator = me.id.clone();
@@ -196,7 +221,10 @@ async fn create(State(state): State<Shared>, Caller(me): Caller, Input(input): I
             store::validate_body(&body)?;
             for id in &members {
                 if store::person(tx, id)?.is_none() {
-                    return Err(ApiError::invalid_field("participants", format!("no person with id {id}")));
+                    return Err(ApiError::invalid_field(
+                        "participants",
+                        format!("no person with id {id}"),
+                    ));
                 }
             }
             let existing = match members.as_slice() {
@@ -223,7 +251,8 @@ async fn create(State(state): State<Shared>, Caller(me): Caller, Input(input): I
         })
         .await?;
     let c = &view.conversation;
-    let answer = json!({ "id": c.id, "district_id": c.district_id, "participants": c.members, "created_at": c.created_at });
+    let answer =
+        json!({ "id": c.id, "district_id": c.district_id, "participants": c.members, "created_at": c.created_at });
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
@@ -253,14 +282,22 @@ async fn show(
             let seq_of = |message_id: &str| -> ApiResult<i64> {
                 match store::message(tx, message_id)? {
                     Some(m) if m.conversation_id == id => Ok(m.seq),
-                    _ => Err(ApiError::invalid_field("cursor", format!("no message {message_id} in this conversation"))),
+                    _ => Err(ApiError::invalid_field(
+                        "cursor",
+                        format!("no message {message_id} in this conversation"),
+                    )),
                 }
             };
             let (mut messages, more) = match (&query.before, &query.after) {
                 (Some(_), Some(_)) => return Err(ApiError::bad_request("use `before` or `after`, not both")),
-                (None, Some(after)) => {
-                    store::messages_page(tx, &id, Page::Newer { after_seq: seq_of(after)? }, limit.unwrap_or(usize::MAX / 2))?
-                }
+                (None, Some(after)) => store::messages_page(
+                    tx,
+                    &id,
+                    Page::Newer {
+                        after_seq: seq_of(after)?,
+                    },
+                    limit.unwrap_or(usize::MAX / 2),
+                )?,
                 (before, None) => {
                     let before_seq = before.as_deref().map(seq_of).transpose()?;
                     let (mut page, more) =
@@ -276,7 +313,8 @@ async fn show(
         })
         .await?;
     let rendered = render_messages(&state, &me, messages).await?;
-    let mut answer = json!({ "id": view.conversation.id, "participants": view.conversation.members, "messages": rendered });
+    let mut answer =
+        json!({ "id": view.conversation.id, "participants": view.conversation.members, "messages": rendered });
     if limit.is_some() {
         answer["has_more"] = json!(more);
     }
@@ -295,7 +333,10 @@ async fn send(
     Input(input): Input<SendBody>,
 ) -> ApiResult<impl IntoResponse> {
     let person = me.id.clone();
-    let message = state.store.write(move |tx| store::insert_message(tx, &id, &person, &input.body, &[], now_ms())).await?;
+    let message = state
+        .store
+        .write(move |tx| store::insert_message(tx, &id, &person, &input.body, &[], now_ms()))
+        .await?;
     let mut rendered = render_messages(&state, &me, vec![message]).await?;
     Ok((StatusCode::CREATED, Json(rendered.pop().unwrap_or(Value::Null))))
 }
@@ -306,7 +347,13 @@ struct ReactBody {
     emoji: String,
 }
 
-async fn set_reaction(state: Shared, me: Person, conversation: String, input: ReactBody, on: bool) -> ApiResult<Json<Value>> {
+async fn set_reaction(
+    state: Shared,
+    me: Person,
+    conversation: String,
+    input: ReactBody,
+    on: bool,
+) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
     let message = state
         .store
@@ -377,7 +424,9 @@ fn render_event(state: Shared, viewer: Person, event: Event) -> BoxFuture<'stati
         Ok(match event.kind {
             EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
                 let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else { return Ok(None) };
+                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
+                    return Ok(None);
+                };
                 let mut rendered = render_messages(&state, &viewer, vec![message]).await?;
                 Some(json!({ "type": kind, "conversation_id": conversation_id, "message": rendered.pop() }))
             }
@@ -386,7 +435,11 @@ fn render_event(state: Shared, viewer: Person, event: Event) -> BoxFuture<'stati
             }
             EventKind::ConversationCreated | EventKind::ConversationUpdated => {
                 let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state.store.read(move |conn| store::conversation_for(conn, &id, &person)).await? else {
+                let Some(view) = state
+                    .store
+                    .read(move |conn| store::conversation_for(conn, &id, &person))
+                    .await?
+                else {
                     return Ok(None);
                 };
                 let conversation = render_conversation(&state, &viewer, view).await?;

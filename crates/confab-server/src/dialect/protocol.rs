@@ -27,8 +27,8 @@ use crate::{
     emoji,
     error::{ApiError, ApiResult},
     store::{
-        self, now_ms, Attachment, ConversationView, Event, EventKind, Kind, MembershipChange, Message,
-        NewConversation, Page, Person, MAX_ATTACHMENT_BYTES,
+        self, now_ms, Attachment, ConversationView, Event, EventKind, Kind, MembershipChange, Message, NewConversation,
+        Page, Person, MAX_ATTACHMENT_BYTES,
     },
     stream, Shared,
 };
@@ -36,9 +36,17 @@ use crate::{
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/v1/conversations", get(list_conversations).post(create_conversation))
-        .route("/v1/conversations/{id}", get(get_conversation).put(update_conversation).delete(delete_conversation))
+        .route(
+            "/v1/conversations/{id}",
+            get(get_conversation)
+                .put(update_conversation)
+                .delete(delete_conversation),
+        )
         .route("/v1/messages", get(list_messages).post(send_message))
-        .route("/v1/messages/{id}", get(get_message).put(update_message).delete(delete_message))
+        .route(
+            "/v1/messages/{id}",
+            get(get_message).put(update_message).delete(delete_message),
+        )
         .route("/v1/messages/{id}/reactions/{emoji}", delete(remove_reaction))
         .route("/v1/contacts", get(list_contacts))
         .route("/v1/groups", get(list_groups).post(create_group))
@@ -212,9 +220,15 @@ async fn list_conversations(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
-    let views = state.store.read(move |conn| store::conversations_for(conn, &person)).await?;
+    let views = state
+        .store
+        .read(move |conn| store::conversations_for(conn, &person))
+        .await?;
     let (page, more) = page_by_id(views, |v| v.conversation.id.as_str(), &query)?;
-    Ok(list_json(page.iter().map(|v| conversation_json(v, &me.id)).collect(), more))
+    Ok(list_json(
+        page.iter().map(|v| conversation_json(v, &me.id)).collect(),
+        more,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -234,7 +248,10 @@ async fn create_conversation(
         .write(move |tx| match (input.contact_id, input.group_id) {
             (Some(contact), None) => {
                 if contact == person {
-                    return Err(ApiError::invalid_field("contact_id", "you cannot start a conversation with yourself"));
+                    return Err(ApiError::invalid_field(
+                        "contact_id",
+                        "you cannot start a conversation with yourself",
+                    ));
                 }
                 let contact = store::person_by_id_or_username(tx, &contact)?
                     .ok_or_else(|| ApiError::invalid_field("contact_id", "no such contact"))?;
@@ -257,15 +274,25 @@ async fn create_conversation(
             }
             (None, Some(group)) => store::conversation_for_group(tx, &group, &person)?
                 .ok_or_else(|| ApiError::invalid_field("group_id", "no such group of yours")),
-            _ => Err(ApiError::invalid_field("contact_id", "give exactly one of contact_id or group_id")),
+            _ => Err(ApiError::invalid_field(
+                "contact_id",
+                "give exactly one of contact_id or group_id",
+            )),
         })
         .await?;
     Ok(Json(conversation_json(&view, &me.id)))
 }
 
-async fn get_conversation(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_conversation(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
-    let view = state.store.read(move |conn| store::require_conversation(conn, &id, &person)).await?;
+    let view = state
+        .store
+        .read(move |conn| store::require_conversation(conn, &id, &person))
+        .await?;
     Ok(Json(conversation_json(&view, &me.id)))
 }
 
@@ -322,7 +349,11 @@ async fn update_conversation(
     Ok(Json(conversation_json(&view, &me.id)))
 }
 
-async fn delete_conversation(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+async fn delete_conversation(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
     state
         .store
         .write(move |tx| {
@@ -352,8 +383,9 @@ async fn list_messages(
             let seq_of = |id: &str, field: &str| -> ApiResult<i64> {
                 let found = store::message(conn, id)?;
                 match found {
-                    Some(m) if query.conversation_id.as_ref().is_none_or(|c| *c == m.conversation_id)
-                        && store::conversation_for(conn, &m.conversation_id, &person)?.is_some() =>
+                    Some(m)
+                        if query.conversation_id.as_ref().is_none_or(|c| *c == m.conversation_id)
+                            && store::conversation_for(conn, &m.conversation_id, &person)?.is_some() =>
                     {
                         Ok(m.seq)
                     }
@@ -361,9 +393,15 @@ async fn list_messages(
                 }
             };
             let page = match (&query.starting_after, &query.ending_before) {
-                (Some(_), Some(_)) => return Err(ApiError::bad_request("use starting_after or ending_before, not both")),
-                (Some(after), None) => Page::Older { before_seq: Some(seq_of(after, "starting_after")?) },
-                (None, Some(before)) => Page::Newer { after_seq: seq_of(before, "ending_before")? },
+                (Some(_), Some(_)) => {
+                    return Err(ApiError::bad_request("use starting_after or ending_before, not both"))
+                }
+                (Some(after), None) => Page::Older {
+                    before_seq: Some(seq_of(after, "starting_after")?),
+                },
+                (None, Some(before)) => Page::Newer {
+                    after_seq: seq_of(before, "ending_before")?,
+                },
                 (None, None) => Page::Older { before_seq: None },
             };
             let (mut rows, more) = match &query.conversation_id {
@@ -399,7 +437,14 @@ async fn send_message(
     let message = state
         .store
         .write(move |tx| {
-            store::insert_message(tx, &input.conversation_id, &person, &input.message, &input.attachments.0, now_ms())
+            store::insert_message(
+                tx,
+                &input.conversation_id,
+                &person,
+                &input.message,
+                &input.attachments.0,
+                now_ms(),
+            )
         })
         .await?;
     one(render_messages(&state, &me.id, &base_url(&headers), vec![message]).await?)
@@ -416,7 +461,10 @@ async fn get_message(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
-    let (message, _) = state.store.read(move |conn| store::message_for(conn, &id, &person)).await?;
+    let (message, _) = state
+        .store
+        .read(move |conn| store::message_for(conn, &id, &person))
+        .await?;
     one(render_messages(&state, &me.id, &base_url(&headers), vec![message]).await?)
 }
 
@@ -442,7 +490,9 @@ fn reaction_lists(value: Value) -> ApiResult<BTreeMap<String, Vec<String>>> {
     };
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for object in objects {
-        let Value::Object(map) = object else { return Err(invalid()) };
+        let Value::Object(map) = object else {
+            return Err(invalid());
+        };
         for (emoji, who) in map {
             let names = match who {
                 Value::Array(items) => items
@@ -514,15 +564,32 @@ async fn remove_reaction(
     one(render_messages(&state, &me.id, &base_url(&headers), vec![message]).await?)
 }
 
-async fn delete_message(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    state.store.write(move |tx| store::delete_message(tx, &id, &me.id)).await?;
+async fn delete_message(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    state
+        .store
+        .write(move |tx| store::delete_message(tx, &id, &me.id))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- directory
 
-async fn list_contacts(State(state): State<Shared>, Caller(me): Caller, Query(query): Query<ListQuery>) -> ApiResult<Json<Value>> {
-    let people: Vec<Person> = state.store.read(store::people).await?.into_iter().filter(|p| p.id != me.id).collect();
+async fn list_contacts(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
+    let people: Vec<Person> = state
+        .store
+        .read(store::people)
+        .await?
+        .into_iter()
+        .filter(|p| p.id != me.id)
+        .collect();
     let (page, more) = page_by_id(people, |p| p.id.as_str(), &query)?;
     Ok(list_json(page.iter().map(contact_json).collect(), more))
 }
@@ -542,7 +609,11 @@ fn group_json(view: &ConversationView) -> Value {
     })
 }
 
-async fn list_groups(State(state): State<Shared>, Caller(me): Caller, Query(query): Query<ListQuery>) -> ApiResult<Json<Value>> {
+async fn list_groups(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let person = me.id.clone();
     let groups: Vec<ConversationView> = state
         .store
@@ -551,7 +622,11 @@ async fn list_groups(State(state): State<Shared>, Caller(me): Caller, Query(quer
         .into_iter()
         .filter(|v| v.conversation.group_id.is_some())
         .collect();
-    let (page, more) = page_by_id(groups, |v| v.conversation.group_id.as_deref().unwrap_or_default(), &query)?;
+    let (page, more) = page_by_id(
+        groups,
+        |v| v.conversation.group_id.as_deref().unwrap_or_default(),
+        &query,
+    )?;
     Ok(list_json(page.iter().map(group_json).collect(), more))
 }
 
@@ -561,10 +636,17 @@ struct CreateGroup {
     member_ids: StringList,
 }
 
-async fn create_group(State(state): State<Shared>, Caller(me): Caller, Input(input): Input<CreateGroup>) -> ApiResult<Json<Value>> {
+async fn create_group(
+    State(state): State<Shared>,
+    Caller(me): Caller,
+    Input(input): Input<CreateGroup>,
+) -> ApiResult<Json<Value>> {
     let name = input.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid_field("name", "a group needs a name of 1 to 100 characters"));
+        return Err(ApiError::invalid_field(
+            "name",
+            "a group needs a name of 1 to 100 characters",
+        ));
     }
     let person = me.id.clone();
     let view = state
@@ -579,7 +661,10 @@ async fn create_group(State(state): State<Shared>, Caller(me): Caller, Input(inp
                 }
             }
             if members.len() < 3 {
-                return Err(ApiError::invalid_field("member_ids", "a group needs at least two other people"));
+                return Err(ApiError::invalid_field(
+                    "member_ids",
+                    "a group needs at least two other people",
+                ));
             }
             let id = store::create_conversation(
                 tx,
@@ -621,13 +706,18 @@ async fn upload(
         )
     })?;
     let (filename, content_type) = upload_parts(&headers, query.filename)?;
-    let attachment =
-        state.store.write(move |tx| store::create_attachment(tx, &me.id, &filename, &content_type, &data)).await?;
+    let attachment = state
+        .store
+        .write(move |tx| store::create_attachment(tx, &me.id, &filename, &content_type, &data))
+        .await?;
     Ok(Json(attachment_json(&attachment, &base_url(&headers))))
 }
 
 async fn download(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<Response> {
-    let (attachment, data) = state.store.read(move |conn| store::attachment_for(conn, &id, &me.id)).await?;
+    let (attachment, data) = state
+        .store
+        .read(move |conn| store::attachment_for(conn, &id, &me.id))
+        .await?;
     Ok(attachment_response(attachment, data))
 }
 
@@ -651,26 +741,41 @@ async fn events(
     Ok(stream::events(state, me, after, render))
 }
 
-fn render_event(state: Shared, viewer: Person, event: Event, base: String) -> BoxFuture<'static, ApiResult<Option<Value>>> {
+fn render_event(
+    state: Shared,
+    viewer: Person,
+    event: Event,
+    base: String,
+) -> BoxFuture<'static, ApiResult<Option<Value>>> {
     Box::pin(async move {
         let kind = event.kind.as_str();
         let conversation_id = event.conversation_id.clone();
         Ok(match event.kind {
             EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
                 let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else { return Ok(None) };
+                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
+                    return Ok(None);
+                };
                 let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "message": rendered.into_iter().next() }))
+                Some(
+                    json!({ "type": kind, "conversation_id": conversation_id, "message": rendered.into_iter().next() }),
+                )
             }
             EventKind::MessageDeleted => {
                 Some(json!({ "type": kind, "conversation_id": conversation_id, "message_id": event.subject_id }))
             }
             EventKind::ConversationCreated | EventKind::ConversationUpdated => {
                 let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state.store.read(move |conn| store::conversation_for(conn, &id, &person)).await? else {
+                let Some(view) = state
+                    .store
+                    .read(move |conn| store::conversation_for(conn, &id, &person))
+                    .await?
+                else {
                     return Ok(None);
                 };
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "conversation": conversation_json(&view, &viewer.id) }))
+                Some(
+                    json!({ "type": kind, "conversation_id": conversation_id, "conversation": conversation_json(&view, &viewer.id) }),
+                )
             }
             EventKind::ConversationDeleted => Some(json!({ "type": kind, "conversation_id": conversation_id })),
             EventKind::MemberLeft => {

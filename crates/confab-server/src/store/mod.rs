@@ -33,7 +33,9 @@ const READERS: usize = 4;
 pub enum OpenError {
     #[error("could not open the database at {path}: {source}")]
     Sqlite { path: PathBuf, source: rusqlite::Error },
-    #[error("the database at {path} is at schema version {found}, newer than this server ({known}); upgrade the server")]
+    #[error(
+        "the database at {path} is at schema version {found}, newer than this server ({known}); upgrade the server"
+    )]
     TooNew { path: PathBuf, found: usize, known: usize },
 }
 
@@ -54,14 +56,19 @@ struct Inner {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.inner.path).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .finish_non_exhaustive()
     }
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
-        let fail = |source| OpenError::Sqlite { path: path.to_path_buf(), source };
+        let fail = |source| OpenError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut writer = Connection::open(path).map_err(fail)?;
         configure(&writer).map_err(fail)?;
         migrate(&mut writer, path)?;
@@ -174,10 +181,19 @@ fn configure_reader(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), OpenError> {
-    let fail = |source| OpenError::Sqlite { path: path.to_path_buf(), source };
-    let found: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(fail)?;
+    let fail = |source| OpenError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let found: usize = conn
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(fail)?;
     if found > MIGRATIONS.len() {
-        return Err(OpenError::TooNew { path: path.to_path_buf(), found, known: MIGRATIONS.len() });
+        return Err(OpenError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            known: MIGRATIONS.len(),
+        });
     }
     for (index, (_name, sql)) in MIGRATIONS.iter().enumerate().skip(found) {
         let tx = conn.transaction().map_err(fail)?;
@@ -194,14 +210,20 @@ fn max_event_id(conn: &Connection) -> rusqlite::Result<i64> {
 
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A random identifier in the style of the seeds (`xgQQXg3hrtjh7AvZ`).
 pub fn new_id() -> String {
     use rand::{distr::Alphanumeric, Rng};
-    rand::rng().sample_iter(&Alphanumeric).take(16).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(16)
+        .map(char::from)
+        .collect()
 }
 
 #[cfg(test)]
@@ -214,7 +236,8 @@ mod tests {
         let path = dir.path().join("server.db");
         drop(Store::open(&path).expect("fresh database opens"));
         let conn = Connection::open(&path).expect("raw open");
-        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1).expect("bump version");
+        conn.pragma_update(None, "user_version", MIGRATIONS.len() + 1)
+            .expect("bump version");
         drop(conn);
         match Store::open(&path) {
             Err(OpenError::TooNew { found, .. }) => assert_eq!(found, MIGRATIONS.len() + 1),

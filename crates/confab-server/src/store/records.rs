@@ -177,24 +177,37 @@ pub fn hash_key(key: &str) -> String {
 
 fn new_key() -> String {
     use rand::{distr::Alphanumeric, Rng};
-    let secret: String = rand::rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+    let secret: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
     format!("ck_{secret}")
 }
 
 pub fn validate_username(username: &str) -> ApiResult<()> {
     let ok_len = (1..=40).contains(&username.chars().count());
-    let ok_chars = username.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.');
     if ok_len && ok_chars {
         Ok(())
     } else {
-        Err(ApiError::invalid_field("username", "1 to 40 letters, digits, `_`, `-` or `.`"))
+        Err(ApiError::invalid_field(
+            "username",
+            "1 to 40 letters, digits, `_`, `-` or `.`",
+        ))
     }
 }
 
 /// Adds a person and returns them with a new API key, the only time the key is ever shown.
 pub fn create_person(conn: &Connection, new: &NewPerson) -> ApiResult<(Person, String)> {
     validate_username(&new.username)?;
-    let language = if new.language.is_empty() { "en" } else { new.language.as_str() };
+    let language = if new.language.is_empty() {
+        "en"
+    } else {
+        new.language.as_str()
+    };
     let now = now_ms();
     let id = new_id();
     let inserted = conn.execute(
@@ -205,7 +218,10 @@ pub fn create_person(conn: &Connection, new: &NewPerson) -> ApiResult<(Person, S
     match inserted {
         Ok(_) => {}
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-            return Err(ApiError::conflict("username_taken", format!("the username {} is taken", new.username)))
+            return Err(ApiError::conflict(
+                "username_taken",
+                format!("the username {} is taken", new.username),
+            ))
         }
         Err(e) => return Err(e.into()),
     }
@@ -226,7 +242,9 @@ pub fn add_key(conn: &Connection, person_id: &str) -> ApiResult<String> {
 
 pub fn person_for_key_hash(conn: &Connection, key_hash: &str) -> ApiResult<Option<String>> {
     Ok(conn
-        .query_row("SELECT person_id FROM api_keys WHERE key_hash = ?1", [key_hash], |r| r.get(0))
+        .query_row("SELECT person_id FROM api_keys WHERE key_hash = ?1", [key_hash], |r| {
+            r.get(0)
+        })
         .optional()?)
 }
 
@@ -354,7 +372,12 @@ pub fn create_conversation(conn: &Connection, new: &NewConversation) -> ApiResul
 }
 
 /// The newest live direct conversation between two people with the given source, if any.
-pub fn find_direct(conn: &Connection, a: &str, b: &str, source: Option<&(String, String)>) -> ApiResult<Option<String>> {
+pub fn find_direct(
+    conn: &Connection,
+    a: &str,
+    b: &str,
+    source: Option<&(String, String)>,
+) -> ApiResult<Option<String>> {
     let (source_type, source_id) = source.cloned().unzip();
     Ok(conn
         .query_row(
@@ -408,7 +431,9 @@ pub fn members(conn: &Connection, conversation_id: &str) -> ApiResult<Vec<String
     let mut stmt = conn.prepare_cached(
         "SELECT person_id FROM memberships WHERE conversation_id = ?1 AND left_at IS NULL ORDER BY ordinal",
     )?;
-    let rows = stmt.query_map([conversation_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    let rows = stmt
+        .query_map([conversation_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(rows)
 }
 
@@ -422,7 +447,10 @@ pub fn conversation_for(conn: &Connection, conversation_id: &str, person: &str) 
     );
     let found = conn
         .query_row(&sql, params![conversation_id, person], |row| {
-            Ok(ConversationView { conversation: conversation_row(row)?, membership: membership_from(row, 13)? })
+            Ok(ConversationView {
+                conversation: conversation_row(row)?,
+                membership: membership_from(row, 13)?,
+            })
         })
         .optional()?;
     match found {
@@ -450,7 +478,10 @@ pub fn conversations_for(conn: &Connection, person: &str) -> ApiResult<Vec<Conve
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut views = stmt
         .query_map([person], |row| {
-            Ok(ConversationView { conversation: conversation_row(row)?, membership: membership_from(row, 13)? })
+            Ok(ConversationView {
+                conversation: conversation_row(row)?,
+                membership: membership_from(row, 13)?,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     for view in &mut views {
@@ -459,10 +490,24 @@ pub fn conversations_for(conn: &Connection, person: &str) -> ApiResult<Vec<Conve
     Ok(views)
 }
 
+/// Whether a conversation is direct or a group, whoever asks.
+pub fn conversation_kind(conn: &Connection, conversation_id: &str) -> ApiResult<Option<Kind>> {
+    let kind: Option<String> = conn
+        .query_row("SELECT kind FROM conversations WHERE id = ?1", [conversation_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    Ok(kind.map(|k| if k == "group" { Kind::Group } else { Kind::Direct }))
+}
+
 /// The group conversation with this protocol `group_id`, if `person` is in it.
 pub fn conversation_for_group(conn: &Connection, group_id: &str, person: &str) -> ApiResult<Option<ConversationView>> {
     let id: Option<String> = conn
-        .query_row("SELECT id FROM conversations WHERE group_id = ?1 AND deleted_at IS NULL", [group_id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM conversations WHERE group_id = ?1 AND deleted_at IS NULL",
+            [group_id],
+            |r| r.get(0),
+        )
         .optional()?;
     match id {
         Some(id) => conversation_for(conn, &id, person),
@@ -479,7 +524,12 @@ pub struct MembershipChange {
     pub archived_at: Option<Option<i64>>,
 }
 
-pub fn change_membership(conn: &Connection, conversation_id: &str, person: &str, change: &MembershipChange) -> ApiResult<()> {
+pub fn change_membership(
+    conn: &Connection,
+    conversation_id: &str,
+    person: &str,
+    change: &MembershipChange,
+) -> ApiResult<()> {
     if let Some(pinned) = change.is_pinned {
         conn.execute(
             "UPDATE memberships SET is_pinned = ?3 WHERE conversation_id = ?1 AND person_id = ?2",
@@ -498,7 +548,14 @@ pub fn change_membership(conn: &Connection, conversation_id: &str, person: &str,
             params![conversation_id, person, archived_at],
         )?;
     }
-    record_event(conn, conversation_id, EventKind::ConversationUpdated, None, Some(person), now_ms())?;
+    record_event(
+        conn,
+        conversation_id,
+        EventKind::ConversationUpdated,
+        None,
+        Some(person),
+        now_ms(),
+    )?;
     Ok(())
 }
 
@@ -506,10 +563,17 @@ pub fn change_membership(conn: &Connection, conversation_id: &str, person: &str,
 pub fn set_pinned_message(conn: &Connection, conversation_id: &str, message_id: Option<&str>) -> ApiResult<()> {
     if let Some(message_id) = message_id {
         let belongs: Option<String> = conn
-            .query_row("SELECT conversation_id FROM messages WHERE id = ?1", [message_id], |r| r.get(0))
+            .query_row(
+                "SELECT conversation_id FROM messages WHERE id = ?1",
+                [message_id],
+                |r| r.get(0),
+            )
             .optional()?;
         if belongs.as_deref() != Some(conversation_id) {
-            return Err(ApiError::invalid_field("pinned_message_id", "no such message in this conversation"));
+            return Err(ApiError::invalid_field(
+                "pinned_message_id",
+                "no such message in this conversation",
+            ));
         }
     }
     let now = now_ms();
@@ -536,7 +600,10 @@ pub fn set_locked(conn: &Connection, conversation_id: &str, locked: bool) -> Api
 pub fn leave(conn: &Connection, conversation_id: &str, person: &str) -> ApiResult<()> {
     let view = require_conversation(conn, conversation_id, person)?;
     if view.conversation.kind == Kind::Direct {
-        return Err(ApiError::conflict("cannot_leave", "you cannot leave a direct (1-on-1) conversation"));
+        return Err(ApiError::conflict(
+            "cannot_leave",
+            "you cannot leave a direct (1-on-1) conversation",
+        ));
     }
     if view.conversation.members.len() < 3 {
         return Err(ApiError::conflict(
@@ -549,7 +616,10 @@ pub fn leave(conn: &Connection, conversation_id: &str, person: &str) -> ApiResul
         "UPDATE memberships SET left_at = ?3 WHERE conversation_id = ?1 AND person_id = ?2",
         params![conversation_id, person, now],
     )?;
-    conn.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, now])?;
+    conn.execute(
+        "UPDATE conversations SET updated_at = ?2 WHERE id = ?1",
+        params![conversation_id, now],
+    )?;
     record_event(conn, conversation_id, EventKind::MemberLeft, Some(person), None, now)?;
     Ok(())
 }
@@ -586,7 +656,14 @@ pub fn mark_read(conn: &Connection, conversation_id: &str, person: &str, upto_se
             "INSERT INTO read_marks (conversation_id, person_id, upto_seq, read_at) VALUES (?1, ?2, ?3, ?4)",
             params![conversation_id, person, upto, now],
         )?;
-        record_event(conn, conversation_id, EventKind::ConversationUpdated, None, Some(person), now)?;
+        record_event(
+            conn,
+            conversation_id,
+            EventKind::ConversationUpdated,
+            None,
+            Some(person),
+            now,
+        )?;
     } else {
         conn.execute(
             "UPDATE memberships SET last_opened_at = ?3 WHERE conversation_id = ?1 AND person_id = ?2",
@@ -640,7 +717,10 @@ pub fn validate_body(body: &str) -> ApiResult<()> {
         return Err(ApiError::new(
             axum::http::StatusCode::PAYLOAD_TOO_LARGE,
             "body_too_long",
-            format!("a message body is at most {MAX_BODY_BYTES} bytes; this one has {}", body.len()),
+            format!(
+                "a message body is at most {MAX_BODY_BYTES} bytes; this one has {}",
+                body.len()
+            ),
         ));
     }
     Ok(())
@@ -659,10 +739,12 @@ pub fn insert_message(
     validate_body(body)?;
     let view = require_conversation(conn, conversation_id, sender)?;
     if view.conversation.locked {
-        return Err(ApiError::conflict("conversation_locked", "this conversation is locked and takes no new messages"));
+        return Err(ApiError::conflict(
+            "conversation_locked",
+            "this conversation is locked and takes no new messages",
+        ));
     }
-    let language: String =
-        conn.query_row("SELECT language FROM people WHERE id = ?1", [sender], |r| r.get(0))?;
+    let language: String = conn.query_row("SELECT language FROM people WHERE id = ?1", [sender], |r| r.get(0))?;
     let id = new_id();
     conn.execute(
         "INSERT INTO messages (id, conversation_id, sender_id, body, language, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -674,13 +756,23 @@ pub fn insert_message(
         "UPDATE conversations SET last_active_at = MAX(COALESCE(last_active_at, 0), ?2), updated_at = ?2 WHERE id = ?1",
         params![conversation_id, created_at],
     )?;
-    conn.execute("UPDATE people SET last_active_at = ?2 WHERE id = ?1", params![sender, created_at])?;
+    conn.execute(
+        "UPDATE people SET last_active_at = ?2 WHERE id = ?1",
+        params![sender, created_at],
+    )?;
     // Your own message is read by you; it must not count as unread for you.
     conn.execute(
         "UPDATE memberships SET last_read_seq = ?3 WHERE conversation_id = ?1 AND person_id = ?2 AND last_read_seq < ?3",
         params![conversation_id, sender, seq],
     )?;
-    record_event(conn, conversation_id, EventKind::MessageCreated, Some(&id), None, created_at)?;
+    record_event(
+        conn,
+        conversation_id,
+        EventKind::MessageCreated,
+        Some(&id),
+        None,
+        created_at,
+    )?;
     message(conn, &id)?.ok_or_else(ApiError::internal)
 }
 
@@ -707,7 +799,12 @@ pub enum Page {
 }
 
 /// One page of a conversation's messages, plus whether more lie beyond it.
-pub fn messages_page(conn: &Connection, conversation_id: &str, page: Page, limit: usize) -> ApiResult<(Vec<Message>, bool)> {
+pub fn messages_page(
+    conn: &Connection,
+    conversation_id: &str,
+    page: Page,
+    limit: usize,
+) -> ApiResult<(Vec<Message>, bool)> {
     let fetch = i64::try_from(limit).unwrap_or(i64::MAX).saturating_add(1);
     let mut rows = match page {
         Page::Older { before_seq } => {
@@ -716,7 +813,10 @@ pub fn messages_page(conn: &Connection, conversation_id: &str, page: Page, limit
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let rows = stmt
-                .query_map(params![conversation_id, before_seq.unwrap_or(i64::MAX), fetch], message_row)?
+                .query_map(
+                    params![conversation_id, before_seq.unwrap_or(i64::MAX), fetch],
+                    message_row,
+                )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows
         }
@@ -751,11 +851,16 @@ pub fn messages_page_for_person(
              WHERE m.person_id = ?1 AND m.left_at IS NULL AND c.deleted_at IS NULL)"
     );
     let (sql, cursor) = match page {
-        Page::Older { before_seq } => (format!("{base} AND seq < ?2 ORDER BY seq DESC LIMIT ?3"), before_seq.unwrap_or(i64::MAX)),
+        Page::Older { before_seq } => (
+            format!("{base} AND seq < ?2 ORDER BY seq DESC LIMIT ?3"),
+            before_seq.unwrap_or(i64::MAX),
+        ),
         Page::Newer { after_seq } => (format!("{base} AND seq > ?2 ORDER BY seq ASC LIMIT ?3"), after_seq),
     };
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query_map(params![person, cursor, fetch], message_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut rows = stmt
+        .query_map(params![person, cursor, fetch], message_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     Ok((rows, more))
@@ -774,9 +879,19 @@ pub fn edit_message(conn: &Connection, id: &str, person: &str, body: &str) -> Ap
         return Err(ApiError::forbidden("only the sender can edit a message"));
     }
     let now = now_ms();
-    conn.execute("UPDATE messages SET body = ?2, updated_at = ?3 WHERE id = ?1", params![id, body, now])?;
+    conn.execute(
+        "UPDATE messages SET body = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, body, now],
+    )?;
     conn.execute("DELETE FROM translations WHERE message_id = ?1", [id])?;
-    record_event(conn, &message.conversation_id, EventKind::MessageEdited, Some(id), None, now)?;
+    record_event(
+        conn,
+        &message.conversation_id,
+        EventKind::MessageEdited,
+        Some(id),
+        None,
+        now,
+    )?;
     self::message(conn, id)?.ok_or_else(ApiError::internal)
 }
 
@@ -788,9 +903,19 @@ pub fn delete_message(conn: &Connection, id: &str, person: &str) -> ApiResult<Me
     }
     conn.execute("DELETE FROM messages WHERE id = ?1", [id])?;
     if view.conversation.pinned_message_id.as_deref() == Some(id) {
-        conn.execute("UPDATE conversations SET pinned_message_id = NULL WHERE id = ?1", [&message.conversation_id])?;
+        conn.execute(
+            "UPDATE conversations SET pinned_message_id = NULL WHERE id = ?1",
+            [&message.conversation_id],
+        )?;
     }
-    record_event(conn, &message.conversation_id, EventKind::MessageDeleted, Some(id), None, now_ms())?;
+    record_event(
+        conn,
+        &message.conversation_id,
+        EventKind::MessageDeleted,
+        Some(id),
+        None,
+        now_ms(),
+    )?;
     Ok(message)
 }
 
@@ -800,7 +925,10 @@ pub fn validate_emoji(emoji: &str) -> ApiResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(ApiError::invalid_field("emoji", "an emoji is one short token without spaces"))
+        Err(ApiError::invalid_field(
+            "emoji",
+            "an emoji is one short token without spaces",
+        ))
     }
 }
 
@@ -821,14 +949,24 @@ pub fn set_reaction(conn: &Connection, message_id: &str, person: &str, emoji: &s
         )?
     };
     if changed > 0 {
-        record_event(conn, &message.conversation_id, EventKind::MessageReaction, Some(message_id), None, now)?;
+        record_event(
+            conn,
+            &message.conversation_id,
+            EventKind::MessageReaction,
+            Some(message_id),
+            None,
+            now,
+        )?;
     }
     Ok(changed > 0)
 }
 
-/// Reactions per message, each as `(emoji, person ids)` in the order first used.
-pub fn reactions(conn: &Connection, message_ids: &[&str]) -> ApiResult<HashMap<String, Vec<(String, Vec<String>)>>> {
-    let mut out: HashMap<String, Vec<(String, Vec<String>)>> = HashMap::new();
+/// A message's reactions: `(emoji, person ids)` in the order first used.
+pub type Reactions = Vec<(String, Vec<String>)>;
+
+/// Reactions per message.
+pub fn reactions(conn: &Connection, message_ids: &[&str]) -> ApiResult<HashMap<String, Reactions>> {
+    let mut out: HashMap<String, Reactions> = HashMap::new();
     if message_ids.is_empty() {
         return Ok(out);
     }
@@ -884,7 +1022,13 @@ fn attachment_row(row: &Row<'_>) -> rusqlite::Result<Attachment> {
 const ATTACHMENT_COLUMNS: &str = "id, owner_id, message_id, filename, content_type, size, created_at";
 
 /// Stores an upload; it belongs to nobody's message until sent with one.
-pub fn create_attachment(conn: &Connection, owner: &str, filename: &str, content_type: &str, data: &[u8]) -> ApiResult<Attachment> {
+pub fn create_attachment(
+    conn: &Connection,
+    owner: &str,
+    filename: &str,
+    content_type: &str,
+    data: &[u8],
+) -> ApiResult<Attachment> {
     if data.is_empty() {
         return Err(ApiError::invalid_field("body", "an attachment needs some bytes"));
     }
@@ -906,7 +1050,10 @@ fn attach(conn: &Connection, ids: &[String], message_id: &str, owner: &str) -> A
             params![id, message_id, owner],
         )?;
         if changed == 0 {
-            return Err(ApiError::invalid_field("attachments", format!("{id} is not an unsent upload of yours")));
+            return Err(ApiError::invalid_field(
+                "attachments",
+                format!("{id} is not an unsent upload of yours"),
+            ));
         }
     }
     Ok(())
@@ -919,7 +1066,14 @@ pub fn add_attachments(conn: &Connection, message_id: &str, person: &str, ids: &
         return Err(ApiError::forbidden("only the sender can add attachments to a message"));
     }
     attach(conn, ids, message_id, person)?;
-    record_event(conn, &message.conversation_id, EventKind::MessageEdited, Some(message_id), None, now_ms())?;
+    record_event(
+        conn,
+        &message.conversation_id,
+        EventKind::MessageEdited,
+        Some(message_id),
+        None,
+        now_ms(),
+    )?;
     Ok(())
 }
 
@@ -927,7 +1081,9 @@ pub fn attachments(conn: &Connection, message_ids: &[&str]) -> ApiResult<HashMap
     let mut out: HashMap<String, Vec<Attachment>> = HashMap::new();
     for chunk in message_ids.chunks(500) {
         let marks = vec!["?"; chunk.len()].join(",");
-        let sql = format!("SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE message_id IN ({marks}) ORDER BY created_at, id");
+        let sql = format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM attachments WHERE message_id IN ({marks}) ORDER BY created_at, id"
+        );
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(chunk.iter()), attachment_row)?;
         for row in rows {
@@ -1017,15 +1173,24 @@ pub fn events_for(conn: &Connection, person: &str, after: i64, limit: usize) -> 
          ORDER BY e.id LIMIT ?3",
     )?;
     let rows = stmt
-        .query_map(params![person, after, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
-            let kind: String = row.get(2)?;
-            Ok((row.get(0)?, row.get(1)?, kind, row.get(3)?, row.get(4)?))
-        })?
+        .query_map(
+            params![person, after, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |row| {
+                let kind: String = row.get(2)?;
+                Ok((row.get(0)?, row.get(1)?, kind, row.get(3)?, row.get(4)?))
+            },
+        )?
         .collect::<rusqlite::Result<Vec<(i64, String, String, Option<String>, i64)>>>()?;
     Ok(rows
         .into_iter()
         .filter_map(|(id, conversation_id, kind, subject_id, created_at)| {
-            Some(Event { id, conversation_id, kind: EventKind::parse(&kind)?, subject_id, created_at })
+            Some(Event {
+                id,
+                conversation_id,
+                kind: EventKind::parse(&kind)?,
+                subject_id,
+                created_at,
+            })
         })
         .collect())
 }
@@ -1046,7 +1211,14 @@ pub fn stored_response(conn: &Connection, person: &str, key: &str) -> ApiResult<
         .query_row(
             "SELECT fingerprint, status, content_type, body FROM idempotency WHERE person_id = ?1 AND key = ?2",
             params![person, key],
-            |r| Ok(StoredResponse { fingerprint: r.get(0)?, status: r.get(1)?, content_type: r.get(2)?, body: r.get(3)? }),
+            |r| {
+                Ok(StoredResponse {
+                    fingerprint: r.get(0)?,
+                    status: r.get(1)?,
+                    content_type: r.get(2)?,
+                    body: r.get(3)?,
+                })
+            },
         )
         .optional()?)
 }
@@ -1055,7 +1227,15 @@ pub fn store_response(conn: &Connection, person: &str, key: &str, response: &Sto
     conn.execute(
         "INSERT OR IGNORE INTO idempotency (person_id, key, fingerprint, status, content_type, body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![person, key, response.fingerprint, response.status, response.content_type, response.body, now_ms()],
+        params![
+            person,
+            key,
+            response.fingerprint,
+            response.status,
+            response.content_type,
+            response.body,
+            now_ms()
+        ],
     )?;
     Ok(())
 }

@@ -4,7 +4,13 @@ use serde_json::json;
 
 use crate::common::{portal_conversation, TestServer};
 
-const ROUTES: &[&str] = &["/api/messages", "/v1/conversations", "/conversations", "/v1/messages", "/api/events"];
+const ROUTES: &[&str] = &[
+    "/api/messages",
+    "/v1/conversations",
+    "/conversations",
+    "/v1/messages",
+    "/api/events",
+];
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_dialect_needs_a_valid_key() {
@@ -12,8 +18,16 @@ async fn every_dialect_needs_a_valid_key() {
     let person = server.person("someone");
     for route in ROUTES {
         server.anonymous().get(route).await.expect_error(401, "unauthorized");
-        person.with_key("ck_not_a_real_key_at_all").get(route).await.expect_error(401, "unauthorized");
-        person.with_key("Basic abc").get(route).await.expect_error(401, "unauthorized");
+        person
+            .with_key("ck_not_a_real_key_at_all")
+            .get(route)
+            .await
+            .expect_error(401, "unauthorized");
+        person
+            .with_key("Basic abc")
+            .get(route)
+            .await
+            .expect_error(401, "unauthorized");
         let answer = person.with_key("sk_live_wrong_prefix").get(route).await;
         let body = answer.json.to_string();
         answer.expect_error(401, "unauthorized");
@@ -30,23 +44,65 @@ async fn a_conversation_you_are_not_in_is_not_found_in_every_dialect() {
         .as_str()
         .expect("message id")
         .to_string();
-    let missing = outsider.get("/api/messages/doesnotexist").await.expect_error(404, "not_found");
-    let hidden = outsider.get(&format!("/api/messages/{id}")).await.expect_error(404, "not_found");
-    assert_eq!(missing, hidden, "not being a member looks exactly like not existing");
-    outsider.post_json(&format!("/api/messages/{id}"), json!({ "body": "let me in" })).await.expect_error(404, "not_found");
-    outsider
-        .post_json(&format!("/api/messages/{id}/react"), json!({ "message_id": message_id, "emoji": "👍" }))
+    let missing = outsider
+        .get("/api/messages/doesnotexist")
         .await
         .expect_error(404, "not_found");
-    outsider.get(&format!("/v1/conversations/{id}")).await.expect_error(404, "not_found");
-    outsider.put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")]).await.expect_error(404, "not_found");
-    outsider.delete(&format!("/v1/conversations/{id}")).await.expect_error(404, "not_found");
-    outsider.get(&format!("/v1/messages/{message_id}")).await.expect_error(404, "not_found");
-    outsider.get(&format!("/v1/messages?conversation_id={id}")).await.expect_error(404, "not_found");
-    outsider.post_form("/v1/messages", &[("conversation_id", &id), ("message", "x")]).await.expect_error(404, "not_found");
-    outsider.get(&format!("/conversations/{id}")).await.expect_error(404, "not_found");
-    outsider.get(&format!("/conversations/{id}/messages")).await.expect_error(404, "not_found");
+    let hidden = outsider
+        .get(&format!("/api/messages/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    assert_eq!(missing, hidden, "not being a member looks exactly like not existing");
+    outsider
+        .post_json(&format!("/api/messages/{id}"), json!({ "body": "let me in" }))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .post_json(
+            &format!("/api/messages/{id}/react"),
+            json!({ "message_id": message_id, "emoji": "👍" }),
+        )
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .get(&format!("/v1/conversations/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")])
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .delete(&format!("/v1/conversations/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .get(&format!("/v1/messages/{message_id}"))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .get(&format!("/v1/messages?conversation_id={id}"))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .post_form("/v1/messages", &[("conversation_id", &id), ("message", "x")])
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .get(&format!("/conversations/{id}"))
+        .await
+        .expect_error(404, "not_found");
+    outsider
+        .get(&format!("/conversations/{id}/messages"))
+        .await
+        .expect_error(404, "not_found");
     let everything = outsider.get("/v1/messages").await.expect(200);
     assert_eq!(everything["data"], json!([]), "an outsider lists none of it");
-    assert_eq!(a.get(&format!("/api/messages/{id}")).await.expect(200)["messages"].as_array().map(Vec::len), Some(1), "nothing was added");
+    assert_eq!(
+        a.get(&format!("/api/messages/{id}")).await.expect(200)["messages"]
+            .as_array()
+            .map(Vec::len),
+        Some(1),
+        "nothing was added"
+    );
 }

@@ -20,7 +20,11 @@ async fn people_add_prints_an_id_and_a_key_that_serve_accepts() {
         .args(["--name", "ada", "--language", "fr"])
         .output()
         .expect("people add runs");
-    assert!(output.status.success(), "people add failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "people add failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let field = |name: &str| {
         stdout
@@ -31,11 +35,23 @@ async fn people_add_prints_an_id_and_a_key_that_serve_accepts() {
     let (id, key) = (field("id:"), field("key:"));
     assert!(key.starts_with("ck_"), "{key}");
 
-    let duplicate = Command::new(BIN).args(["people", "add", "--db"]).arg(&db).args(["--name", "ada"]).output().expect("runs");
+    let duplicate = Command::new(BIN)
+        .args(["people", "add", "--db"])
+        .arg(&db)
+        .args(["--name", "ada"])
+        .output()
+        .expect("runs");
     assert!(!duplicate.status.success(), "a taken username fails");
-    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("taken"), "and says why");
+    assert!(
+        String::from_utf8_lossy(&duplicate.stderr).contains("taken"),
+        "and says why"
+    );
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
     let mut child = Command::new(BIN)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db"])
         .arg(&db)
@@ -62,7 +78,12 @@ fn a_database_from_a_newer_server_is_refused_with_a_clear_error() {
     let conn = rusqlite::Connection::open(&db).expect("raw db");
     conn.pragma_update(None, "user_version", 999).expect("set version");
     drop(conn);
-    let output = Command::new(BIN).args(["people", "add", "--db"]).arg(&db).args(["--name", "x"]).output().expect("runs");
+    let output = Command::new(BIN)
+        .args(["people", "add", "--db"])
+        .arg(&db)
+        .args(["--name", "x"])
+        .output()
+        .expect("runs");
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("newer"), "says the database is newer: {stderr}");

@@ -25,10 +25,19 @@ impl TestServer {
     pub async fn start_with(config: Config) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join("server.db")).expect("store opens");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
-        let server = confab_server::start(listener, store.clone(), config).await.expect("server starts");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let server = confab_server::start(listener, store.clone(), config)
+            .await
+            .expect("server starts");
         let url = server.url();
-        Self { server, store, url, _dir: dir }
+        Self {
+            server,
+            store,
+            url,
+            _dir: dir,
+        }
     }
 
     /// Adds a person and returns a client signed in as them.
@@ -43,7 +52,10 @@ impl TestServer {
             language: language.to_string(),
             is_bot: false,
         };
-        let (person, key) = self.store.write_blocking(|tx| store::create_person(tx, &new)).expect("person added");
+        let (person, key) = self
+            .store
+            .write_blocking(|tx| store::create_person(tx, &new))
+            .expect("person added");
         Api::new(&self.url, Some(key), person.id, username)
     }
 
@@ -81,7 +93,11 @@ impl Answer {
     #[track_caller]
     pub fn expect_error(self, status: u16, code: &str) -> String {
         assert_eq!(self.status.as_u16(), status, "unexpected status; body: {}", self.json);
-        assert_eq!(self.json["error"]["code"], code, "unexpected error code; body: {}", self.json);
+        assert_eq!(
+            self.json["error"]["code"], code,
+            "unexpected error code; body: {}",
+            self.json
+        );
         let message = self.json["error"]["message"].as_str().unwrap_or_default().to_string();
         assert!(!message.is_empty(), "an error always says what went wrong");
         message
@@ -98,11 +114,19 @@ pub enum Body<'a> {
 impl Api {
     pub fn new(url: &str, key: Option<String>, id: String, username: &str) -> Self {
         let _ = username;
-        Self { url: url.to_string(), key, id, http: reqwest::Client::new() }
+        Self {
+            url: url.to_string(),
+            key,
+            id,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn with_key(&self, key: &str) -> Self {
-        Self { key: Some(key.to_string()), ..self.clone() }
+        Self {
+            key: Some(key.to_string()),
+            ..self.clone()
+        }
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Body<'_>, headers: &[(&str, &str)]) -> Answer {
@@ -123,7 +147,9 @@ impl Api {
                     .map(|(k, v)| format!("{k}={}", urlencode(v)))
                     .collect::<Vec<_>>()
                     .join("&");
-                request.header("content-type", "application/x-www-form-urlencoded").body(encoded)
+                request
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(encoded)
             }
             Body::Raw(content_type, bytes) => request.header("content-type", content_type).body(bytes),
         };
@@ -170,10 +196,15 @@ pub fn urlencode(text: &str) -> String {
 
 /// A seed payload from `fixtures/seeds`, with the documentation's `// ...` elisions removed.
 pub fn fixture(path: &str) -> Value {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/seeds").join(path);
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/seeds")
+        .join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("fixture {}: {e}", file.display()));
-    let without_comments: String =
-        text.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let without_comments: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
     // An elided item leaves `"id": "x",` before its closing brace.
     let mut cleaned = String::with_capacity(without_comments.len());
     let chars: Vec<char> = without_comments.chars().collect();
@@ -197,7 +228,11 @@ pub fn fixture(path: &str) -> Value {
 pub fn assert_shape(expected: &Value, actual: &Value, nullable: &[&str], extra: &[&str]) {
     let mut problems = Vec::new();
     shape(expected, actual, "$", nullable, extra, &mut problems);
-    assert!(problems.is_empty(), "shape differs from the seed:\n  {}\nactual: {actual:#}", problems.join("\n  "));
+    assert!(
+        problems.is_empty(),
+        "shape differs from the seed:\n  {}\nactual: {actual:#}",
+        problems.join("\n  ")
+    );
 }
 
 fn shape(expected: &Value, actual: &Value, path: &str, nullable: &[&str], extra: &[&str], problems: &mut Vec<String>) {
@@ -246,7 +281,10 @@ pub fn assert_millis(value: &Value) {
 #[track_caller]
 pub fn assert_seconds(value: &Value) {
     let n = value.as_i64().unwrap_or_else(|| panic!("{value} is not an integer"));
-    assert!((1_000_000_000..100_000_000_000).contains(&n), "{n} is not a seconds timestamp");
+    assert!(
+        (1_000_000_000..100_000_000_000).contains(&n),
+        "{n} is not a seconds timestamp"
+    );
 }
 
 /// managem times are ISO-8601 strings in UTC.
@@ -264,7 +302,10 @@ pub fn assert_iso(value: &Value) {
 pub async fn portal_conversation(creator: &Api, others: &[&Api], body: &str) -> String {
     let participants: Vec<&str> = others.iter().map(|p| p.id.as_str()).collect();
     let created = creator
-        .post_json("/api/messages", serde_json::json!({ "participants": participants, "body": body }))
+        .post_json(
+            "/api/messages",
+            serde_json::json!({ "participants": participants, "body": body }),
+        )
         .await
         .expect(201);
     created["id"].as_str().expect("conversation id").to_string()

@@ -21,10 +21,16 @@ async fn concurrent_writers_lose_nothing() {
                 let body = format!("{n}-{i}");
                 match (n + i) % 2 {
                     0 => {
-                        person.post_json(&format!("/api/messages/{id}"), json!({ "body": body })).await.expect(201);
+                        person
+                            .post_json(&format!("/api/messages/{id}"), json!({ "body": body }))
+                            .await
+                            .expect(201);
                     }
                     _ => {
-                        person.post_form("/v1/messages", &[("conversation_id", &id), ("message", &body)]).await.expect(200);
+                        person
+                            .post_form("/v1/messages", &[("conversation_id", &id), ("message", &body)])
+                            .await
+                            .expect(200);
                     }
                 }
             }
@@ -34,15 +40,27 @@ async fn concurrent_writers_lose_nothing() {
         task.await.expect("writer finished");
     }
     let got = people[0].get(&format!("/api/messages/{id}")).await.expect(200);
-    let bodies: Vec<String> = got["messages"].as_array().expect("messages").iter().map(|m| m["body"].as_str().unwrap_or("").to_string()).collect();
+    let bodies: Vec<String> = got["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["body"].as_str().unwrap_or("").to_string())
+        .collect();
     assert_eq!(bodies.len(), 1 + people.len() * EACH, "every message arrived");
     let unique: HashSet<&String> = bodies.iter().collect();
     assert_eq!(unique.len(), bodies.len(), "none twice");
     for n in 0..people.len() {
         let mine: Vec<&String> = bodies.iter().filter(|b| b.starts_with(&format!("{n}-"))).collect();
         let expected: Vec<String> = (0..EACH).map(|i| format!("{n}-{i}")).collect();
-        assert_eq!(mine, expected.iter().collect::<Vec<_>>(), "each writer's messages keep their order");
+        assert_eq!(
+            mine,
+            expected.iter().collect::<Vec<_>>(),
+            "each writer's messages keep their order"
+        );
     }
-    let integrity: String = server.store.read_blocking(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)).expect("check");
+    let integrity: String = server
+        .store
+        .read_blocking(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?))
+        .expect("check");
     assert_eq!(integrity, "ok");
 }

@@ -18,17 +18,30 @@ async fn a_portal_conversation_is_visible_through_protocol_and_managem() {
 
     let managem = b.get(&format!("/conversations/{id}")).await.expect(200);
     assert_eq!(managem["lastMessage"]["body"], "from portal");
-    assert_eq!(managem["source"]["type"], "DIRECT", "conversations without a source are DIRECT here");
+    assert_eq!(
+        managem["source"]["type"], "DIRECT",
+        "conversations without a source are DIRECT here"
+    );
     assert_iso(&managem["createdAt"]);
 
     // A reaction by name in protocol reads as the character in portal, and back.
     let message_id = messages["data"][0]["id"].as_str().expect("id");
-    b.put_form(&format!("/v1/messages/{message_id}"), &[("reactions[thumbs_up][]", "b")]).await.expect(200);
+    b.put_form(
+        &format!("/v1/messages/{message_id}"),
+        &[("reactions[thumbs_up][]", "b")],
+    )
+    .await
+    .expect(200);
     let seen = a.get(&format!("/api/messages/{id}")).await.expect(200);
     assert_eq!(seen["messages"][0]["reactions"], json!({ "👍": [b.id] }));
 
     // A managem reply shows up in portal.
-    b.post_json(&format!("/conversations/{id}/messages"), json!({ "body": "from managem" })).await.expect(201);
+    b.post_json(
+        &format!("/conversations/{id}/messages"),
+        json!({ "body": "from managem" }),
+    )
+    .await
+    .expect(201);
     let seen = a.get(&format!("/api/messages/{id}")).await.expect(200);
     assert_eq!(seen["messages"][1]["body"], "from managem");
 }

@@ -24,17 +24,26 @@ pub struct Stream {
 
 impl Stream {
     pub async fn open(api: &Api, path: &str, last_event_id: Option<i64>) -> Self {
-        let mut request = api.http.get(format!("{}{path}", api.url)).bearer_auth(api.key.as_deref().unwrap_or_default());
+        let mut request = api
+            .http
+            .get(format!("{}{path}", api.url))
+            .bearer_auth(api.key.as_deref().unwrap_or_default());
         if let Some(id) = last_event_id {
             request = request.header("Last-Event-ID", id.to_string());
         }
         let response = request.send().await.expect("stream opens");
         assert_eq!(response.status(), 200);
         assert!(
-            response.headers()["content-type"].to_str().unwrap_or("").starts_with("text/event-stream"),
+            response.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("text/event-stream"),
             "an event stream"
         );
-        Self { body: Box::pin(response.bytes_stream()), buffer: String::new() }
+        Self {
+            body: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+        }
     }
 
     /// The next event, or `None` if none arrives within `wait`.
@@ -54,12 +63,19 @@ impl Stream {
                     }
                 }
                 match id {
-                    Some(id) => return Some(Received { id, event, data: serde_json::from_str(&data).expect("event data is JSON") }),
+                    Some(id) => {
+                        return Some(Received {
+                            id,
+                            event,
+                            data: serde_json::from_str(&data).expect("event data is JSON"),
+                        })
+                    }
                     None => continue, // a keep-alive comment
                 }
             }
             let chunk = tokio::time::timeout_at(deadline, self.body.next()).await.ok()??;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
+            self.buffer
+                .push_str(&String::from_utf8_lossy(&chunk.expect("stream chunk")));
         }
     }
 
@@ -85,15 +101,27 @@ async fn each_dialect_streams_changes_in_its_own_shape() {
     let mut protocol = Stream::open(&b, "/v1/events", None).await;
     let mut managem = Stream::open(&b, "/events", None).await;
 
-    a.post_json(&format!("/api/messages/{id}"), json!({ "body": "live" })).await.expect(201);
+    a.post_json(&format!("/api/messages/{id}"), json!({ "body": "live" }))
+        .await
+        .expect(201);
 
     let event = portal.next(Duration::from_secs(5)).await.expect("portal event");
     assert_eq!(event.event, "message.created");
     assert_eq!(event.data["message"]["body"], "live");
-    assert!(event.data["message"]["created_at"].as_i64().is_some_and(|t| t > 1_000_000_000_000), "portal: ms");
+    assert!(
+        event.data["message"]["created_at"]
+            .as_i64()
+            .is_some_and(|t| t > 1_000_000_000_000),
+        "portal: ms"
+    );
     let event = protocol.next(Duration::from_secs(5)).await.expect("protocol event");
     assert_eq!(event.data["message"]["message"], "live");
-    assert!(event.data["message"]["created_at"].as_i64().is_some_and(|t| t < 100_000_000_000), "protocol: seconds");
+    assert!(
+        event.data["message"]["created_at"]
+            .as_i64()
+            .is_some_and(|t| t < 100_000_000_000),
+        "protocol: seconds"
+    );
     let event = managem.next(Duration::from_secs(5)).await.expect("managem event");
     assert_eq!(event.data["message"]["body"], "live");
     assert!(event.data["message"]["createdAt"].is_string(), "managem: ISO");
@@ -106,26 +134,52 @@ async fn every_kind_of_change_is_announced() {
     let mut stream = Stream::open(&b, "/api/events", None).await;
     let id = portal_conversation(&a, &[&b, &c], "opening").await;
     let created = stream.take(2).await;
-    assert_eq!(created.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), ["conversation.created", "message.created"]);
+    assert_eq!(
+        created.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(),
+        ["conversation.created", "message.created"]
+    );
     let message_id = created[1].data["message"]["id"].as_str().expect("id").to_string();
 
-    c.post_json(&format!("/api/messages/{id}/react"), json!({ "message_id": message_id, "emoji": "🎉" })).await.expect(200);
+    c.post_json(
+        &format!("/api/messages/{id}/react"),
+        json!({ "message_id": message_id, "emoji": "🎉" }),
+    )
+    .await
+    .expect(200);
     let protocol_id = a.get(&format!("/v1/messages/{message_id}")).await.expect(200)["id"].clone();
-    a.put_form(&format!("/v1/messages/{message_id}"), &[("message", "edited")]).await.expect(200);
-    b.put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")]).await.expect(200);
-    c.post_json(&format!("/api/messages/{id}/leave"), json!({})).await.expect(204);
+    a.put_form(&format!("/v1/messages/{message_id}"), &[("message", "edited")])
+        .await
+        .expect(200);
+    b.put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")])
+        .await
+        .expect(200);
+    c.post_json(&format!("/api/messages/{id}/leave"), json!({}))
+        .await
+        .expect(204);
     a.delete(&format!("/v1/messages/{message_id}")).await.expect(204);
     assert_eq!(protocol_id, message_id.as_str());
 
     let events = stream.take(5).await;
     let kinds: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
-    assert_eq!(kinds, ["message.reaction", "message.edited", "conversation.updated", "member.left", "message.deleted"]);
+    assert_eq!(
+        kinds,
+        [
+            "message.reaction",
+            "message.edited",
+            "conversation.updated",
+            "member.left",
+            "message.deleted"
+        ]
+    );
     assert_eq!(events[0].data["message"]["reactions"], json!({ "🎉": [c.id] }));
     assert_eq!(events[1].data["message"]["body"], "edited");
     assert_eq!(events[3].data["person_id"], c.id.as_str());
     assert_eq!(events[4].data["message_id"], message_id.as_str());
     assert!(events.windows(2).all(|w| w[0].id < w[1].id), "ids increase");
-    assert!(stream.next(Duration::from_millis(300)).await.is_none(), "nothing is announced twice");
+    assert!(
+        stream.next(Duration::from_millis(300)).await.is_none(),
+        "nothing is announced twice"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -134,8 +188,13 @@ async fn someone_elses_mute_is_not_announced_to_you() {
     let (a, b) = (server.person("a"), server.person("b"));
     let id = portal_conversation(&a, &[&b], "hi").await;
     let mut stream = Stream::open(&b, "/v1/events", None).await;
-    a.put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")]).await.expect(200);
-    assert!(stream.next(Duration::from_millis(500)).await.is_none(), "a's mute is a's business");
+    a.put_form(&format!("/v1/conversations/{id}"), &[("is_muted", "true")])
+        .await
+        .expect(200);
+    assert!(
+        stream.next(Duration::from_millis(500)).await.is_none(),
+        "a's mute is a's business"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -145,21 +204,37 @@ async fn a_cut_stream_resumes_from_last_event_id_without_loss_or_repeat() {
     let id = portal_conversation(&a, &[&b], "m0").await;
     let mut stream = Stream::open(&b, "/v1/events", None).await;
     for i in 1..=3 {
-        a.post_json(&format!("/api/messages/{id}"), json!({ "body": format!("m{i}") })).await.expect(201);
+        a.post_json(&format!("/api/messages/{id}"), json!({ "body": format!("m{i}") }))
+            .await
+            .expect(201);
     }
     let before_cut = stream.take(3).await;
     let last = before_cut[2].id;
     drop(stream); // the connection is cut
 
     for i in 4..=8 {
-        a.post_json(&format!("/api/messages/{id}"), json!({ "body": format!("m{i}") })).await.expect(201);
+        a.post_json(&format!("/api/messages/{id}"), json!({ "body": format!("m{i}") }))
+            .await
+            .expect(201);
     }
     let mut resumed = Stream::open(&b, "/v1/events", Some(last)).await;
     let missed = resumed.take(5).await;
-    let bodies: Vec<&str> = missed.iter().map(|e| e.data["message"]["message"].as_str().unwrap_or("")).collect();
-    assert_eq!(bodies, ["m4", "m5", "m6", "m7", "m8"], "exactly what was missed, in order");
-    a.post_json(&format!("/api/messages/{id}"), json!({ "body": "m9" })).await.expect(201);
-    let live = resumed.next(Duration::from_secs(5)).await.expect("live after catching up");
+    let bodies: Vec<&str> = missed
+        .iter()
+        .map(|e| e.data["message"]["message"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        bodies,
+        ["m4", "m5", "m6", "m7", "m8"],
+        "exactly what was missed, in order"
+    );
+    a.post_json(&format!("/api/messages/{id}"), json!({ "body": "m9" }))
+        .await
+        .expect(201);
+    let live = resumed
+        .next(Duration::from_secs(5))
+        .await
+        .expect("live after catching up");
     assert_eq!(live.data["message"]["message"], "m9");
     assert!(resumed.next(Duration::from_millis(300)).await.is_none());
 }

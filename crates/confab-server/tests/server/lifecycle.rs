@@ -9,13 +9,29 @@ async fn shutdown_lets_go_of_the_port_and_keeps_the_data() {
     assert_eq!(person.get("/health").await.expect(200)["status"], "ok");
     let addr = server.server.addr();
     assert_eq!(server.url, format!("http://{addr}"));
-    let TestServer { server: running, store, _dir, .. } = server;
+    let TestServer {
+        server: running,
+        store,
+        _dir,
+        ..
+    } = server;
     running.shutdown().await.expect("clean shutdown");
-    assert!(reqwest::get(format!("http://{addr}/health")).await.is_err(), "nothing listens any more");
+    assert!(
+        reqwest::get(format!("http://{addr}/health")).await.is_err(),
+        "nothing listens any more"
+    );
 
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("the port is free again");
-    let again = confab_server::start(listener, store, confab_server::Config::default()).await.expect("restart");
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("the port is free again");
+    let again = confab_server::start(listener, store, confab_server::Config::default())
+        .await
+        .expect("restart");
     let person = person.clone();
-    assert_eq!(person.get("/api/messages").await.expect(200), serde_json::json!([]), "the same key still works");
+    assert_eq!(
+        person.get("/api/messages").await.expect(200),
+        serde_json::json!([]),
+        "the same key still works"
+    );
     again.shutdown().await.expect("clean shutdown");
 }
