@@ -43,7 +43,14 @@ wrk.body = "conversation_id=$conversation&message=benchmark+message"
 LUA
 
 rate() { # $1 script, $2 url
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$1" "$2" | awk '/Requests\/sec/ {print $2}'
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$1" "$2")
+  if grep -q 'Non-2xx' <<<"$out"; then
+    echo "bench: $2 answered errors; the figure would be meaningless:" >&2
+    echo "$out" >&2
+    exit 1
+  fi
+  awk '/Requests\/sec/ {print $2}' <<<"$out"
 }
 
 echo "Running wrk: $THREADS thread(s), $CONNECTIONS connections, $DURATION per route" >&2
