@@ -60,6 +60,9 @@ pub struct Config {
     pub translator: Option<Arc<dyn Translator>>,
     /// Runs the demo bot, which answers every message sent to it.
     pub bot: bool,
+    /// Behave like a third-party server without Confab's extensions: no event streams and no
+    /// `Idempotency-Key` (for testing clients' fallbacks).
+    pub plain: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -73,13 +76,17 @@ impl std::fmt::Debug for Config {
 
 /// Builds the HTTP router over a store.
 pub fn router(store: Store, translator: Option<Arc<dyn Translator>>) -> Router {
+    router_with(store, translator, false)
+}
+
+fn router_with(store: Store, translator: Option<Arc<dyn Translator>>, plain: bool) -> Router {
     let state: Shared = Arc::new(AppState {
         store,
         translator,
         key_cache: RwLock::new(HashMap::new()),
         idempotency_locks: Mutex::default(),
     });
-    Router::new()
+    let app = Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
         .merge(dialect::portal::router())
         .merge(dialect::protocol::router())
@@ -91,13 +98,27 @@ pub fn router(store: Store, translator: Option<Arc<dyn Translator>>) -> Router {
                 "method_not_allowed",
                 "this route does not take that method",
             )
-        })
-        .layer(axum::middleware::from_fn_with_state(
+        });
+    let app = if plain {
+        app.layer(axum::middleware::from_fn(without_extensions))
+    } else {
+        app.layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             idempotency::layer,
         ))
-        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
-        .with_state(state)
+    };
+    app.layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES)).with_state(state)
+}
+
+/// A plain server has no event streams (and, by leaving out the idempotency layer, no
+/// `Idempotency-Key`).
+async fn without_extensions(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let path = request.uri().path();
+    if path == "/events" || path.ends_with("/events") && (path.starts_with("/api/") || path.starts_with("/v1/")) {
+        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
+    }
+    next.run(request).await
 }
 
 /// A server running on a listener; dropping it leaves it running until the runtime ends.
@@ -138,7 +159,7 @@ impl RunningServer {
 pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let bot = config.bot.then(|| tokio::spawn(demo::run_bot(store.clone())));
-    let app = router(store, config.translator);
+    let app = router_with(store, config.translator, config.plain);
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -130,7 +130,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(bind)
                     .await
                     .with_context(|| format!("could not listen on {bind}"))?;
-                let server = confab_server::start(listener, store, Config { translator, bot: demo }).await?;
+                let server = confab_server::start(
+                    listener,
+                    store,
+                    Config {
+                        translator,
+                        bot: demo,
+                        plain: false,
+                    },
+                )
+                .await?;
                 eprintln!("confab-server listening on {}", server.url());
                 tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;
                 eprintln!("shutting down");

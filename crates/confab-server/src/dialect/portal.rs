@@ -1,8 +1,8 @@
 //! `portal` (seed 000): `/api/messages`, integer milliseconds, reactions as an object of
 //! emoji -> person ids, and others' messages translated into the reader's language.
 //!
-//! Extensions (documented as such): `?limit=&before=&after=` on a conversation's messages,
-//! removing a reaction, the leave route's path, `/api/people`, `/api/me`, `/api/events`.
+//! Extensions (documented as such): `?limit=&before=&after=` on a conversation's messages
+//! (paged reads do not mark read), marking read, removing a reaction, the leave route's path, `/api/people`, `/api/me`, `/api/events`.
 
 use std::collections::HashMap;
 
@@ -33,6 +33,7 @@ pub fn router() -> Router<Shared> {
         .route("/api/messages/{id}", get(show).post(send))
         .route("/api/messages/{id}/react", post(react).delete(unreact))
         .route("/api/messages/{id}/leave", post(leave))
+        .route("/api/messages/{id}/read", post(mark_read))
         .route("/api/people", get(people))
         .route("/api/me", get(me))
         .route("/api/events", get(events))
@@ -274,6 +275,7 @@ async fn show(
         Some(_) => Some(page_limit(query.limit.as_deref(), 50, 500)?),
         None => None,
     };
+    let paged = query.limit.is_some() || query.before.is_some() || query.after.is_some();
     let person = me.id.clone();
     let (view, messages, more) = state
         .store
@@ -307,8 +309,11 @@ async fn show(
                 }
             };
             messages.sort_by_key(|m| m.seq);
-            // Reading a conversation clears its unread count (inferred from the seed).
-            store::mark_read(tx, &id, &person, None)?;
+            // Reading a conversation clears its unread count (inferred from the seed). Paged
+            // reads are a client's sync, not a person reading, so they leave it alone.
+            if !paged {
+                store::mark_read(tx, &id, &person, None)?;
+            }
             Ok((view, messages, more))
         })
         .await?;
@@ -390,6 +395,17 @@ async fn unreact(
 
 async fn leave(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
     state.store.write(move |tx| store::leave(tx, &id, &me.id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn mark_read(State(state): State<Shared>, Caller(me): Caller, Path(id): Path<String>) -> ApiResult<StatusCode> {
+    state
+        .store
+        .write(move |tx| {
+            store::require_conversation(tx, &id, &me.id)?;
+            store::mark_read(tx, &id, &me.id, None)
+        })
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -760,11 +760,17 @@ pub fn insert_message(
         "UPDATE people SET last_active_at = ?2 WHERE id = ?1",
         params![sender, created_at],
     )?;
-    // Your own message is read by you; it must not count as unread for you.
-    conn.execute(
+    // Writing in a conversation means you have read it up to your own message.
+    let advanced = conn.execute(
         "UPDATE memberships SET last_read_seq = ?3 WHERE conversation_id = ?1 AND person_id = ?2 AND last_read_seq < ?3",
         params![conversation_id, sender, seq],
     )?;
+    if advanced > 0 {
+        conn.execute(
+            "INSERT INTO read_marks (conversation_id, person_id, upto_seq, read_at) VALUES (?1, ?2, ?3, ?4)",
+            params![conversation_id, sender, seq, created_at],
+        )?;
+    }
     record_event(
         conn,
         conversation_id,

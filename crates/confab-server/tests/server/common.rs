@@ -1,14 +1,16 @@
 //! A server per test on a free loopback port, people with keys, and a small HTTP client that
 //! speaks JSON and forms; plus the shape comparison used against the seed fixtures.
 
-use std::path::PathBuf;
-
 use confab_server::{
     store::{self, NewPerson},
     Config, RunningServer, Store,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+
+#[path = "../../../../fixtures/seeds/load.rs"]
+mod load;
+pub use load::fixture;
 
 pub struct TestServer {
     pub server: RunningServer,
@@ -192,32 +194,6 @@ impl Api {
 
 pub fn urlencode(text: &str) -> String {
     form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
-
-/// A seed payload from `fixtures/seeds`, with the documentation's `// ...` elisions removed.
-pub fn fixture(path: &str) -> Value {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/seeds")
-        .join(path);
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("fixture {}: {e}", file.display()));
-    let without_comments: String = text
-        .lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    // An elided item leaves `"id": "x",` before its closing brace.
-    let mut cleaned = String::with_capacity(without_comments.len());
-    let chars: Vec<char> = without_comments.chars().collect();
-    for (i, c) in chars.iter().enumerate() {
-        if *c == ',' {
-            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
-            if matches!(next, Some('}') | Some(']')) {
-                continue;
-            }
-        }
-        cleaned.push(*c);
-    }
-    serde_json::from_str(&cleaned).unwrap_or_else(|e| panic!("fixture {path} is not JSON: {e}"))
 }
 
 /// Asserts that `actual` has the shape of the seed's `expected`: the same keys at every level

@@ -215,6 +215,19 @@ async fn pages_of_a_long_conversation_are_an_extension() {
     let last_id = newest["messages"][9]["id"].as_str().expect("id");
     let after = b.get(&format!("/api/messages/{id}?after={last_id}")).await.expect(200);
     assert_eq!(after["messages"], json!([]), "nothing newer than the newest");
+    let unread = b.get("/api/messages").await.expect(200)[0]["unread"].clone();
+    assert_eq!(
+        unread, 25,
+        "paged reads are a client's sync: they do not mark anything read"
+    );
+    b.post_json(&format!("/api/messages/{id}/read"), json!({}))
+        .await
+        .expect(204);
+    assert_eq!(
+        b.get("/api/messages").await.expect(200)[0]["unread"],
+        0,
+        "the read route does"
+    );
     let full = b.get(&format!("/api/messages/{id}")).await.expect(200);
     assert_eq!(full["messages"].as_array().map(Vec::len), Some(25));
     assert!(

@@ -41,7 +41,7 @@ async fn others_messages_are_translated_into_the_readers_language() {
     let translator = LibreTranslate::new(&url, None).expect("client");
     let server = TestServer::start_with(Config {
         translator: Some(Arc::new(translator)),
-        bot: false,
+        ..Config::default()
     })
     .await;
     let (grace, sam) = (
@@ -80,7 +80,7 @@ async fn without_a_reachable_translator_bodies_are_unchanged() {
     let translator = LibreTranslate::new(&format!("http://{dead}"), None).expect("client");
     let server = TestServer::start_with(Config {
         translator: Some(Arc::new(translator)),
-        bot: false,
+        ..Config::default()
     })
     .await;
     let (grace, sam) = (

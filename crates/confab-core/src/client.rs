@@ -1,0 +1,877 @@
+//! [`Client`]: the one API over the cache, the sync engines and the outbox. Reads come from
+//! the cache and never wait on the network; writes go to the outbox first, show at once as a
+//! local echo, and are delivered by the account's outbox worker (or by [`Client::deliver`]).
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use rusqlite::params;
+use tokio::{sync::Notify, task::JoinHandle};
+
+use crate::{
+    dialect::{Remote, REQUEST_TIMEOUT},
+    engine,
+    error::{Error, Result},
+    events::{Bus, Event},
+    model::{
+        Account, Capabilities, Conversation, ConversationKind, Cursor, Delivery, Dialect, Message, MessagePage,
+        OutboxItem, Person, SearchHit, Source, SyncState,
+    },
+    new_client_id, now_ms,
+    secrets::{ApiKey, SecretStore},
+    store::{
+        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Store,
+    },
+};
+
+/// How the client behaves; the defaults suit the desktop app.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Where the profile's database lives.
+    pub data_dir: PathBuf,
+    pub request_timeout: Duration,
+    /// Messages fetched per page.
+    pub page_size: usize,
+    /// Polling interval while the window is focused, for servers without an event stream.
+    pub poll_interval: Duration,
+    /// Polling interval in the background.
+    pub background_poll_interval: Duration,
+    /// The longest wait between attempts after failures.
+    pub max_backoff: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            request_timeout: REQUEST_TIMEOUT,
+            page_size: 50,
+            poll_interval: Duration::from_secs(5),
+            background_poll_interval: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Shared state of a client and its background tasks.
+pub(crate) struct Inner {
+    pub store: Store,
+    pub secrets: Arc<dyn SecretStore>,
+    pub bus: Bus,
+    pub config: ClientConfig,
+    remotes: Mutex<HashMap<String, Arc<Remote>>>,
+    states: Mutex<HashMap<String, SyncState>>,
+    outbox_signals: Mutex<HashMap<String, Arc<Notify>>>,
+    resync_signals: Mutex<HashMap<String, Arc<Notify>>>,
+    tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
+    focused: AtomicBool,
+}
+
+impl Inner {
+    /// The connection to an account's server, made on first use with the key from the keyring.
+    pub fn remote(&self, account_id: &str) -> Result<Arc<Remote>> {
+        if let Some(remote) = lock(&self.remotes).get(account_id) {
+            return Ok(Arc::clone(remote));
+        }
+        let account = self.store.account(account_id)?;
+        let key = self.secrets.get(account_id)?.ok_or(Error::MissingKey)?;
+        let me = Person {
+            id: account.user_id.clone(),
+            name: account.user_name.clone(),
+            username: Some(account.user_name.clone()),
+            avatar_url: None,
+            extra: serde_json::Value::Null,
+        };
+        let remote = Arc::new(Remote::new(
+            account.dialect,
+            &account.server_url,
+            key.expose(),
+            account_id,
+            me,
+            self.config.request_timeout,
+        )?);
+        lock(&self.remotes).insert(account_id.to_string(), Arc::clone(&remote));
+        Ok(remote)
+    }
+
+    pub fn state(&self, account_id: &str) -> SyncState {
+        lock(&self.states).get(account_id).cloned().unwrap_or(SyncState::Idle)
+    }
+
+    /// Sets and announces an account's state (only when it changes).
+    pub fn set_state(&self, account_id: &str, state: SyncState) {
+        let changed = lock(&self.states)
+            .insert(account_id.to_string(), state.clone())
+            .as_ref()
+            != Some(&state);
+        if changed {
+            self.bus.publish(Event::SyncStateChanged {
+                account_id: account_id.to_string(),
+                state,
+            });
+        }
+    }
+
+    pub fn outbox_signal(&self, account_id: &str) -> Arc<Notify> {
+        Arc::clone(lock(&self.outbox_signals).entry(account_id.to_string()).or_default())
+    }
+
+    pub fn resync_signal(&self, account_id: &str) -> Arc<Notify> {
+        Arc::clone(lock(&self.resync_signals).entry(account_id.to_string()).or_default())
+    }
+
+    /// Wakes the outbox worker; with `now`, also makes waiting retries due at once (the
+    /// connection just came back).
+    pub fn wake_outbox(&self, account_id: &str, now: bool) {
+        if now {
+            let result = self.store.write(|tx| {
+                tx.execute(
+                    "UPDATE outbox SET next_attempt_at = 0 WHERE account_id = ?1 AND state = 'pending'",
+                    [account_id],
+                )?;
+                Ok(())
+            });
+            if let Err(error) = result {
+                tracing::warn!(%error, "could not reschedule the outbox");
+            }
+        }
+        self.outbox_signal(account_id).notify_one();
+    }
+
+    pub fn focused(&self) -> bool {
+        self.focused.load(Ordering::Relaxed)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Confab's core API. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("store", &self.inner.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Opens the profile in `config.data_dir` (created if missing).
+    pub fn open(config: ClientConfig, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join("confab.db"))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                secrets,
+                bus: Bus::default(),
+                config,
+                remotes: Mutex::default(),
+                states: Mutex::default(),
+                outbox_signals: Mutex::default(),
+                resync_signals: Mutex::default(),
+                tasks: Mutex::default(),
+                focused: AtomicBool::new(true),
+            }),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Event> {
+        self.inner.bus.subscribe()
+    }
+
+    // ---- accounts
+
+    /// Signs in: checks the URL, dialect and key against the server, keeps the key in the
+    /// keyring, and starts syncing if the client is running.
+    pub async fn add_account(&self, server_url: &str, dialect: Dialect, key: ApiKey) -> Result<Account> {
+        let url = server_url.trim().trim_end_matches('/');
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|_| Error::Invalid(format!("`{url}` is not a URL (e.g. https://chat.example.com)")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Invalid(
+                "the server URL must start with http:// or https://".into(),
+            ));
+        }
+        let me = Remote::whoami(dialect, url, key.expose()).await.map_err(|e| match e {
+            crate::RemoteError::NotFound => {
+                Error::Invalid(format!("{url} does not speak the {} dialect", dialect.as_str()))
+            }
+            crate::RemoteError::Malformed(_) => {
+                Error::Invalid(format!("{url} does not answer like a {} server", dialect.as_str()))
+            }
+            other => Error::Remote(other),
+        })?;
+        let account = Account {
+            id: format!("a_{}", &new_client_id()[2..14]),
+            server_url: url.to_string(),
+            dialect,
+            user_id: me.id.clone(),
+            user_name: me.username.clone().unwrap_or(me.name.clone()),
+            created_at: now_ms(),
+        };
+        self.inner.secrets.set(&account.id, &key)?;
+        if let Err(error) = self.inner.store.insert_account(&account) {
+            let _ = self.inner.secrets.delete(&account.id);
+            return Err(error);
+        }
+        self.inner.store.upsert_people(&account.id, &[me])?;
+        self.inner.bus.publish(Event::AccountsChanged);
+        if lock(&self.inner.tasks).contains_key("") {
+            self.start_account(&account.id);
+        }
+        Ok(account)
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.inner.store.accounts()
+    }
+
+    pub fn account(&self, id: &str) -> Result<Account> {
+        self.inner.store.account(id)
+    }
+
+    /// Signs out: stops syncing, removes the key from the keyring and the account's cache.
+    pub fn remove_account(&self, id: &str) -> Result<()> {
+        self.inner.store.account(id)?;
+        if let Some(tasks) = lock(&self.inner.tasks).remove(id) {
+            tasks.iter().for_each(JoinHandle::abort);
+        }
+        lock(&self.inner.remotes).remove(id);
+        self.inner.secrets.delete(id)?;
+        self.inner.store.remove_account(id)?;
+        lock(&self.inner.states).remove(id);
+        self.inner.bus.publish(Event::AccountsChanged);
+        Ok(())
+    }
+
+    /// Replaces an account's key (after "needs sign-in").
+    pub fn set_key(&self, account_id: &str, key: ApiKey) -> Result<()> {
+        self.inner.store.account(account_id)?;
+        self.inner.secrets.set(account_id, &key)?;
+        lock(&self.inner.remotes).remove(account_id);
+        self.inner.resync_signal(account_id).notify_one();
+        self.inner.wake_outbox(account_id, true);
+        Ok(())
+    }
+
+    pub fn capabilities(&self, account_id: &str) -> Result<Capabilities> {
+        Ok(self.inner.store.account(account_id)?.dialect.capabilities())
+    }
+
+    // ---- running
+
+    /// Starts a sync engine and an outbox worker per account (on the current tokio runtime),
+    /// and for accounts added later.
+    pub fn start(&self) {
+        lock(&self.inner.tasks).entry(String::new()).or_default();
+        for account in self.accounts().unwrap_or_default() {
+            self.start_account(&account.id);
+        }
+    }
+
+    fn start_account(&self, account_id: &str) {
+        let mut tasks = lock(&self.inner.tasks);
+        if tasks.contains_key(account_id) {
+            return;
+        }
+        let sync = tokio::spawn(engine::run_sync(Arc::clone(&self.inner), account_id.to_string()));
+        let outbox = tokio::spawn(engine::run_outbox(Arc::clone(&self.inner), account_id.to_string()));
+        tasks.insert(account_id.to_string(), vec![sync, outbox]);
+    }
+
+    /// Stops every background task.
+    pub fn stop(&self) {
+        for (_, tasks) in lock(&self.inner.tasks).drain() {
+            tasks.iter().for_each(JoinHandle::abort);
+        }
+    }
+
+    /// Whether the window is focused: polling is quicker then.
+    pub fn set_focused(&self, focused: bool) {
+        self.inner.focused.store(focused, Ordering::Relaxed);
+    }
+
+    pub fn sync_state(&self, account_id: &str) -> SyncState {
+        self.inner.state(account_id)
+    }
+
+    /// One full sync of an account now, announcing progress (the CLI's `sync`).
+    pub async fn sync(&self, account_id: &str) -> Result<()> {
+        let result = engine::sync_once(&self.inner, account_id, true).await;
+        match &result {
+            Ok(()) => self.inner.set_state(account_id, SyncState::Online),
+            Err(Error::Remote(crate::RemoteError::Unauthorized)) => {
+                self.inner.set_state(account_id, SyncState::NeedsSignIn)
+            }
+            Err(e) => self.inner.set_state(
+                account_id,
+                SyncState::Offline {
+                    reason: e.to_string(),
+                    retry_in_ms: 0,
+                },
+            ),
+        }
+        result
+    }
+
+    /// Delivers what is due in an account's outbox now; returns how many were delivered and
+    /// why delivery stopped early, if it did.
+    pub async fn deliver(&self, account_id: &str) -> Result<(usize, Option<String>)> {
+        engine::deliver_due(&self.inner, account_id).await
+    }
+
+    /// Fetches the next older page of a conversation from the server into the cache.
+    pub async fn load_older(&self, account_id: &str, conversation_id: &str) -> Result<usize> {
+        engine::load_older(&self.inner, account_id, conversation_id, self.inner.config.page_size).await
+    }
+
+    // ---- reading (cache only)
+
+    pub fn conversations(&self, account_id: Option<&str>, filter: ConversationFilter) -> Result<Vec<Conversation>> {
+        self.inner.store.conversations(account_id, filter)
+    }
+
+    pub fn conversation(&self, account_id: &str, id: &str) -> Result<Conversation> {
+        self.inner
+            .store
+            .conversation(account_id, id)?
+            .ok_or_else(|| Error::NotFound(format!("conversation {id}")))
+    }
+
+    pub fn messages(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        before: Option<Cursor>,
+        limit: usize,
+    ) -> Result<MessagePage> {
+        self.inner.store.messages(account_id, conversation_id, before, limit)
+    }
+
+    /// A cached message, by server id or client id.
+    pub fn message(&self, account_id: &str, id: &str) -> Result<Message> {
+        self.inner
+            .store
+            .message(account_id, id)?
+            .ok_or_else(|| Error::NotFound(format!("message {id}")))
+    }
+
+    pub fn messages_around(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        at: Cursor,
+        each: usize,
+    ) -> Result<MessagePage> {
+        self.inner.store.messages_around(account_id, conversation_id, at, each)
+    }
+
+    pub fn people(&self, account_id: &str) -> Result<Vec<Person>> {
+        self.inner.store.people(account_id)
+    }
+
+    pub fn search(&self, query: &str, filter: &SearchFilter, limit: usize) -> Result<Vec<SearchHit>> {
+        self.inner.store.search(query, filter, limit)
+    }
+
+    pub fn outbox(&self, account_id: Option<&str>) -> Result<Vec<OutboxItem>> {
+        self.inner.store.outbox(account_id)
+    }
+
+    pub fn draft(&self, account_id: &str, conversation_id: &str) -> Result<Option<String>> {
+        self.inner.store.draft(account_id, conversation_id)
+    }
+
+    pub fn set_draft(&self, account_id: &str, conversation_id: &str, body: &str) -> Result<()> {
+        self.inner.store.set_draft(account_id, conversation_id, body)
+    }
+
+    pub fn unread_total(&self) -> Result<i64> {
+        self.inner.store.unread_total()
+    }
+
+    // ---- writing (through the outbox)
+
+    fn queue(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        operation: Operation,
+        apply: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<()>,
+    ) -> Result<String> {
+        let client_id = new_client_id();
+        self.inner.store.write(|tx| {
+            apply(tx, &client_id)?;
+            outbox::enqueue(tx, account_id, conversation_id, &client_id, &operation)?;
+            Ok(())
+        })?;
+        self.inner.bus.publish(Event::OutboxChanged {
+            account_id: account_id.to_string(),
+        });
+        self.inner.outbox_signal(account_id).notify_one();
+        Ok(client_id)
+    }
+
+    fn live_conversation(&self, account_id: &str, conversation_id: &str) -> Result<(Account, Conversation)> {
+        let account = self.inner.store.account(account_id)?;
+        let conversation = self.conversation(account_id, conversation_id)?;
+        Ok((account, conversation))
+    }
+
+    /// Sends a message: at once a local echo in state pending, delivered by the outbox.
+    pub fn send(&self, account_id: &str, conversation_id: &str, body: &str) -> Result<Message> {
+        let (account, conversation) = self.live_conversation(account_id, conversation_id)?;
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("a message needs some text".into()));
+        }
+        if conversation.locked {
+            return Err(Error::Invalid(
+                "this conversation is locked: it takes no new messages".into(),
+            ));
+        }
+        let created_at = now_ms();
+        let mut echo = Message {
+            account_id: account_id.to_string(),
+            conversation_id: conversation_id.to_string(),
+            id: String::new(),
+            client_id: None,
+            sender_id: account.user_id.clone(),
+            body: body.to_string(),
+            reactions: Default::default(),
+            attachments: Vec::new(),
+            read_at: None,
+            created_at,
+            edited_at: None,
+            delivery: Delivery::Pending,
+        };
+        let operation = Operation::Send {
+            body: body.to_string(),
+            attachments: Vec::new(),
+        };
+        let client_id = self.queue(account_id, conversation_id, operation, |tx, client_id| {
+            echo.id = local_id(client_id);
+            echo.client_id = Some(client_id.to_string());
+            messages::insert_local(tx, &echo)?;
+            tx.execute(
+                "DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
+                params![account_id, conversation_id],
+            )?;
+            Ok(())
+        })?;
+        self.announce(account_id, conversation_id, vec![local_id(&client_id)], vec![]);
+        self.inner
+            .store
+            .message(account_id, &client_id)?
+            .ok_or_else(|| Error::NotFound("the message just written".into()))
+    }
+
+    fn announce(&self, account_id: &str, conversation_id: &str, ids: Vec<String>, removed: Vec<String>) {
+        self.inner.bus.publish(Event::MessagesChanged {
+            account_id: account_id.into(),
+            conversation_id: conversation_id.into(),
+            ids,
+            removed,
+        });
+        self.inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids: vec![conversation_id.into()],
+            removed: vec![],
+        });
+    }
+
+    fn require(&self, account_id: &str, allowed: bool, what: &str) -> Result<Account> {
+        let account = self.inner.store.account(account_id)?;
+        if allowed {
+            Ok(account)
+        } else {
+            Err(Error::Unsupported(format!(
+                "{} accounts cannot {what}",
+                account.dialect.as_str()
+            )))
+        }
+    }
+
+    /// Adds (`on`) or removes your reaction.
+    pub fn react(&self, account_id: &str, message_id: &str, emoji: &str, on: bool) -> Result<()> {
+        let account = self.require(account_id, self.capabilities(account_id)?.react, "react to messages")?;
+        let message = self
+            .inner
+            .store
+            .message(account_id, message_id)?
+            .ok_or_else(|| Error::NotFound(format!("message {message_id}")))?;
+        if emoji.trim().is_empty() || emoji.chars().any(char::is_whitespace) {
+            return Err(Error::Invalid("an emoji is one short token without spaces".into()));
+        }
+        let key = message.client_id.clone().unwrap_or(message.id.clone());
+        let mut reactions = message.reactions.clone();
+        let people = reactions.entry(emoji.to_string()).or_default();
+        let present = people.contains(&account.user_id);
+        if present == on {
+            return Ok(());
+        }
+        if on {
+            people.push(account.user_id.clone());
+        } else {
+            people.retain(|p| *p != account.user_id);
+            if people.is_empty() {
+                reactions.remove(emoji);
+            }
+        }
+        let operation = if on {
+            Operation::React {
+                message: key,
+                emoji: emoji.into(),
+            }
+        } else {
+            Operation::Unreact {
+                message: key,
+                emoji: emoji.into(),
+            }
+        };
+        self.queue(account_id, &message.conversation_id, operation, |tx, _| {
+            messages::set_reactions(tx, account_id, &message.id, &reactions)
+        })?;
+        self.announce(account_id, &message.conversation_id, vec![message.id], vec![]);
+        Ok(())
+    }
+
+    /// Edits one of your messages.
+    pub fn edit(&self, account_id: &str, message_id: &str, body: &str) -> Result<()> {
+        let account = self.require(account_id, self.capabilities(account_id)?.edit, "edit messages")?;
+        let message = self
+            .inner
+            .store
+            .message(account_id, message_id)?
+            .ok_or_else(|| Error::NotFound(format!("message {message_id}")))?;
+        if message.sender_id != account.user_id {
+            return Err(Error::Invalid("you can only edit your own messages".into()));
+        }
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("a message needs some text".into()));
+        }
+        let key = message.client_id.clone().unwrap_or(message.id.clone());
+        self.queue(
+            account_id,
+            &message.conversation_id,
+            Operation::Edit {
+                message: key,
+                body: body.into(),
+            },
+            |tx, _| messages::set_body(tx, account_id, &message.id, body, now_ms()),
+        )?;
+        self.announce(account_id, &message.conversation_id, vec![message.id], vec![]);
+        Ok(())
+    }
+
+    /// Deletes one of your messages. One still waiting in the outbox is simply withdrawn.
+    pub fn delete(&self, account_id: &str, message_id: &str) -> Result<()> {
+        let account = self.require(account_id, self.capabilities(account_id)?.delete, "delete messages")?;
+        let message = self
+            .inner
+            .store
+            .message(account_id, message_id)?
+            .ok_or_else(|| Error::NotFound(format!("message {message_id}")))?;
+        if message.sender_id != account.user_id {
+            return Err(Error::Invalid("you can only delete your own messages".into()));
+        }
+        if message.delivery != Delivery::Sent {
+            if let Some(client_id) = &message.client_id {
+                self.inner.store.write(|tx| {
+                    tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id])?;
+                    messages::delete(tx, account_id, client_id).map(|_| ())
+                })?;
+                self.announce(account_id, &message.conversation_id, vec![], vec![message.id]);
+                self.inner.bus.publish(Event::OutboxChanged {
+                    account_id: account_id.into(),
+                });
+                return Ok(());
+            }
+        }
+        self.queue(
+            account_id,
+            &message.conversation_id,
+            Operation::Delete {
+                message: message.id.clone(),
+            },
+            |tx, _| messages::delete(tx, account_id, &message.id).map(|_| ()),
+        )?;
+        self.announce(account_id, &message.conversation_id, vec![], vec![message.id]);
+        Ok(())
+    }
+
+    /// Leaves a group conversation of three or more.
+    pub fn leave(&self, account_id: &str, conversation_id: &str) -> Result<()> {
+        self.require(account_id, self.capabilities(account_id)?.leave, "leave conversations")?;
+        let conversation = self.conversation(account_id, conversation_id)?;
+        if conversation.kind == ConversationKind::Direct {
+            return Err(Error::Invalid("you cannot leave a direct (1-on-1) conversation".into()));
+        }
+        if conversation.participants.len() < 3 {
+            return Err(Error::Invalid(
+                "you can only leave group conversations with 3 or more participants".into(),
+            ));
+        }
+        self.remove_conversation(account_id, conversation_id, Operation::Leave)
+    }
+
+    /// Deletes a conversation and its messages for everyone (where the dialect allows).
+    pub fn delete_conversation(&self, account_id: &str, conversation_id: &str) -> Result<()> {
+        self.require(
+            account_id,
+            self.capabilities(account_id)?.delete_conversation,
+            "delete conversations",
+        )?;
+        self.conversation(account_id, conversation_id)?;
+        self.remove_conversation(account_id, conversation_id, Operation::DeleteConversation)
+    }
+
+    fn remove_conversation(&self, account_id: &str, conversation_id: &str, operation: Operation) -> Result<()> {
+        self.queue(account_id, conversation_id, operation, |tx, _| {
+            conversations::delete(tx, account_id, conversation_id).map(|_| ())
+        })?;
+        self.inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids: vec![],
+            removed: vec![conversation_id.into()],
+        });
+        Ok(())
+    }
+
+    /// Starts a conversation with an opening message. It shows at once under a local id and
+    /// takes the server's id once delivered.
+    pub fn create_conversation(
+        &self,
+        account_id: &str,
+        participants: &[String],
+        body: &str,
+        source: Option<Source>,
+    ) -> Result<Conversation> {
+        let account = self.inner.store.account(account_id)?;
+        let caps = account.dialect.capabilities();
+        let others: Vec<String> = participants
+            .iter()
+            .filter(|p| **p != account.user_id)
+            .cloned()
+            .collect();
+        if others.is_empty() {
+            return Err(Error::Invalid("include at least one other person".into()));
+        }
+        if others.len() > 1 && !caps.create_group {
+            return Err(Error::Unsupported(format!(
+                "{} conversations are with one person",
+                account.dialect.as_str()
+            )));
+        }
+        if caps.needs_source && source.is_none() {
+            return Err(Error::Invalid(
+                "a managem conversation needs a source, such as an order id".into(),
+            ));
+        }
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("a conversation starts with a message".into()));
+        }
+        let now = now_ms();
+        let mut members = vec![account.user_id.clone()];
+        members.extend(others.iter().cloned());
+        let mut local = String::new();
+        let operation = Operation::CreateConversation {
+            participants: others.clone(),
+            body: body.into(),
+            source: source.clone(),
+        };
+        // The conversation's local id is derived from the client id, known only inside queue().
+        let client_id = new_client_id();
+        let conversation_id = local_id(&client_id);
+        self.inner.store.write(|tx| {
+            let update = crate::store::ConversationUpdate {
+                id: conversation_id.clone(),
+                kind: if members.len() > 2 {
+                    ConversationKind::Group
+                } else {
+                    ConversationKind::Direct
+                },
+                title: None,
+                participants: members.clone(),
+                source: source.clone(),
+                locked: false,
+                pinned: None,
+                muted: None,
+                archived_at: None,
+                pinned_message_id: None,
+                unread: Some(0),
+                last_message: None,
+                last_activity_at: Some(now),
+                created_at: now,
+                sync_marker: None,
+                extra: serde_json::Value::Null,
+            };
+            conversations::upsert(tx, account_id, &update)?;
+            messages::insert_local(
+                tx,
+                &Message {
+                    account_id: account_id.into(),
+                    conversation_id: conversation_id.clone(),
+                    id: local_id(&client_id),
+                    client_id: Some(client_id.clone()),
+                    sender_id: account.user_id.clone(),
+                    body: body.into(),
+                    reactions: Default::default(),
+                    attachments: Vec::new(),
+                    read_at: None,
+                    created_at: now,
+                    edited_at: None,
+                    delivery: Delivery::Pending,
+                },
+            )?;
+            outbox::enqueue(tx, account_id, &conversation_id, &client_id, &operation)?;
+            local.clone_from(&conversation_id);
+            Ok(())
+        })?;
+        self.inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids: vec![local.clone()],
+            removed: vec![],
+        });
+        self.inner.bus.publish(Event::OutboxChanged {
+            account_id: account_id.into(),
+        });
+        self.inner.outbox_signal(account_id).notify_one();
+        self.conversation(account_id, &local)
+    }
+
+    fn set_flag(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        pinned: Option<bool>,
+        muted: Option<bool>,
+        archived: Option<bool>,
+    ) -> Result<()> {
+        let caps = self.capabilities(account_id)?;
+        self.conversation(account_id, conversation_id)?;
+        let archived_at = archived.map(|a| a.then(now_ms));
+        let on_server = (pinned.is_some() && caps.server_pin)
+            || (muted.is_some() && caps.server_mute)
+            || (archived.is_some() && caps.server_archive);
+        if on_server {
+            let operation = match (pinned, muted, archived) {
+                (Some(p), _, _) => Operation::SetPinned { pinned: p },
+                (_, Some(m), _) => Operation::SetMuted { muted: m },
+                (_, _, Some(a)) => Operation::SetArchived { archived: a },
+                _ => return Ok(()),
+            };
+            self.inner
+                .store
+                .set_server_flags(account_id, conversation_id, pinned, muted, archived_at)?;
+            self.queue(account_id, conversation_id, operation, |_, _| Ok(()))?;
+        } else {
+            self.inner
+                .store
+                .set_local_flags(account_id, conversation_id, pinned, muted, archived_at)?;
+        }
+        self.inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids: vec![conversation_id.into()],
+            removed: vec![],
+        });
+        Ok(())
+    }
+
+    /// Pins a conversation (on the server where the dialect keeps it, else on this device).
+    pub fn set_pinned(&self, account_id: &str, conversation_id: &str, pinned: bool) -> Result<()> {
+        self.set_flag(account_id, conversation_id, Some(pinned), None, None)
+    }
+
+    pub fn set_muted(&self, account_id: &str, conversation_id: &str, muted: bool) -> Result<()> {
+        self.set_flag(account_id, conversation_id, None, Some(muted), None)
+    }
+
+    pub fn set_archived(&self, account_id: &str, conversation_id: &str, archived: bool) -> Result<()> {
+        self.set_flag(account_id, conversation_id, None, None, Some(archived))
+    }
+
+    /// Marks a conversation read here at once, and on the server through the outbox.
+    pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
+        let conversation = self.conversation(account_id, conversation_id)?;
+        if conversation.unread == 0 && conversation.id.starts_with("local:") {
+            return Ok(());
+        }
+        let now = now_ms();
+        let had_unread = conversation.unread > 0;
+        self.inner.store.write(|tx| {
+            tx.execute(
+                "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
+                params![account_id, conversation_id, now],
+            )?;
+            Ok(())
+        })?;
+        if had_unread {
+            self.queue(account_id, conversation_id, Operation::MarkRead, |_, _| Ok(()))?;
+            self.inner.bus.publish(Event::ConversationsChanged {
+                account_id: account_id.into(),
+                ids: vec![conversation_id.into()],
+                removed: vec![],
+            });
+        }
+        Ok(())
+    }
+
+    /// Puts a failed operation back in line.
+    pub fn retry(&self, client_id: &str) -> Result<()> {
+        let item = self
+            .outbox(None)?
+            .into_iter()
+            .find(|i| i.client_id == client_id)
+            .ok_or_else(|| Error::NotFound(format!("outbox item {client_id}")))?;
+        if !self.inner.store.retry_operation(client_id)? {
+            return Err(Error::Invalid("only a failed operation can be retried".into()));
+        }
+        self.announce(
+            &item.account_id,
+            &item.conversation_id,
+            vec![local_id(client_id)],
+            vec![],
+        );
+        self.inner.bus.publish(Event::OutboxChanged {
+            account_id: item.account_id.clone(),
+        });
+        self.inner.outbox_signal(&item.account_id).notify_one();
+        Ok(())
+    }
+
+    /// Drops a failed operation; an undelivered message goes with it.
+    pub fn discard(&self, client_id: &str) -> Result<()> {
+        let Some((account_id, conversation_id)) = self.inner.store.discard_operation(client_id)? else {
+            return Err(Error::Invalid("only a failed operation can be discarded".into()));
+        };
+        self.announce(&account_id, &conversation_id, vec![], vec![local_id(client_id)]);
+        self.inner.bus.publish(Event::OutboxChanged { account_id });
+        Ok(())
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for (_, tasks) in lock(&self.tasks).drain() {
+            tasks.iter().for_each(JoinHandle::abort);
+        }
+    }
+}

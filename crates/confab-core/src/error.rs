@@ -1,0 +1,86 @@
+//! Errors of the core. `Error::code` gives the closed set of codes the app forwards to the UI.
+
+use std::time::Duration;
+
+/// Why a request to a server failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RemoteError {
+    /// The server could not be reached, or the connection broke.
+    #[error("the server is unreachable: {0}")]
+    Network(String),
+    #[error("the server did not answer in time")]
+    Timeout,
+    /// 401: the key is wrong or revoked.
+    #[error("the server refused the API key")]
+    Unauthorized,
+    /// 404: gone, or never visible to this account.
+    #[error("not found on the server")]
+    NotFound,
+    /// 429 or 503: come back later.
+    #[error("the server asks to slow down")]
+    RateLimited { retry_after: Option<Duration> },
+    /// Any other 5xx.
+    #[error("the server failed ({status})")]
+    Server { status: u16 },
+    /// A 4xx that says the request itself is wrong: retrying cannot help.
+    #[error("{message}")]
+    Rejected { status: u16, code: String, message: String },
+    /// The answer is not what the dialect promises.
+    #[error("the server's answer is malformed: {0}")]
+    Malformed(String),
+}
+
+impl RemoteError {
+    /// Worth retrying later (network trouble, 5xx, 429), as opposed to a final answer.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Network(_)
+                | RemoteError::Timeout
+                | RemoteError::RateLimited { .. }
+                | RemoteError::Server { .. }
+        )
+    }
+}
+
+/// An error of the core's API.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+    #[error("the local database is newer ({found}) than this version of Confab ({known}); update Confab")]
+    StoreTooNew { found: usize, known: usize },
+    #[error("the OS keyring failed: {0}")]
+    Keyring(String),
+    #[error("no API key for this account in the OS keyring; sign in again")]
+    MissingKey,
+    #[error("no such account: {0}")]
+    UnknownAccount(String),
+    #[error("not in the cache: {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// A stable code for the UI to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Remote(RemoteError::Unauthorized) | Error::MissingKey => "needs_sign_in",
+            Error::Remote(e) if e.is_transient() => "offline",
+            Error::Remote(RemoteError::NotFound) | Error::NotFound(_) | Error::UnknownAccount(_) => "not_found",
+            Error::Remote(RemoteError::Rejected { .. }) | Error::Invalid(_) => "invalid",
+            Error::Remote(RemoteError::Malformed(_)) => "bad_server",
+            Error::Unsupported(_) => "unsupported",
+            _ => "internal",
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,38 @@
+//! Confab's core: everything that is not UI. The unified model, the offline cache (SQLite
+//! with full-text search), the three dialect clients, the sync engine, the outbox and the
+//! event bus, behind one API: [`Client`]. The desktop app, the CLI and the tests all use it.
+//!
+//! This crate never depends on `tauri` (a test checks).
+
+pub mod client;
+pub mod dialect;
+mod engine;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod secrets;
+pub mod store;
+
+pub use client::{Client, ClientConfig};
+pub use error::{Error, RemoteError, Result};
+pub use events::Event;
+pub use store::{messages_search::SearchFilter, ConversationFilter};
+
+/// Milliseconds since the Unix epoch, UTC.
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// A fresh client id: the local name of an operation, and its `Idempotency-Key`.
+pub fn new_client_id() -> String {
+    use rand::{distr::Alphanumeric, Rng};
+    let random: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect();
+    format!("c_{random}")
+}

@@ -1,0 +1,388 @@
+//! Conversations in the cache: merged from what servers say, plus what is kept only locally.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde_json::Value;
+
+use super::Store;
+use crate::{
+    error::Result,
+    model::{Conversation, ConversationKind, LocalFlags, MessagePreview, Source},
+};
+
+/// What a server says about a conversation. `None` fields are ones the dialect does not
+/// keep; the cache keeps its own value for them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationUpdate {
+    pub id: String,
+    pub kind: ConversationKind,
+    pub title: Option<String>,
+    pub participants: Vec<String>,
+    pub source: Option<Source>,
+    pub locked: bool,
+    pub pinned: Option<bool>,
+    pub muted: Option<bool>,
+    pub archived_at: Option<Option<i64>>,
+    pub pinned_message_id: Option<Option<String>>,
+    pub unread: Option<i64>,
+    pub last_message: Option<MessagePreview>,
+    pub last_activity_at: Option<i64>,
+    pub created_at: i64,
+    /// Identifies the server's newest activity; when it differs from the cached marker, the
+    /// conversation's newest messages need fetching.
+    pub sync_marker: Option<String>,
+    pub extra: Value,
+}
+
+/// Which conversations to list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConversationFilter {
+    /// Everything not archived.
+    #[default]
+    All,
+    /// Not archived, with unread messages.
+    Unread,
+    Archived,
+}
+
+const COLUMNS: &str = "c.account_id, c.id, c.kind, c.title, c.participants, c.source_type, c.source_id, c.locked,
+    c.pinned, c.muted, c.archived_at, c.local_pinned, c.local_muted, c.local_archived, c.pinned_message_id,
+    c.unread, c.last_activity_at, c.created_at, c.history_complete, c.extra, c.last_message,
+    m.id, m.sender_id, m.body, m.created_at";
+
+/// The newest cached message of each conversation, joined for its preview.
+const NEWEST: &str = "LEFT JOIN messages m ON m.row = (
+    SELECT row FROM messages WHERE account_id = c.account_id AND conversation_id = c.id
+    ORDER BY created_at DESC, row DESC LIMIT 1)";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
+    let kind: String = r.get(2)?;
+    let participants: String = r.get(4)?;
+    let source_type: Option<String> = r.get(5)?;
+    let source_id: Option<String> = r.get(6)?;
+    let extra: String = r.get(19)?;
+    let server_preview: Option<String> = r.get(20)?;
+    let server_preview: Option<MessagePreview> = server_preview.and_then(|s| serde_json::from_str(&s).ok());
+    let cached: Option<MessagePreview> = match r.get::<_, Option<String>>(21)? {
+        Some(id) => Some(MessagePreview {
+            id,
+            sender_id: r.get(22)?,
+            body: r.get(23)?,
+            created_at: r.get(24)?,
+        }),
+        None => None,
+    };
+    let last_message = match (cached, server_preview) {
+        (Some(c), Some(s)) if s.created_at > c.created_at => Some(s),
+        (Some(c), _) => Some(c),
+        (None, s) => s,
+    };
+    Ok(Conversation {
+        account_id: r.get(0)?,
+        id: r.get(1)?,
+        kind: if kind == "group" {
+            ConversationKind::Group
+        } else {
+            ConversationKind::Direct
+        },
+        title: r.get(3)?,
+        participants: serde_json::from_str(&participants).unwrap_or_default(),
+        source: source_type.zip(source_id).map(|(kind, id)| Source { kind, id }),
+        locked: r.get(7)?,
+        pinned: r.get(8)?,
+        muted: r.get(9)?,
+        archived_at: r.get(10)?,
+        local_flags: LocalFlags {
+            pinned: r.get(11)?,
+            muted: r.get(12)?,
+            archived: r.get(13)?,
+        },
+        pinned_message_id: r.get(14)?,
+        unread: r.get(15)?,
+        last_message,
+        last_activity_at: r.get(16)?,
+        created_at: r.get(17)?,
+        history_complete: r.get(18)?,
+        extra: serde_json::from_str(&extra).unwrap_or(Value::Null),
+    })
+}
+
+/// How an upsert changed a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Updated,
+    Unchanged,
+}
+
+pub(crate) fn get(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<Conversation>> {
+    let sql = format!("SELECT {COLUMNS} FROM conversations c {NEWEST} WHERE c.account_id = ?1 AND c.id = ?2");
+    Ok(conn.query_row(&sql, params![account_id, id], row).optional()?)
+}
+
+/// Merges what the server says into the cache.
+pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, update: &ConversationUpdate) -> Result<Change> {
+    let before = get(tx, account_id, &update.id)?;
+    let participants = serde_json::to_string(&update.participants).unwrap_or_else(|_| "[]".into());
+    let preview = update.last_message.as_ref().and_then(|p| serde_json::to_string(p).ok());
+    let (source_type, source_id) = update.source.clone().map(|s| (s.kind, s.id)).unzip();
+    match &before {
+        None => {
+            tx.execute(
+                "INSERT INTO conversations (account_id, id, kind, title, participants, source_type, source_id, locked,
+                     pinned, muted, archived_at, pinned_message_id, unread, last_activity_at, created_at, extra, last_message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                params![
+                    account_id,
+                    update.id,
+                    kind_str(update.kind),
+                    update.title,
+                    participants,
+                    source_type,
+                    source_id,
+                    update.locked,
+                    update.pinned.unwrap_or(false),
+                    update.muted.unwrap_or(false),
+                    update.archived_at.flatten(),
+                    update.pinned_message_id.clone().flatten(),
+                    update.unread.unwrap_or(0),
+                    update.last_activity_at.or(update.last_message.as_ref().map(|m| m.created_at)).unwrap_or(update.created_at),
+                    update.created_at,
+                    update.extra.to_string(),
+                    preview,
+                ],
+            )?;
+        }
+        Some(old) => {
+            // Flags the server does not keep stay as the user set them on this device.
+            let pinned = if old.local_flags.pinned {
+                old.pinned
+            } else {
+                update.pinned.unwrap_or(old.pinned)
+            };
+            let muted = if old.local_flags.muted {
+                old.muted
+            } else {
+                update.muted.unwrap_or(old.muted)
+            };
+            let archived_at = if old.local_flags.archived {
+                old.archived_at
+            } else {
+                update.archived_at.unwrap_or(old.archived_at)
+            };
+            let activity = update
+                .last_activity_at
+                .or(update.last_message.as_ref().map(|m| m.created_at))
+                .unwrap_or(0)
+                .max(old.last_activity_at);
+            tx.execute(
+                "UPDATE conversations SET kind = ?3, title = COALESCE(?4, title), participants = ?5, source_type = ?6,
+                     source_id = ?7, locked = ?8, pinned = ?9, muted = ?10, archived_at = ?11,
+                     pinned_message_id = ?12, unread = ?13, last_activity_at = ?14, created_at = ?15, extra = ?16,
+                     last_message = COALESCE(?17, last_message)
+                 WHERE account_id = ?1 AND id = ?2",
+                params![
+                    account_id,
+                    update.id,
+                    kind_str(update.kind),
+                    update.title,
+                    participants,
+                    source_type,
+                    source_id,
+                    update.locked,
+                    pinned,
+                    muted,
+                    archived_at,
+                    update
+                        .pinned_message_id
+                        .clone()
+                        .unwrap_or(old.pinned_message_id.clone()),
+                    update.unread.unwrap_or(old.unread),
+                    activity,
+                    update.created_at,
+                    update.extra.to_string(),
+                    preview,
+                ],
+            )?;
+        }
+    }
+    let after = get(tx, account_id, &update.id)?;
+    Ok(match before {
+        None => Change::New,
+        Some(old) if Some(&old) == after.as_ref() => Change::Unchanged,
+        Some(_) => Change::Updated,
+    })
+}
+
+fn kind_str(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::Direct => "direct",
+        ConversationKind::Group => "group",
+    }
+}
+
+pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result<bool> {
+    tx.execute(
+        "DELETE FROM messages WHERE account_id = ?1 AND conversation_id = ?2",
+        params![account_id, id],
+    )?;
+    tx.execute(
+        "DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
+        params![account_id, id],
+    )?;
+    Ok(tx.execute(
+        "DELETE FROM conversations WHERE account_id = ?1 AND id = ?2",
+        params![account_id, id],
+    )? > 0)
+}
+
+pub(crate) fn sync_marker(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT sync_marker FROM conversations WHERE account_id = ?1 AND id = ?2",
+            params![account_id, id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub(crate) fn set_sync_marker(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    id: &str,
+    marker: Option<&str>,
+    complete: Option<bool>,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET sync_marker = ?3, history_complete = COALESCE(?4, history_complete)
+         WHERE account_id = ?1 AND id = ?2",
+        params![account_id, id, marker, complete],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    pub fn conversation(&self, account_id: &str, id: &str) -> Result<Option<Conversation>> {
+        get(&self.reader(), account_id, id)
+    }
+
+    /// Conversations of every account (or one), pinned first, then most recently active.
+    pub fn conversations(&self, account_id: Option<&str>, filter: ConversationFilter) -> Result<Vec<Conversation>> {
+        let condition = match filter {
+            ConversationFilter::All => "c.archived_at IS NULL",
+            ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0",
+            ConversationFilter::Archived => "c.archived_at IS NOT NULL",
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM conversations c {NEWEST}
+             WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)
+             ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id"
+        );
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params![account_id], row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn upsert_conversations(
+        &self,
+        account_id: &str,
+        updates: &[ConversationUpdate],
+    ) -> Result<Vec<(String, Change)>> {
+        self.write(|tx| {
+            updates
+                .iter()
+                .map(|u| Ok((u.id.clone(), upsert(tx, account_id, u)?)))
+                .collect()
+        })
+    }
+
+    pub fn delete_conversation(&self, account_id: &str, id: &str) -> Result<bool> {
+        self.write(|tx| delete(tx, account_id, id))
+    }
+
+    /// Sets pinned / muted / archived on this device only, marking them local.
+    pub fn set_local_flags(
+        &self,
+        account_id: &str,
+        id: &str,
+        pinned: Option<bool>,
+        muted: Option<bool>,
+        archived_at: Option<Option<i64>>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            if let Some(pinned) = pinned {
+                tx.execute(
+                    "UPDATE conversations SET pinned = ?3, local_pinned = 1 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, pinned],
+                )?;
+            }
+            if let Some(muted) = muted {
+                tx.execute(
+                    "UPDATE conversations SET muted = ?3, local_muted = 1 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, muted],
+                )?;
+            }
+            if let Some(archived_at) = archived_at {
+                tx.execute(
+                    "UPDATE conversations SET archived_at = ?3, local_archived = 1 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, archived_at],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets flags as the server now has them (after the outbox delivered a change).
+    pub(crate) fn set_server_flags(
+        &self,
+        account_id: &str,
+        id: &str,
+        pinned: Option<bool>,
+        muted: Option<bool>,
+        archived_at: Option<Option<i64>>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            if let Some(pinned) = pinned {
+                tx.execute(
+                    "UPDATE conversations SET pinned = ?3 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, pinned],
+                )?;
+            }
+            if let Some(muted) = muted {
+                tx.execute(
+                    "UPDATE conversations SET muted = ?3 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, muted],
+                )?;
+            }
+            if let Some(archived_at) = archived_at {
+                tx.execute(
+                    "UPDATE conversations SET archived_at = ?3 WHERE account_id = ?1 AND id = ?2",
+                    params![account_id, id, archived_at],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn set_unread(&self, account_id: &str, id: &str, unread: i64) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE conversations SET unread = ?3 WHERE account_id = ?1 AND id = ?2 AND unread != ?3",
+                params![account_id, id, unread],
+            )? > 0)
+        })
+    }
+
+    /// Total unread across accounts, muted conversations excluded (the tray's count).
+    pub fn unread_total(&self) -> Result<i64> {
+        Ok(self.reader().query_row(
+            "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0 AND archived_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+}

@@ -1,0 +1,278 @@
+//! The local cache: one SQLite file per profile, the source of everything the UI shows.
+//!
+//! One writer connection and a few readers (WAL), so reads never wait behind a sync. Every
+//! method is synchronous and quick; async callers run them on the blocking pool. Writes that
+//! belong together (a page of messages and the marker that says it was fetched) share one
+//! transaction, so a crash leaves either both or neither.
+
+pub(crate) mod conversations;
+pub(crate) mod messages;
+pub(crate) mod outbox;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Mutex, MutexGuard,
+    },
+    time::Duration,
+};
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+pub use conversations::{Change, ConversationFilter, ConversationUpdate};
+pub use messages::{fts_query, local_id};
+
+/// Search filters.
+pub mod messages_search {
+    pub use super::messages::SearchFilter;
+}
+pub use outbox::{Operation, QueuedOperation};
+
+use crate::{
+    error::{Error, Result},
+    model::{Account, Dialect, Person},
+};
+
+const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+const READERS: usize = 3;
+
+/// The cache of one profile.
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens or creates the cache at `path`, migrating it; refuses a database newer than this
+    /// code.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "NORMAL")?;
+        writer.pragma_update(None, "foreign_keys", "ON")?;
+        writer.busy_timeout(Duration::from_secs(5))?;
+        migrate(&mut writer)?;
+        let mut readers = Vec::new();
+        for _ in 0..READERS {
+            let reader =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            reader.busy_timeout(Duration::from_secs(5))?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        // A poisoned lock means a panic mid-read; the connection itself is still usable.
+        self.readers[index]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` in one write transaction.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tx = conn.transaction()?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs raw SQL in a write transaction: only for tests that set up unusual states.
+    #[doc(hidden)]
+    pub fn write_for_tests(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>) {
+        if let Err(error) = self.write(|tx| f(tx).map_err(Into::into)) {
+            panic!("test set-up failed: {error}");
+        }
+    }
+
+    /// `PRAGMA integrity_check`: `"ok"` for a sound database.
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self.reader().query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    // ---- accounts
+
+    pub fn insert_account(&self, account: &Account) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO accounts (id, server_url, dialect, user_id, user_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![account.id, account.server_url, account.dialect.as_str(), account.user_id, account.user_name, account.created_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, server_url, dialect, user_id, user_name, created_at FROM accounts ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], account_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn account(&self, id: &str) -> Result<Account> {
+        let conn = self.reader();
+        conn.query_row(
+            "SELECT id, server_url, dialect, user_id, user_name, created_at FROM accounts WHERE id = ?1",
+            [id],
+            account_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::UnknownAccount(id.to_string()))
+    }
+
+    /// Removes an account and everything cached for it.
+    pub fn remove_account(&self, id: &str) -> Result<bool> {
+        self.write(|tx| Ok(tx.execute("DELETE FROM accounts WHERE id = ?1", [id])? > 0))
+    }
+
+    // ---- people
+
+    pub fn upsert_people(&self, account_id: &str, people: &[Person]) -> Result<()> {
+        self.write(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO people (account_id, id, name, username, avatar_url, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (account_id, id) DO UPDATE SET name = excluded.name, username = excluded.username,
+                     avatar_url = excluded.avatar_url, extra = excluded.extra",
+            )?;
+            for p in people {
+                stmt.execute(params![
+                    account_id,
+                    p.id,
+                    p.name,
+                    p.username,
+                    p.avatar_url,
+                    p.extra.to_string()
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn people(&self, account_id: &str) -> Result<Vec<Person>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, name, username, avatar_url, extra FROM people WHERE account_id = ?1 ORDER BY name COLLATE NOCASE, id",
+        )?;
+        let rows = stmt
+            .query_map([account_id], |r| {
+                let extra: String = r.get(4)?;
+                Ok(Person {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    username: r.get(2)?,
+                    avatar_url: r.get(3)?,
+                    extra: serde_json::from_str(&extra).unwrap_or_default(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    // ---- drafts
+
+    pub fn set_draft(&self, account_id: &str, conversation_id: &str, body: &str) -> Result<()> {
+        self.write(|tx| {
+            if body.is_empty() {
+                tx.execute("DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2", params![account_id, conversation_id])?;
+            } else {
+                tx.execute(
+                    "INSERT INTO drafts (account_id, conversation_id, body, updated_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (account_id, conversation_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                    params![account_id, conversation_id, body, crate::now_ms()],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn draft(&self, account_id: &str, conversation_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT body FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
+                params![account_id, conversation_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    // ---- sync position
+
+    pub fn last_event_id(&self, account_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT last_event_id FROM sync_state WHERE account_id = ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    pub fn set_last_event_id(&self, account_id: &str, event_id: &str) -> Result<()> {
+        self.write(|tx| set_last_event_id(tx, account_id, event_id))
+    }
+}
+
+pub(crate) fn set_last_event_id(tx: &rusqlite::Transaction<'_>, account_id: &str, event_id: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_state (account_id, last_event_id, synced_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (account_id) DO UPDATE SET last_event_id = excluded.last_event_id, synced_at = excluded.synced_at",
+        params![account_id, event_id, crate::now_ms()],
+    )?;
+    Ok(())
+}
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    let dialect: String = r.get(2)?;
+    Ok(Account {
+        id: r.get(0)?,
+        server_url: r.get(1)?,
+        dialect: dialect.parse().unwrap_or(Dialect::Portal),
+        user_id: r.get(3)?,
+        user_name: r.get(4)?,
+        created_at: r.get(5)?,
+    })
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let found: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > MIGRATIONS.len() {
+        return Err(Error::StoreTooNew {
+            found,
+            known: MIGRATIONS.len(),
+        });
+    }
+    for (index, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

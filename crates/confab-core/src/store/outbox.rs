@@ -1,0 +1,297 @@
+//! The outbox: operations written while (possibly) offline, delivered in order per
+//! conversation. A table, not a queue in memory: it survives restarts and crashes.
+
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+
+use super::Store;
+use crate::{error::Result, model::OutboxItem, model::Source};
+
+/// One operation the server has not seen yet. Messages are named by their server id, or by
+/// their client id while they are themselves still in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Operation {
+    Send {
+        body: String,
+        attachments: Vec<String>,
+    },
+    React {
+        message: String,
+        emoji: String,
+    },
+    Unreact {
+        message: String,
+        emoji: String,
+    },
+    Edit {
+        message: String,
+        body: String,
+    },
+    Delete {
+        message: String,
+    },
+    Leave,
+    DeleteConversation,
+    CreateConversation {
+        participants: Vec<String>,
+        body: String,
+        source: Option<Source>,
+    },
+    SetPinned {
+        pinned: bool,
+    },
+    SetMuted {
+        muted: bool,
+    },
+    SetArchived {
+        archived: bool,
+    },
+    MarkRead,
+}
+
+impl Operation {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::Send { .. } => "send",
+            Operation::React { .. } => "react",
+            Operation::Unreact { .. } => "unreact",
+            Operation::Edit { .. } => "edit",
+            Operation::Delete { .. } => "delete",
+            Operation::Leave => "leave",
+            Operation::DeleteConversation => "delete_conversation",
+            Operation::CreateConversation { .. } => "create_conversation",
+            Operation::SetPinned { .. } => "pin",
+            Operation::SetMuted { .. } => "mute",
+            Operation::SetArchived { .. } => "archive",
+            Operation::MarkRead => "mark_read",
+        }
+    }
+}
+
+/// An operation waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedOperation {
+    pub id: i64,
+    pub client_id: String,
+    pub account_id: String,
+    pub conversation_id: String,
+    pub operation: Operation,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "id, client_id, account_id, conversation_id, payload, attempts, created_at";
+
+fn row(r: &Row<'_>) -> rusqlite::Result<(QueuedOperation, bool)> {
+    let payload: String = r.get(4)?;
+    let parsed: Option<Operation> = serde_json::from_str(&payload).ok();
+    Ok((
+        QueuedOperation {
+            id: r.get(0)?,
+            client_id: r.get(1)?,
+            account_id: r.get(2)?,
+            conversation_id: r.get(3)?,
+            operation: parsed.clone().unwrap_or(Operation::MarkRead),
+            attempts: r.get(5)?,
+            created_at: r.get(6)?,
+        },
+        parsed.is_some(),
+    ))
+}
+
+pub(crate) fn enqueue(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    conversation_id: &str,
+    client_id: &str,
+    operation: &Operation,
+) -> Result<i64> {
+    let payload = serde_json::to_string(operation).unwrap_or_default();
+    tx.execute(
+        "INSERT INTO outbox (client_id, account_id, conversation_id, operation, payload, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            client_id,
+            account_id,
+            conversation_id,
+            operation.name(),
+            payload,
+            crate::now_ms()
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// Moves everything about a locally created conversation to the id the server gave it.
+pub(crate) fn rename_conversation(tx: &Transaction<'_>, account_id: &str, from: &str, to: &str) -> Result<()> {
+    let exists: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM conversations WHERE account_id = ?1 AND id = ?2)",
+        params![account_id, to],
+        |r| r.get(0),
+    )?;
+    if exists {
+        tx.execute(
+            "DELETE FROM conversations WHERE account_id = ?1 AND id = ?2",
+            params![account_id, from],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE conversations SET id = ?3 WHERE account_id = ?1 AND id = ?2",
+            params![account_id, from, to],
+        )?;
+    }
+    for table in ["messages", "outbox"] {
+        tx.execute(
+            &format!("UPDATE {table} SET conversation_id = ?3 WHERE account_id = ?1 AND conversation_id = ?2"),
+            params![account_id, from, to],
+        )?;
+    }
+    tx.execute(
+        "UPDATE OR REPLACE drafts SET conversation_id = ?3 WHERE account_id = ?1 AND conversation_id = ?2",
+        params![account_id, from, to],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// The next operation of `account` that is due: the oldest pending one of its
+    /// conversation (order is kept per conversation) whose retry time has come.
+    pub fn next_due(&self, account_id: &str, now: i64) -> Result<Option<QueuedOperation>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o
+             WHERE o.state = 'pending' AND o.account_id = ?1 AND o.next_attempt_at <= ?2
+               AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.account_id = o.account_id
+                               AND p.conversation_id = o.conversation_id AND p.id < o.id)
+             ORDER BY o.id LIMIT 1"
+        );
+        let conn = self.reader();
+        let found = conn.query_row(&sql, params![account_id, now], row).optional()?;
+        match found {
+            Some((item, true)) => Ok(Some(item)),
+            Some((item, false)) => {
+                drop(conn);
+                // A payload this version cannot read must not block everything behind it.
+                self.fail_operation(&item, "this operation was written by another version of Confab")?;
+                self.next_due(account_id, now)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// When the earliest pending operation of `account` is due, if any is pending.
+    pub fn next_attempt_at(&self, account_id: &str) -> Result<Option<i64>> {
+        Ok(self.reader().query_row(
+            "SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending' AND account_id = ?1",
+            [account_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// A transient failure: try again at `next_at`.
+    pub fn postpone(&self, id: i64, next_at: i64, reason: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, failure = ?3 WHERE id = ?1",
+                params![id, next_at, reason],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// A final failure: kept, with its reason, until retried or discarded.
+    pub fn fail_operation(&self, item: &QueuedOperation, reason: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, failure = ?2 WHERE id = ?1",
+                params![item.id, reason],
+            )?;
+            if matches!(
+                item.operation,
+                Operation::Send { .. } | Operation::CreateConversation { .. }
+            ) {
+                super::messages::set_delivery(
+                    tx,
+                    &item.account_id,
+                    &item.client_id,
+                    &crate::model::Delivery::Failed {
+                        reason: reason.to_string(),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Everything not yet delivered: pending and failed.
+    pub fn outbox(&self, account_id: Option<&str>) -> Result<Vec<OutboxItem>> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, client_id, account_id, conversation_id, operation, attempts, failure, created_at, state
+             FROM outbox WHERE ?1 IS NULL OR account_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt
+            .query_map(params![account_id], |r| {
+                let state: String = r.get(8)?;
+                let failure: Option<String> = r.get(6)?;
+                Ok(OutboxItem {
+                    id: r.get(0)?,
+                    client_id: r.get(1)?,
+                    account_id: r.get(2)?,
+                    conversation_id: r.get(3)?,
+                    operation: r.get(4)?,
+                    attempts: r.get(5)?,
+                    // A pending item's last transient error is progress, not failure.
+                    failure: if state == "failed" { failure } else { None },
+                    created_at: r.get(7)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Puts a failed operation back in line.
+    pub fn retry_operation(&self, client_id: &str) -> Result<bool> {
+        self.write(|tx| {
+            let found: Option<String> = tx
+                .query_row(
+                    "SELECT account_id FROM outbox WHERE client_id = ?1 AND state = 'failed'",
+                    [client_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(account_id) = found else { return Ok(false) };
+            tx.execute(
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, failure = NULL WHERE client_id = ?1",
+                [client_id],
+            )?;
+            super::messages::set_delivery(tx, &account_id, client_id, &crate::model::Delivery::Pending)?;
+            Ok(true)
+        })
+    }
+
+    /// Drops a failed operation; a message that never reached the server goes with it.
+    pub fn discard_operation(&self, client_id: &str) -> Result<Option<(String, String)>> {
+        self.write(|tx| {
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT account_id, conversation_id FROM outbox WHERE client_id = ?1 AND state = 'failed'",
+                    [client_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((account_id, conversation_id)) = found else {
+                return Ok(None);
+            };
+            tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id])?;
+            tx.execute(
+                "DELETE FROM messages WHERE account_id = ?1 AND client_id = ?2 AND delivery != 'sent'",
+                params![account_id, client_id],
+            )?;
+            if conversation_id.starts_with("local:") {
+                super::conversations::delete(tx, &account_id, &conversation_id)?;
+            }
+            Ok(Some((account_id, conversation_id)))
+        })
+    }
+}

@@ -1,0 +1,15 @@
+//! confab-core against the real reference server on loopback, with real SQLite files: every
+//! operation in every dialect, offline and crash recovery, faults (through a proxy that injects
+//! them), live updates, search, and the OS keyring.
+
+mod common;
+mod proxy;
+
+mod dialects;
+mod faults;
+mod fixtures;
+mod keyring;
+mod live;
+mod offline;
+mod search;
+mod store;
