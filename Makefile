@@ -9,13 +9,16 @@ DEMO_DIR ?= target/demo
 # `npm ci` takes the versions from the committed lock file.
 NPM_CI := npm --prefix ui ci --no-audit --no-fund
 
-.PHONY: run test test-rust test-ui test-e2e lint bench setup ui deps-build deps-e2e deps-bench fmt clean-demo
+.PHONY: run test test-rust test-ui test-e2e lint bench setup ui deps-build deps-keyring deps-e2e deps-bench fmt
 
 setup: deps-build ui
 
 deps-build:
 	@scripts/ensure-system.sh build
 	@scripts/ensure-toolchain.sh
+
+deps-keyring:
+	@scripts/ensure-system.sh keyring
 
 deps-e2e: deps-build
 	@scripts/ensure-system.sh e2e
@@ -47,8 +50,9 @@ run: deps-build ui
 
 test: test-rust test-ui test-e2e
 
-test-rust: deps-build ui
-	$(CARGO) test --locked --workspace
+# Keys go to a real Secret Service: a private D-Bus session with gnome-keyring.
+test-rust: deps-build deps-keyring ui
+	scripts/with-keyring.sh $(CARGO) test --locked --workspace
 
 test-ui: deps-build ui/node_modules/.package-lock.json
 	npm --prefix ui run check

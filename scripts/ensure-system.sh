@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages a make target needs, only those missing.
-# Usage: scripts/ensure-system.sh GROUP...   (groups: build, e2e, bench)
+# Usage: scripts/ensure-system.sh GROUP...   (groups: build, keyring, e2e, bench, node)
 set -euo pipefail
 
 packages=()
@@ -9,6 +9,7 @@ for group in "$@"; do
     build) packages+=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
     e2e)   packages+=(webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core) ;;
+    keyring) packages+=(dbus gnome-keyring) ;;
     bench) packages+=(wrk python3 curl) ;;
     node)  packages+=(nodejs npm) ;;
     *) echo "ensure-system: unknown group '$group'" >&2; exit 2 ;;

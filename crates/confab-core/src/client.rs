@@ -131,14 +131,7 @@ impl Inner {
     /// connection just came back).
     pub fn wake_outbox(&self, account_id: &str, now: bool) {
         if now {
-            let result = self.store.write(|tx| {
-                tx.execute(
-                    "UPDATE outbox SET next_attempt_at = 0 WHERE account_id = ?1 AND state = 'pending'",
-                    [account_id],
-                )?;
-                Ok(())
-            });
-            if let Err(error) = result {
+            if let Err(error) = self.store.make_due(account_id) {
                 tracing::warn!(%error, "could not reschedule the outbox");
             }
         }
@@ -332,9 +325,10 @@ impl Client {
         result
     }
 
-    /// Delivers what is due in an account's outbox now; returns how many were delivered and
-    /// why delivery stopped early, if it did.
+    /// Tries everything pending in an account's outbox now, waiting retries included; returns
+    /// how many were delivered and why delivery stopped early, if it did.
     pub async fn deliver(&self, account_id: &str) -> Result<(usize, Option<String>)> {
+        self.inner.store.make_due(account_id)?;
         engine::deliver_due(&self.inner, account_id).await
     }
 

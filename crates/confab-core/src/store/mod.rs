@@ -99,14 +99,6 @@ impl Store {
         Ok(value)
     }
 
-    /// Runs raw SQL in a write transaction: only for tests that set up unusual states.
-    #[doc(hidden)]
-    pub fn write_for_tests(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>) {
-        if let Err(error) = self.write(|tx| f(tx).map_err(Into::into)) {
-            panic!("test set-up failed: {error}");
-        }
-    }
-
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.reader().query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
@@ -227,6 +219,19 @@ impl Store {
             .reader()
             .query_row(
                 "SELECT last_event_id FROM sync_state WHERE account_id = ?1",
+                [account_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// When the account last completed a sync.
+    pub fn last_synced_at(&self, account_id: &str) -> Result<Option<i64>> {
+        Ok(self
+            .reader()
+            .query_row(
+                "SELECT synced_at FROM sync_state WHERE account_id = ?1",
                 [account_id],
                 |r| r.get(0),
             )

@@ -179,6 +179,18 @@ impl Store {
         }
     }
 
+    /// Makes every pending operation of `account` due now (the user asked, or the connection
+    /// just came back).
+    pub fn make_due(&self, account_id: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET next_attempt_at = 0 WHERE account_id = ?1 AND state = 'pending'",
+                [account_id],
+            )?;
+            Ok(())
+        })
+    }
+
     /// When the earliest pending operation of `account` is due, if any is pending.
     pub fn next_attempt_at(&self, account_id: &str) -> Result<Option<i64>> {
         Ok(self.reader().query_row(

@@ -109,10 +109,6 @@ async fn a_lost_response_never_duplicates_on_a_server_without_idempotency() {
     assert!(stopped.is_some(), "the lost answer counts as a transient failure");
 
     // The retry looks on the server first, finds the message, and does not send it again.
-    client.store().write_for_tests(|tx| {
-        tx.execute("UPDATE outbox SET next_attempt_at = 0", [])?;
-        Ok(())
-    });
     let (delivered, stopped) = client.deliver(&account.id).await.expect("retry");
     assert_eq!((delivered, stopped), (1, None));
     let seen = world

@@ -1,0 +1,424 @@
+//! `confab-cli`: Confab without a window, over the same core the app uses. For scripting,
+//! debugging and export. API keys are read from a prompt or standard input, never from the
+//! command line, and kept in the OS keyring.
+
+mod output;
+
+use std::{io::IsTerminal, path::PathBuf, sync::Arc};
+
+use anyhow::{anyhow, bail, Context as _};
+use clap::{Parser, Subcommand, ValueEnum};
+use confab_core::{
+    model::{Account, Dialect},
+    secrets::{ApiKey, Keyring},
+    Client, ClientConfig, ConversationFilter, Event, SearchFilter,
+};
+
+/// The keyring service the desktop app files keys under, so both see the same accounts.
+const KEYRING_SERVICE: &str = "app.confab.desktop";
+
+#[derive(Parser)]
+#[command(name = "confab-cli", version, about = "Confab from the command line")]
+struct Cli {
+    /// The profile directory (default: the OS data directory's `confab`).
+    #[arg(long, global = true, env = "CONFAB_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The account to use, by id (needed when there is more than one).
+    #[arg(long, global = true)]
+    account: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Accounts: add (the key is read from a prompt or stdin), list, remove.
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Deliver queued writes, then fetch what is new, with a progress bar.
+    Sync,
+    /// List conversations.
+    Conversations {
+        #[arg(long, value_enum, default_value_t = FilterArg::All)]
+        filter: FilterArg,
+    },
+    /// Show a conversation's messages, newest page first.
+    Show {
+        /// Conversation id (or a unique prefix of it).
+        conversation: String,
+        /// Which page, 1 being the newest.
+        #[arg(long, default_value_t = 1)]
+        page: usize,
+        #[arg(long, default_value_t = 20)]
+        per_page: usize,
+    },
+    /// Send a message (`-` reads the text from stdin).
+    Send { conversation: String, text: String },
+    /// React to a message, or remove your reaction.
+    React {
+        message: String,
+        emoji: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Leave a group conversation.
+    Leave { conversation: String },
+    /// Edit one of your messages.
+    Edit { message: String, text: String },
+    /// Delete one of your messages.
+    Delete { message: String },
+    /// Full-text search over everything cached (words match as prefixes).
+    Search {
+        query: String,
+        #[arg(long)]
+        conversation: Option<String>,
+        #[arg(long)]
+        sender: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// Export a conversation's cached messages.
+    Export {
+        conversation: String,
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Accounts, their sync state, and the outbox.
+    Status,
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    Add {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        dialect: Dialect,
+    },
+    List,
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FilterArg {
+    All,
+    Unread,
+    Archived,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Jsonl,
+    Markdown,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("confab-cli: could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(error) = runtime.block_on(run(cli)) {
+        // One line: the error and its causes.
+        let mut line = error.to_string();
+        for cause in error.chain().skip(1) {
+            line.push_str(&format!(": {cause}"));
+        }
+        eprintln!("confab-cli: {}", line.replace('\n', " "));
+        std::process::exit(1);
+    }
+}
+
+fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = given {
+        return Ok(dir);
+    }
+    let base = if cfg!(target_os = "windows") {
+        std::env::var_os("APPDATA").map(PathBuf::from)
+    } else if cfg!(target_os = "macos") {
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"))
+    } else {
+        std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+    };
+    Ok(base
+        .ok_or_else(|| anyhow!("no home directory; pass --data-dir"))?
+        .join("confab"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = data_dir(cli.data_dir)?;
+    let client = Client::open(ClientConfig::new(&dir), Arc::new(Keyring::new(KEYRING_SERVICE)))
+        .with_context(|| format!("could not open the profile in {}", dir.display()))?;
+    match cli.command {
+        Command::Account { command } => account(&client, command).await,
+        Command::Sync => {
+            let accounts = selected_accounts(&client, cli.account.as_deref())?;
+            for account in accounts {
+                sync(&client, &account).await?;
+            }
+            Ok(())
+        }
+        Command::Conversations { filter } => {
+            let account = one_account(&client, cli.account.as_deref()).ok();
+            let filter = match filter {
+                FilterArg::All => ConversationFilter::All,
+                FilterArg::Unread => ConversationFilter::Unread,
+                FilterArg::Archived => ConversationFilter::Archived,
+            };
+            let list = client.conversations(account.as_ref().map(|a| a.id.as_str()), filter)?;
+            output::conversations(&client, &list)
+        }
+        Command::Show {
+            conversation,
+            page,
+            per_page,
+        } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            if page == 0 || per_page == 0 {
+                bail!("--page and --per-page start at 1");
+            }
+            let mut cursor = None;
+            let mut messages = Vec::new();
+            for _ in 0..page {
+                let fetched = client.messages(&account.id, &conversation, cursor, per_page)?;
+                messages = fetched.messages;
+                cursor = fetched.older;
+                if cursor.is_none() {
+                    break;
+                }
+            }
+            output::messages(&client, &account, &messages)
+        }
+        Command::Send { conversation, text } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            let text = if text == "-" { read_stdin()? } else { text };
+            let message = client.send(&account.id, &conversation, &text)?;
+            deliver(
+                &client,
+                &account,
+                &format!("message {}", message.client_id.unwrap_or_default()),
+            )
+            .await
+        }
+        Command::React { message, emoji, remove } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            client.react(&account.id, &message, &emoji, !remove)?;
+            deliver(&client, &account, "reaction").await
+        }
+        Command::Leave { conversation } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            client.leave(&account.id, &conversation)?;
+            deliver(&client, &account, "leaving").await
+        }
+        Command::Edit { message, text } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            client.edit(&account.id, &message, &text)?;
+            deliver(&client, &account, "edit").await
+        }
+        Command::Delete { message } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            client.delete(&account.id, &message)?;
+            deliver(&client, &account, "deletion").await
+        }
+        Command::Search {
+            query,
+            conversation,
+            sender,
+            limit,
+        } => {
+            let account = one_account(&client, cli.account.as_deref()).ok();
+            let filter = SearchFilter {
+                account_id: account.map(|a| a.id),
+                conversation_id: conversation,
+                sender_id: sender,
+            };
+            output::hits(&client.search(&query, &filter, limit)?)
+        }
+        Command::Export {
+            conversation,
+            format,
+            output: path,
+        } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            let text = match format {
+                Format::Jsonl => output::export_jsonl(&client, &account, &conversation)?,
+                Format::Markdown => output::export_markdown(&client, &account, &conversation)?,
+            };
+            match path {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("could not write {}", path.display()))
+                }
+                None => {
+                    print!("{text}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Status => output::status(&client),
+    }
+}
+
+async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()> {
+    match command {
+        AccountCommand::Add { server, dialect } => {
+            let key = read_key()?;
+            let account = client.add_account(&server, dialect, ApiKey::new(key)).await?;
+            println!(
+                "added {} ({} as {})",
+                account.id,
+                account.dialect.as_str(),
+                account.user_name
+            );
+            Ok(())
+        }
+        AccountCommand::List => {
+            for account in client.accounts()? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    account.id,
+                    account.dialect.as_str(),
+                    account.user_name,
+                    account.server_url
+                );
+            }
+            Ok(())
+        }
+        AccountCommand::Remove { id } => {
+            client.remove_account(&id)?;
+            println!("removed {id} and its key");
+            Ok(())
+        }
+    }
+}
+
+/// The key, from a hidden prompt on a terminal or the first line of stdin otherwise.
+fn read_key() -> anyhow::Result<String> {
+    let key = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("API key: ").context("could not read the key")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("could not read the key from stdin")?;
+        line
+    };
+    let key = key.trim().to_string();
+    if key.is_empty() {
+        bail!("no API key given (type it at the prompt, or pipe it on stdin)");
+    }
+    Ok(key)
+}
+
+fn read_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("could not read stdin")?;
+    Ok(text.trim_end_matches('\n').to_string())
+}
+
+fn selected_accounts(client: &Client, id: Option<&str>) -> anyhow::Result<Vec<Account>> {
+    match id {
+        Some(id) => Ok(vec![client.account(id)?]),
+        None => {
+            let accounts = client.accounts()?;
+            if accounts.is_empty() {
+                bail!("no accounts yet: add one with `confab-cli account add --server URL --dialect DIALECT`");
+            }
+            Ok(accounts)
+        }
+    }
+}
+
+fn one_account(client: &Client, id: Option<&str>) -> anyhow::Result<Account> {
+    let mut accounts = selected_accounts(client, id)?;
+    if accounts.len() > 1 {
+        let ids: Vec<String> = accounts
+            .iter()
+            .map(|a| format!("{} ({})", a.id, a.dialect.as_str()))
+            .collect();
+        bail!("several accounts: choose one with --account ({})", ids.join(", "));
+    }
+    accounts.pop().ok_or_else(|| anyhow!("no account"))
+}
+
+fn resolve_conversation(client: &Client, account: &Account, given: &str) -> anyhow::Result<String> {
+    let all: Vec<String> = [ConversationFilter::All, ConversationFilter::Archived]
+        .into_iter()
+        .map(|f| client.conversations(Some(&account.id), f))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .map(|c| c.id)
+        .collect();
+    if all.iter().any(|id| id == given) {
+        return Ok(given.to_string());
+    }
+    let matches: Vec<&String> = all.iter().filter(|id| id.starts_with(given)).collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => bail!("no conversation {given} in the cache (run `confab-cli sync`?)"),
+        _ => bail!("{given} matches {} conversations; give more of the id", matches.len()),
+    }
+}
+
+async fn deliver(client: &Client, account: &Account, what: &str) -> anyhow::Result<()> {
+    let (_, stopped) = client.deliver(&account.id).await?;
+    let failed = client
+        .outbox(Some(&account.id))?
+        .into_iter()
+        .find(|i| i.failure.is_some());
+    match (stopped, failed) {
+        (_, Some(item)) => bail!("{what} failed: {}", item.failure.unwrap_or_default()),
+        (Some(reason), None) => {
+            println!("{what} queued: {reason}; it will be delivered on the next `confab-cli sync`");
+            Ok(())
+        }
+        (None, None) => {
+            println!("{what} delivered");
+            Ok(())
+        }
+    }
+}
+
+async fn sync(client: &Client, account: &Account) -> anyhow::Result<()> {
+    let label = format!("{} {}", account.dialect.as_str(), account.user_name);
+    let (delivered, _) = client.deliver(&account.id).await?;
+    if delivered > 0 {
+        eprintln!("{label}: delivered {delivered} queued write(s)");
+    }
+    let mut events = client.subscribe();
+    let progress_label = label.clone();
+    let progress = tokio::spawn(async move {
+        let terminal = std::io::stderr().is_terminal();
+        while let Ok(event) = events.recv().await {
+            if let Event::SyncStateChanged {
+                state: confab_core::model::SyncState::Syncing { done, total },
+                ..
+            } = event
+            {
+                output::progress(&progress_label, done, total, terminal);
+            }
+        }
+    });
+    let result = client.sync(&account.id).await;
+    progress.abort();
+    result.with_context(|| format!("{label}: sync failed"))?;
+    let count = client.conversations(Some(&account.id), ConversationFilter::All)?.len();
+    eprintln!("\r{label}: synced, {count} conversation(s)                    ");
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! What the CLI prints: plain text for people, JSON Lines and Markdown for export.
+
+use std::{collections::HashMap, io::Write};
+
+use confab_core::{
+    model::{Account, Conversation, Delivery, Message, SearchHit},
+    Client, ConversationFilter,
+};
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+fn when(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn names(client: &Client, account_id: &str) -> HashMap<String, String> {
+    client
+        .people(account_id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect()
+}
+
+pub fn title(client: &Client, conversation: &Conversation) -> String {
+    if let Some(title) = &conversation.title {
+        return title.clone();
+    }
+    let account = client.account(&conversation.account_id).ok();
+    let names = names(client, &conversation.account_id);
+    let others: Vec<String> = conversation
+        .participants
+        .iter()
+        .filter(|p| account.as_ref().is_none_or(|a| a.user_id != **p))
+        .map(|p| names.get(p).cloned().unwrap_or_else(|| p.clone()))
+        .collect();
+    let mut title = others.join(", ");
+    if let Some(source) = &conversation.source {
+        title.push_str(&format!(" ({} {})", source.kind.to_lowercase(), source.id));
+    }
+    title
+}
+
+pub fn conversations(client: &Client, list: &[Conversation]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for c in list {
+        let mut marks = String::new();
+        if c.pinned {
+            marks.push_str(" pinned");
+        }
+        if c.muted {
+            marks.push_str(" muted");
+        }
+        if c.locked {
+            marks.push_str(" locked");
+        }
+        let unread = if c.unread > 0 {
+            format!(" [{} unread]", c.unread)
+        } else {
+            String::new()
+        };
+        let last = c.last_message.as_ref().map(|m| preview(&m.body)).unwrap_or_default();
+        writeln!(out, "{}\t{}{unread}{marks}\t{last}", c.id, title(client, c))?;
+    }
+    Ok(())
+}
+
+fn preview(body: &str) -> String {
+    let line: String = body.lines().next().unwrap_or_default().chars().take(60).collect();
+    if line.len() < body.len() {
+        format!("{line}…")
+    } else {
+        line
+    }
+}
+
+pub fn messages(client: &Client, account: &Account, messages: &[Message]) -> anyhow::Result<()> {
+    let names = names(client, &account.id);
+    let mut out = std::io::stdout().lock();
+    for m in messages {
+        let who = names.get(&m.sender_id).cloned().unwrap_or_else(|| m.sender_id.clone());
+        let state = match &m.delivery {
+            Delivery::Sent => String::new(),
+            Delivery::Pending => " (pending)".into(),
+            Delivery::Failed { reason } => format!(" (failed: {reason})"),
+        };
+        let edited = if m.edited_at.is_some() { " (edited)" } else { "" };
+        writeln!(out, "[{}] {who}{edited}{state}  {}", when(m.created_at), m.id)?;
+        for line in m.body.lines() {
+            writeln!(out, "    {line}")?;
+        }
+        if !m.reactions.is_empty() {
+            let reactions: Vec<String> = m
+                .reactions
+                .iter()
+                .map(|(e, who)| format!("{e} {}", who.len()))
+                .collect();
+            writeln!(out, "    {}", reactions.join("  "))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn hits(hits: &[SearchHit]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for hit in hits {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}",
+            when(hit.created_at),
+            hit.conversation_id,
+            hit.message_id,
+            hit.snippet
+        )?;
+    }
+    Ok(())
+}
+
+fn all_messages(client: &Client, account: &Account, conversation: &str) -> anyhow::Result<Vec<Message>> {
+    let mut cursor = None;
+    let mut pages = Vec::new();
+    loop {
+        let page = client.messages(&account.id, conversation, cursor, 500)?;
+        pages.push(page.messages);
+        match page.older {
+            Some(older) => cursor = Some(older),
+            None => break,
+        }
+    }
+    Ok(pages.into_iter().rev().flatten().collect())
+}
+
+/// One JSON object per message, oldest first.
+pub fn export_jsonl(client: &Client, account: &Account, conversation: &str) -> anyhow::Result<String> {
+    let mut text = String::new();
+    for message in all_messages(client, account, conversation)? {
+        text.push_str(&serde_json::to_string(&message)?);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// A readable transcript. Message text is quoted so it cannot become Markdown structure.
+pub fn export_markdown(client: &Client, account: &Account, conversation: &str) -> anyhow::Result<String> {
+    let names = names(client, &account.id);
+    let c = client.conversation(&account.id, conversation)?;
+    let mut text = format!("# {}\n\n", escape(&title(client, &c)));
+    for m in all_messages(client, account, conversation)? {
+        let who = names.get(&m.sender_id).cloned().unwrap_or_else(|| m.sender_id.clone());
+        text.push_str(&format!("**{}** · {}\n\n", escape(&who), when(m.created_at)));
+        for line in m.body.lines() {
+            text.push_str(&format!("> {}\n", escape(line)));
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn status(client: &Client) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let outbox = client.outbox(None)?;
+    for account in client.accounts()? {
+        let synced: Option<i64> = client.store().last_synced_at(&account.id).ok().flatten();
+        let conversations = client.conversations(Some(&account.id), ConversationFilter::All)?.len();
+        let pending = outbox
+            .iter()
+            .filter(|i| i.account_id == account.id && i.failure.is_none())
+            .count();
+        let failed = outbox
+            .iter()
+            .filter(|i| i.account_id == account.id && i.failure.is_some())
+            .count();
+        writeln!(
+            out,
+            "{} {} as {} on {}: {conversations} conversation(s), last synced {}, outbox: {pending} pending, {failed} failed",
+            account.id,
+            account.dialect.as_str(),
+            account.user_name,
+            account.server_url,
+            synced.map_or_else(|| "never".to_string(), when),
+        )?;
+        for item in outbox
+            .iter()
+            .filter(|i| i.account_id == account.id && i.failure.is_some())
+        {
+            writeln!(
+                out,
+                "  failed {} {} in {}: {}",
+                item.operation,
+                item.client_id,
+                item.conversation_id,
+                item.failure.as_deref().unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal; a line per tenth otherwise.
+pub fn progress(label: &str, done: usize, total: usize, terminal: bool) {
+    if total == 0 {
+        return;
+    }
+    if terminal {
+        let width = 30;
+        let filled = done * width / total;
+        eprint!(
+            "\r{label}: [{}{}] {done}/{total} conversations",
+            "#".repeat(filled),
+            " ".repeat(width - filled)
+        );
+    } else if done * 10 / total != (done.saturating_sub(1)) * 10 / total || done == 0 {
+        eprintln!("{label}: {done}/{total} conversations");
+    }
+}

@@ -1,0 +1,63 @@
+//! The `confab-cli` binary against the reference server on loopback, with its profile in a
+//! temporary directory and its keys in the real OS keyring (`make test` provides one).
+
+mod crash;
+mod session;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_confab-cli");
+
+/// Runs the CLI with a profile directory, feeding `stdin`.
+pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
+    child.wait_with_output().expect("the CLI finishes")
+}
+
+/// Runs the CLI and asserts success; returns stdout.
+#[track_caller]
+pub fn ok(data_dir: &Path, args: &[&str]) -> String {
+    let output = cli(data_dir, args, "");
+    assert!(
+        output.status.success(),
+        "`confab-cli {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs the CLI and asserts it failed with one clear line; returns that line.
+#[track_caller]
+pub fn fails(data_dir: &Path, args: &[&str], stdin: &str) -> String {
+    let output = cli(data_dir, args, stdin);
+    assert!(!output.status.success(), "`confab-cli {}` should fail", args.join(" "));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "errors are one line: {stderr}");
+    assert!(stderr.starts_with("confab-cli: "), "{stderr}");
+    stderr
+}
+
+pub fn profile() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("profile");
+    (dir, path)
+}
