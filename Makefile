@@ -73,3 +73,4 @@ fmt:
 
 bench: deps-bench ui
 	scripts/bench-server.sh
+	$(CARGO) bench --locked -q -p confab-core --bench core

@@ -1,6 +1,6 @@
 //! Messages in the cache: pages by keyset, local echoes, delivery, and full-text search.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -64,23 +64,23 @@ pub(crate) fn get(conn: &Connection, account_id: &str, id: &str) -> Result<Optio
 /// Inserts or updates messages the server sent; returns what changed.
 pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, messages: &[Message]) -> Result<Vec<(String, Change)>> {
     let mut changes = Vec::with_capacity(messages.len());
+    // New messages (the common case when syncing) take one statement; known ones an update
+    // that only writes, and only counts, when something differs.
     let mut insert = tx.prepare_cached(
-        "INSERT INTO messages (account_id, conversation_id, id, sender_id, body, reactions, attachments, read_at,
+        "INSERT OR IGNORE INTO messages (account_id, conversation_id, id, sender_id, body, reactions, attachments, read_at,
              created_at, edited_at, delivery)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'sent')
-         ON CONFLICT (account_id, id) DO UPDATE SET body = excluded.body, reactions = excluded.reactions,
-             attachments = excluded.attachments, read_at = excluded.read_at, edited_at = excluded.edited_at,
-             conversation_id = excluded.conversation_id
-         WHERE body IS NOT excluded.body OR reactions IS NOT excluded.reactions
-             OR attachments IS NOT excluded.attachments OR read_at IS NOT excluded.read_at
-             OR edited_at IS NOT excluded.edited_at",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'sent')",
     )?;
-    let mut exists = tx.prepare_cached("SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2")?;
+    let mut update = tx.prepare_cached(
+        "UPDATE messages SET body = ?3, reactions = ?4, attachments = ?5, read_at = ?6, edited_at = ?7, conversation_id = ?8
+         WHERE account_id = ?1 AND id = ?2
+           AND (body IS NOT ?3 OR reactions IS NOT ?4 OR attachments IS NOT ?5 OR read_at IS NOT ?6 OR edited_at IS NOT ?7)",
+    )?;
+    let mut newest: HashMap<&str, i64> = HashMap::new();
     for m in messages {
-        let existed = exists.exists(params![account_id, m.id])?;
         let reactions = serde_json::to_string(&m.reactions).unwrap_or_else(|_| "{}".into());
         let attachments = serde_json::to_string(&m.attachments).unwrap_or_else(|_| "[]".into());
-        let changed = insert.execute(params![
+        let inserted = insert.execute(params![
             account_id,
             m.conversation_id,
             m.id,
@@ -92,18 +92,32 @@ pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, messages: &[Message
             m.created_at,
             m.edited_at
         ])?;
-        let change = match (existed, changed) {
-            (false, _) => Change::New,
-            (true, 0) => Change::Unchanged,
-            (true, _) => Change::Updated,
+        let change = if inserted > 0 {
+            let at = newest.entry(m.conversation_id.as_str()).or_insert(m.created_at);
+            *at = (*at).max(m.created_at);
+            Change::New
+        } else if update.execute(params![
+            account_id,
+            m.id,
+            m.body,
+            reactions,
+            attachments,
+            m.read_at,
+            m.edited_at,
+            m.conversation_id
+        ])? > 0
+        {
+            Change::Updated
+        } else {
+            Change::Unchanged
         };
-        if change == Change::New {
-            tx.execute(
-                "UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?3) WHERE account_id = ?1 AND id = ?2",
-                params![account_id, m.conversation_id, m.created_at],
-            )?;
-        }
         changes.push((m.id.clone(), change));
+    }
+    for (conversation_id, at) in newest {
+        tx.execute(
+            "UPDATE conversations SET last_activity_at = MAX(last_activity_at, ?3) WHERE account_id = ?1 AND id = ?2",
+            params![account_id, conversation_id, at],
+        )?;
     }
     Ok(changes)
 }
