@@ -74,7 +74,9 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
     body,
     content = 'messages',
     content_rowid = 'row',
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    -- Every search term is a prefix; indexing 2-4 character prefixes keeps those quick.
+    prefix = '2 3 4'
 );
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts (rowid, body) VALUES (new.row, new.body);
