@@ -9,13 +9,17 @@ DEMO_DIR ?= target/demo
 # `npm ci` takes the versions from the committed lock file.
 NPM_CI := npm --prefix ui ci --no-audit --no-fund
 
-.PHONY: run test test-rust test-ui test-e2e lint bench setup ui deps-build deps-keyring deps-e2e deps-bench fmt
+PHONY_EXTRA := serve-demo bindings
+.PHONY: run $(PHONY_EXTRA) test test-rust test-ui test-e2e lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
 
 setup: deps-build ui
 
 deps-build:
 	@scripts/ensure-system.sh build
 	@scripts/ensure-toolchain.sh
+
+deps-ui:
+	@scripts/ensure-system.sh ui
 
 deps-keyring:
 	@scripts/ensure-system.sh keyring
@@ -39,14 +43,24 @@ ui: deps-build ui/dist/index.html
 ui/dist/index.html: ui/node_modules/.package-lock.json $(UI_SOURCES)
 	npm --prefix ui run build
 
+# The app on its embedded demo: the reference server in-process, one account per dialect.
 run: deps-build ui
-	$(CARGO) build --locked -p confab-server
+	$(CARGO) build --locked -p confab
+	@if [ "$$(uname)" = Linux ] && [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then \
+		echo "make run: no display (DISPLAY and WAYLAND_DISPLAY are unset); run it in a desktop session, or use confab-cli."; \
+	else \
+		$(CARGO) run --locked -q -p confab -- --demo; \
+	fi
+
+# The reference server alone, in demo mode, for other clients (confab-cli, curl).
+serve-demo: deps-build
 	@mkdir -p $(DEMO_DIR)
-	@echo "make run: the desktop app is a placeholder window until its issue lands;"
-	@echo "starting the reference server in demo mode on http://127.0.0.1:8080 instead."
-	@echo "Demo people and their API keys: $(DEMO_DIR)/demo.keys.json (Ctrl-C stops it)."
 	$(CARGO) run --locked -q -p confab-server -- serve --bind 127.0.0.1:8080 --db $(DEMO_DIR)/demo.db --demo \
 		--keys-file $(DEMO_DIR)/demo.keys.json
+
+# Regenerates ui/src/lib/bindings.ts from the Rust types that cross IPC.
+bindings: deps-build ui
+	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib bindings
 
 test: test-rust test-ui test-e2e
 
@@ -54,13 +68,14 @@ test: test-rust test-ui test-e2e
 test-rust: deps-build deps-keyring ui
 	scripts/with-keyring.sh $(CARGO) test --locked --workspace
 
-test-ui: deps-build ui/node_modules/.package-lock.json
+test-ui: deps-build deps-ui ui/node_modules/.package-lock.json
 	npm --prefix ui run check
 	npm --prefix ui test
 
 # The real app binary in a real WebKit window under Xvfb, driven through tauri-driver.
 test-e2e: deps-e2e ui
-	xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
+	CONFAB_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh \
+		xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
 		$(CARGO) test --locked --features e2e --test e2e -- --test-threads=1
 
 lint: deps-build ui

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages a make target needs, only those missing.
-# Usage: scripts/ensure-system.sh GROUP...   (groups: build, keyring, e2e, bench, node)
+# Usage: scripts/ensure-system.sh GROUP...   (groups: build, ui, keyring, e2e, bench, node)
 set -euo pipefail
 
 packages=()
@@ -10,6 +10,7 @@ for group in "$@"; do
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
     e2e)   packages+=(webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core) ;;
     keyring) packages+=(dbus gnome-keyring) ;;
+    ui)    packages+=(chromium) ;;
     bench) packages+=(wrk python3 curl) ;;
     node)  packages+=(nodejs npm) ;;
     *) echo "ensure-system: unknown group '$group'" >&2; exit 2 ;;

@@ -1,33 +1,258 @@
-//! The desktop shell: a thin Tauri layer that exposes Confab to the web UI.
+//! The desktop shell: a thin Tauri layer over `confab_core::Client`.
 //!
-//! Logic never lives here; commands are one-liners into the core. This module owns window
-//! set-up and the command registry, nothing else.
+//! It owns the window, tray, notifications, the keyring-backed client and, in demo mode, the
+//! embedded reference server. Commands are one-liners into the core (`commands.rs`); core
+//! events reach the UI as the `core-event` Tauri event. It never holds logic the CLI would
+//! need.
 
-use serde::Serialize;
+pub mod bindings;
+mod commands;
+mod demo;
+pub mod error;
+mod tray;
 
-/// What the UI shows about the running build.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AppInfo {
-    pub name: &'static str,
-    pub version: &'static str,
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
+
+use confab_core::{
+    secrets::{Keyring, MemorySecrets, SecretStore},
+    Client, ClientConfig,
+};
+use tauri::{AppHandle, Emitter, Manager, RunEvent, WindowEvent};
+
+use crate::error::{CommandResult, ErrorPayload};
+
+/// The keyring service keys are filed under (the app's identifier).
+pub const KEYRING_SERVICE: &str = "app.confab.desktop";
+/// The setting that keeps Confab in the tray when its window closes.
+pub const CLOSE_TO_TRAY: &str = "close_to_tray";
+/// The Tauri event carrying core events to the UI.
+pub const CORE_EVENT: &str = "core-event";
+
+/// How the app was started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Start on the embedded demo server.
+    pub demo: bool,
+    /// Keep everything under this directory instead of the OS data directory.
+    pub data_dir: Option<PathBuf>,
 }
 
-#[tauri::command]
-fn app_info() -> AppInfo {
-    AppInfo {
-        name: "Confab",
-        version: env!("CARGO_PKG_VERSION"),
+impl Options {
+    pub fn from_args(args: impl IntoIterator<Item = String>) -> Self {
+        let mut options = Self::default();
+        let mut args = args.into_iter().skip(1);
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--demo" => options.demo = true,
+                "--data-dir" => options.data_dir = args.next().map(PathBuf::from),
+                other => {
+                    if let Some(dir) = other.strip_prefix("--data-dir=") {
+                        options.data_dir = Some(PathBuf::from(dir));
+                    }
+                }
+            }
+        }
+        if options.data_dir.is_none() {
+            options.data_dir = std::env::var_os("CONFAB_DATA_DIR").map(PathBuf::from);
+        }
+        options
     }
 }
 
-/// Builds and runs the application until its last window closes.
+/// The shell's state: the client (replaced when switching to the demo) and the demo server.
+pub struct Shell {
+    app: AppHandle,
+    data_dir: PathBuf,
+    client: Mutex<Client>,
+    demo: tokio::sync::Mutex<Option<demo::DemoServer>>,
+    is_demo: std::sync::atomic::AtomicBool,
+}
+
+impl Shell {
+    pub fn client(&self) -> Client {
+        self.client
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.is_demo.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn close_to_tray(&self) -> confab_core::Result<bool> {
+        Ok(self.client().setting(CLOSE_TO_TRAY)?.as_deref() == Some("true"))
+    }
+
+    /// Switches to a fresh demo: a new profile in memory-keyed storage, the embedded server,
+    /// one account per dialect.
+    pub async fn start_demo(&self) -> CommandResult<()> {
+        let dir = self.data_dir.join("demo");
+        let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+        let profile = dir.join("profile");
+        if profile.exists() {
+            std::fs::remove_dir_all(&profile).map_err(ErrorPayload::internal)?;
+        }
+        let client = Client::open(ClientConfig::new(&profile), secrets)?;
+        let server = demo::DemoServer::start(&dir.join("server"), &client)
+            .await
+            .map_err(ErrorPayload::internal)?;
+        self.client().stop();
+        *self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = client.clone();
+        *self.demo.lock().await = Some(server);
+        self.is_demo.store(true, std::sync::atomic::Ordering::Relaxed);
+        attach(&self.app, &client);
+        let _ = self.app.emit(CORE_EVENT, confab_core::Event::AccountsChanged);
+        Ok(())
+    }
+
+    pub async fn demo_set_online(&self, online: bool) -> CommandResult<()> {
+        let demo = self.demo.lock().await;
+        let server = demo
+            .as_ref()
+            .ok_or_else(|| ErrorPayload::invalid("only the demo's server can be stopped from here"))?;
+        server.set_online(online).await.map_err(ErrorPayload::internal)
+    }
+}
+
+/// Starts the client's engines and forwards its events to the UI, the tray and notifications.
+fn attach(app: &AppHandle, client: &Client) {
+    let mut events = client.subscribe();
+    client.start();
+    let app = app.clone();
+    let client = client.clone();
+    tauri::async_runtime::spawn(async move {
+        tray::refresh(&app, &client);
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let _ = app.emit(CORE_EVENT, &event);
+                    if matches!(
+                        event,
+                        confab_core::Event::ConversationsChanged { .. } | confab_core::Event::AccountsChanged
+                    ) {
+                        tray::refresh(&app, &client);
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+}
+
+fn open_client(data_dir: &std::path::Path) -> anyhow::Result<Client> {
+    let secrets: Arc<dyn SecretStore> = Arc::new(Keyring::new(KEYRING_SERVICE));
+    Ok(Client::open(ClientConfig::new(data_dir.join("profile")), secrets)?)
+}
+
+/// Brings the main window forward.
+pub fn show_main(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Builds and runs the application until it quits.
 pub fn run() {
-    let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![app_info])
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("confab: could not start: {error}");
-        std::process::exit(1);
-    }
+    let options = Options::from_args(std::env::args());
+    let builder = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).build())
+        .setup(move |app| {
+            let data_dir = match &options.data_dir {
+                Some(dir) => dir.clone(),
+                None => app.path().app_data_dir()?,
+            };
+            std::fs::create_dir_all(&data_dir)?;
+            let client = open_client(&data_dir)?;
+            let shell = Shell {
+                app: app.handle().clone(),
+                data_dir,
+                client: Mutex::new(client.clone()),
+                demo: tokio::sync::Mutex::new(None),
+                is_demo: std::sync::atomic::AtomicBool::new(false),
+            };
+            app.manage(shell);
+            tray::create(app.handle())?;
+            if options.demo {
+                let handle = app.handle().clone();
+                tauri::async_runtime::block_on(async move {
+                    let shell = handle.state::<Shell>();
+                    shell.start_demo().await
+                })
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            } else {
+                attach(app.handle(), &client);
+            }
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            WindowEvent::Focused(focused) => window.state::<Shell>().client().set_focused(*focused),
+            WindowEvent::CloseRequested { api, .. } => {
+                if window.label() == "main" && window.state::<Shell>().close_to_tray().unwrap_or(false) {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
+            _ => {}
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::accounts,
+            commands::add_account,
+            commands::remove_account,
+            commands::set_key,
+            commands::start_demo,
+            commands::demo_set_online,
+            commands::capabilities,
+            commands::sync_states,
+            commands::conversations,
+            commands::conversation,
+            commands::messages,
+            commands::messages_around,
+            commands::load_older,
+            commands::people,
+            commands::send,
+            commands::react,
+            commands::edit,
+            commands::delete,
+            commands::leave,
+            commands::delete_conversation,
+            commands::create_conversation,
+            commands::set_pinned,
+            commands::set_muted,
+            commands::set_archived,
+            commands::mark_read,
+            commands::search,
+            commands::outbox,
+            commands::retry,
+            commands::discard,
+            commands::draft,
+            commands::set_draft,
+            commands::set_focused,
+            commands::close_to_tray,
+            commands::set_close_to_tray,
+            commands::open_link,
+        ]);
+    let app = match builder.build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("confab: could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let RunEvent::ExitRequested { .. } = event {
+            app.state::<Shell>().client().stop();
+        }
+    });
 }

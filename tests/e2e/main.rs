@@ -1,44 +1,235 @@
-//! End-to-end tests of the real app: the release-shaped binary (UI embedded) in a real WebKit
-//! window, driven over W3C WebDriver through tauri-driver and WebKitWebDriver.
+//! End-to-end tests of the real app: the binary with its embedded UI, in a real WebKit window,
+//! driven over W3C WebDriver through tauri-driver and WebKitWebDriver, on the embedded demo
+//! server. The other side of each conversation is played over HTTP with the demo's keys.
 //!
-//! Needs a display (`make test-e2e` provides Xvfb), `tauri-driver` and `WebKitWebDriver` on
-//! the PATH. Run with `--test-threads=1`: WebKitWebDriver drives one session at a time.
+//! Needs a display (`make test-e2e` provides Xvfb and a D-Bus session), `tauri-driver` and
+//! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
 mod webdriver;
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
+use serde_json::{json, Value};
 use webdriver::{Driver, Session};
 
-fn app_session(driver: &Driver) -> anyhow::Result<Session> {
-    driver.session(env!("CARGO_BIN_EXE_confab"))
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A running app in demo mode with its own data directory.
+struct App {
+    session: Session,
+    data: tempfile::TempDir,
+    _driver: Driver,
+}
+
+impl App {
+    fn start() -> anyhow::Result<Self> {
+        let driver = Driver::start()?;
+        let data = tempfile::tempdir()?;
+        let args = vec!["--demo".to_string(), "--data-dir".to_string(), data.path().display().to_string()];
+        let session = driver.session(env!("CARGO_BIN_EXE_confab"), &args)?;
+        session.wait_for("[data-testid=conversation]", WAIT)?;
+        Ok(Self { session, data, _driver: driver })
+    }
+
+    fn demo(&self) -> anyhow::Result<Value> {
+        let path = self.data.path().join("demo/server/demo.json");
+        Ok(serde_json::from_slice(&std::fs::read(path)?)?)
+    }
+
+    /// A raw HTTP client acting as a demo person (the other side).
+    fn peer(&self, username: &str) -> anyhow::Result<Peer> {
+        let demo = self.demo()?;
+        let key = demo["people"]["people"]
+            .as_array()
+            .and_then(|people| people.iter().find(|p| p["username"] == username))
+            .and_then(|p| p["key"].as_str())
+            .ok_or_else(|| anyhow::anyhow!("no demo person {username}"))?
+            .to_string();
+        Ok(Peer { url: demo["url"].as_str().unwrap_or_default().to_string(), key, http: reqwest::blocking::Client::new() })
+    }
+
+    /// Clicks the conversation whose row contains all of `texts`.
+    fn open(&self, texts: &[&str]) -> anyhow::Result<()> {
+        let wanted = serde_json::to_string(texts)?;
+        self.session.wait_until(
+            &format!("a conversation with {texts:?}"),
+            &format!(
+                "(() => {{ const row = [...document.querySelectorAll('[data-testid=conversation]')].find(e => {wanted}.every(t => e.textContent.includes(t))); if (row) row.click(); return !!row; }})()"
+            ),
+            WAIT,
+        )?;
+        self.session.wait_for("[data-testid=composer], [data-testid=locked]", WAIT)?;
+        Ok(())
+    }
+
+    fn last_body(&self) -> anyhow::Result<String> {
+        let value = self.session.execute("const all = document.querySelectorAll('[data-testid=message-body]'); return all.length ? all[all.length - 1].textContent : '';")?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
+    fn send(&self, text: &str) -> anyhow::Result<()> {
+        self.session.type_into("[data-testid=composer]", &format!("{text}\u{E007}"))
+    }
+
+    fn screenshot(&self, name: &str) -> anyhow::Result<()> {
+        if let Some(dir) = std::env::var_os("CONFAB_SCREENSHOTS") {
+            let dir = PathBuf::from(dir);
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join(format!("{name}.png")), self.session.screenshot()?)?;
+        }
+        Ok(())
+    }
+}
+
+struct Peer {
+    url: String,
+    key: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Peer {
+    fn get(&self, path: &str) -> anyhow::Result<Value> {
+        Ok(self.http.get(format!("{}{path}", self.url)).bearer_auth(&self.key).send()?.error_for_status()?.json()?)
+    }
+}
+
+fn eventually(what: &str, mut check: impl FnMut() -> anyhow::Result<bool>) -> anyhow::Result<()> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        if check()? {
+            return Ok(());
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(150));
+    }
 }
 
 #[test]
-fn the_app_starts_and_its_ui_reaches_the_shell() -> anyhow::Result<()> {
-    let driver = Driver::start()?;
-    let session = app_session(&driver)?;
-    let heading = session.wait_for_text("h1", Duration::from_secs(20))?;
-    assert_eq!(heading, "Confab", "the window shows the built UI, not a blank dev URL");
-    // The version comes from the Rust side over IPC, so this proves commands work under the CSP.
-    let info = session.wait_for_text("[data-testid=app-info]", Duration::from_secs(20))?;
-    assert_eq!(info, format!("Confab {}", env!("CARGO_PKG_VERSION")));
-    session.close()
-}
-
-#[test]
-fn inline_scripts_are_blocked_by_the_content_security_policy() -> anyhow::Result<()> {
-    let driver = Driver::start()?;
-    let session = app_session(&driver)?;
-    session.wait_for_text("h1", Duration::from_secs(20))?;
-    let ran = session.execute(
-        "const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; \
-         document.body.appendChild(s); return window.__inlineRan === true;",
+fn the_demo_opens_on_a_unified_inbox_of_all_three_dialects() -> anyhow::Result<()> {
+    let app = App::start()?;
+    let accounts = app.session.wait_until(
+        "accounts of every dialect",
+        "(() => { const t = [...document.querySelectorAll('[data-testid=conversation]')].map(e => e.textContent).join(' '); return ['portal', 'protocol', 'managem'].every(d => t.includes(d)) && t; })()",
+        WAIT,
     )?;
-    assert_eq!(
-        ran,
-        serde_json::Value::Bool(false),
-        "an injected inline script must not run"
-    );
-    session.close()
+    assert!(accounts.as_str().is_some_and(|t| t.contains("Weekend hike")), "{accounts}");
+    app.screenshot("inbox")?;
+    // The version comes from the Rust side over IPC, under the strict CSP.
+    let ran = app.session.execute(
+        "const s = document.createElement('script'); s.textContent = 'window.__inlineRan = true'; document.body.appendChild(s); return window.__inlineRan === true;",
+    )?;
+    assert_eq!(ran, json!(false), "inline scripts are blocked by the content security policy");
+    app.session.close()
+}
+
+#[test]
+fn read_send_react_edit_and_delete() -> anyhow::Result<()> {
+    let app = App::start()?;
+    // protocol: Riley and Ada.
+    app.open(&["Ada", "protocol"])?;
+    assert!(app.last_body()?.contains("See you there"), "the cached history shows");
+    app.send("Bringing snacks <b>tonight</b>")?;
+    eventually("the message to be delivered", || {
+        Ok(app.session.execute("return document.querySelectorAll('[data-testid=pending]').length === 0 && document.body.textContent.includes('Bringing snacks <b>tonight</b>');")? == json!(true))
+    })?;
+    let ada = app.peer("ada")?;
+    let riley = app.demo()?["people"]["people"].as_array().and_then(|p| p.iter().find(|p| p["username"] == "riley")).map(|p| p["id"].clone()).unwrap_or_default();
+    let conversations = ada.get("/v1/conversations?limit=100")?;
+    let direct = conversations["data"].as_array().and_then(|d| d.iter().find(|c| c["contact_id"] == riley)).expect("ada's side of the conversation");
+    let received = ada.get(&format!("/v1/messages?conversation_id={}&limit=1", direct["id"].as_str().unwrap_or_default()))?;
+    assert_eq!(received["data"][0]["message"], "Bringing snacks <b>tonight</b>", "the other side received it through the server");
+    let message_id = received["data"][0]["id"].as_str().unwrap_or_default().to_string();
+
+    // React with the picker.
+    app.session.execute(&format!("document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"))?;
+    app.session.click("[data-testid=pick]")?;
+    eventually("the reaction to reach the server", || Ok(ada.get(&format!("/v1/messages/{message_id}"))?["reactions"] == json!([{ "thumbs_up": ["riley"] }])))?;
+
+    // Up in the empty composer edits the last message.
+    app.session.type_into("[data-testid=composer]", "\u{E013}")?;
+    app.session.execute("const c = document.querySelector('[data-testid=composer]'); c.value = ''; c.dispatchEvent(new Event('input'));")?;
+    app.send("Bringing snacks at eight")?;
+    eventually("the edit to reach the server", || Ok(ada.get(&format!("/v1/messages/{message_id}"))?["message"] == "Bringing snacks at eight"))?;
+    app.screenshot("conversation")?;
+
+    // Delete, confirmed.
+    app.session.execute(&format!("document.querySelector('[data-message=\"{message_id}\"] [data-testid=delete]').click();"))?;
+    app.session.click("[data-testid=confirm-delete]")?;
+    eventually("the deletion to reach the server", || {
+        let status = ada.http.get(format!("{}/v1/messages/{message_id}", ada.url)).bearer_auth(&ada.key).send()?.status();
+        Ok(status == 404)
+    })?;
+    app.session.close()
+}
+
+#[test]
+fn a_reply_from_the_bot_arrives_live() -> anyhow::Result<()> {
+    let app = App::start()?;
+    app.open(&["Confab Bot", "portal"])?;
+    app.send("hello bot")?;
+    eventually("the bot's answer", || Ok(app.last_body()? == "Hello! Nice to hear from you."))?;
+    app.session.close()
+}
+
+#[test]
+fn leave_a_group_and_create_a_conversation() -> anyhow::Result<()> {
+    let app = App::start()?;
+    app.open(&["Interview panel"])?;
+    app.session.click("[data-testid=conversation-menu]")?;
+    app.session.click("[data-testid=leave]")?;
+    app.session.click("[data-testid=confirm-leave]")?;
+    eventually("the group to leave the list", || {
+        Ok(app.session.execute("return ![...document.querySelectorAll('[data-testid=conversation]')].some(e => e.textContent.includes('Interview panel'));")? == json!(true))
+    })?;
+    let ada = app.peer("ada")?;
+    eventually("the server to agree", || {
+        let list = ada.get("/api/messages")?;
+        Ok(list.as_array().is_some_and(|l| l.iter().all(|c| c["participants"].as_array().map_or(0, Vec::len) != 4)))
+    })?;
+
+    app.session.click("[data-testid=open-create]")?;
+    app.session.execute("const s = document.querySelector('[data-testid=new-account]'); s.value = [...s.options].find(o => o.text.startsWith('portal')).value; s.dispatchEvent(new Event('change'));")?;
+    app.session.execute("document.querySelector('[data-testid=new-person][data-person=maria]').click();")?;
+    app.session.type_into("[data-testid=new-body]", "Olá Maria, welcome aboard")?;
+    app.session.click("[data-testid=new-create]")?;
+    let maria = app.peer("maria")?;
+    eventually("maria to receive the new conversation", || {
+        let list = maria.get("/api/messages")?;
+        Ok(list.as_array().is_some_and(|l| l.iter().any(|c| c["last_message"]["body"] == "Olá Maria, welcome aboard")))
+    })?;
+    app.session.close()
+}
+
+#[test]
+fn search_opens_the_message_in_its_conversation() -> anyhow::Result<()> {
+    let app = App::start()?;
+    app.session.click("[data-testid=open-search]")?;
+    app.session.type_into("[data-testid=search-input]", "trailh")?;
+    app.session.click("[data-testid=search-hit]")?;
+    app.session.wait_until("the hit highlighted in its conversation", "document.querySelector('.message.highlighted')?.textContent.includes('Trailhead')", WAIT)?;
+    app.screenshot("search")?;
+    app.session.close()
+}
+
+#[test]
+fn offline_shows_a_banner_and_delivers_once_when_back() -> anyhow::Result<()> {
+    let app = App::start()?;
+    app.open(&["Ada", "portal"])?;
+    app.session.click("[data-testid=demo-server]")?;
+    app.session.wait_for("[data-testid=offline-banner]", WAIT)?;
+    app.send("sent from a tunnel")?;
+    app.session.wait_for("[data-testid=pending]", WAIT)?;
+    app.screenshot("offline")?;
+    app.session.click("[data-testid=demo-server]")?;
+    eventually("the banner to go and the message to be sent", || {
+        Ok(app.session.execute("return !document.querySelector('[data-testid=offline-banner]') && !document.querySelector('[data-testid=pending]');")? == json!(true))
+    })?;
+    let ada = app.peer("ada")?;
+    let list = ada.get("/api/messages")?;
+    let sam_direct = list.as_array().and_then(|l| l.iter().find(|c| c["participants"].as_array().map_or(0, Vec::len) == 2 && c["last_message"]["body"] == "sent from a tunnel"));
+    let id = sam_direct.and_then(|c| c["id"].as_str()).ok_or_else(|| anyhow::anyhow!("ada has the message"))?;
+    let messages = ada.get(&format!("/api/messages/{id}"))?;
+    let copies = messages["messages"].as_array().map_or(0, |m| m.iter().filter(|m| m["body"] == "sent from a tunnel").count());
+    assert_eq!(copies, 1, "delivered exactly once");
+    app.session.close()
 }

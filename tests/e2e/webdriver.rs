@@ -50,12 +50,12 @@ impl Driver {
         bail!("tauri-driver did not answer on port {port} within 20 s")
     }
 
-    /// Launches `application` in a new WebDriver session.
-    pub fn session(&self, application: &str) -> anyhow::Result<Session> {
+    /// Launches `application` with `args` in a new WebDriver session.
+    pub fn session(&self, application: &str, args: &[String]) -> anyhow::Result<Session> {
         let capabilities = json!({
             "capabilities": { "alwaysMatch": {
                 "browserName": "wry",
-                "tauri:options": { "application": application }
+                "tauri:options": { "application": application, "args": args }
             } }
         });
         let answer = send(
@@ -154,6 +154,55 @@ impl Session {
             }
             thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Clicks the element at `css` (waiting for it).
+    pub fn click(&self, css: &str) -> anyhow::Result<()> {
+        let element = self.wait_for(css, Duration::from_secs(15))?;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).map(|_| ())
+    }
+
+    /// Types `text` into the element at `css`; `\u{E007}` is Enter.
+    pub fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
+        let element = self.wait_for(css, Duration::from_secs(15))?;
+        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).map(|_| ())
+    }
+
+    /// Waits until an element matching `css` exists; returns it.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> anyhow::Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(element) = self.find(css)? {
+                return Ok(element);
+            }
+            if Instant::now() > deadline {
+                bail!("nothing matches `{css}` after {timeout:?}");
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `script` (an expression) is truthy in the page; returns its value.
+    pub fn wait_until(&self, what: &str, script: &str, timeout: Duration) -> anyhow::Result<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let value = self.execute(&format!("return ({script});"))?;
+            let truthy = !matches!(&value, Value::Null | Value::Bool(false)) && value != json!(0) && value != json!("");
+            if truthy {
+                return Ok(value);
+            }
+            if Instant::now() > deadline {
+                bail!("timed out after {timeout:?} waiting for {what}");
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// A PNG of the window.
+    pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+        use base64::Engine as _;
+        let encoded = self.call(reqwest::Method::GET, "/screenshot", None)?;
+        Ok(base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap_or_default())?)
     }
 
     /// Runs a script in the page and returns its result.

@@ -398,6 +398,15 @@ impl Client {
         self.inner.store.set_draft(account_id, conversation_id, body)
     }
 
+    /// A device preference (`None` when never set).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        self.inner.store.setting(key)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.inner.store.set_setting(key, value)
+    }
+
     pub fn unread_total(&self) -> Result<i64> {
         self.inner.store.unread_total()
     }

@@ -43,6 +43,25 @@ impl RemoteError {
     }
 }
 
+/// The closed set of error codes the UI branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The key is missing, wrong or revoked: sign in again.
+    NeedsSignIn,
+    /// The server cannot be reached right now; queued work will be delivered later.
+    Offline,
+    NotFound,
+    /// The request itself is wrong (the message says how).
+    Invalid,
+    /// The server answered something that is not its dialect.
+    BadServer,
+    /// The account's dialect cannot do this.
+    Unsupported,
+    Internal,
+}
+
 /// An error of the core's API.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -70,15 +89,15 @@ pub enum Error {
 
 impl Error {
     /// A stable code for the UI to branch on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Remote(RemoteError::Unauthorized) | Error::MissingKey => "needs_sign_in",
-            Error::Remote(e) if e.is_transient() => "offline",
-            Error::Remote(RemoteError::NotFound) | Error::NotFound(_) | Error::UnknownAccount(_) => "not_found",
-            Error::Remote(RemoteError::Rejected { .. }) | Error::Invalid(_) => "invalid",
-            Error::Remote(RemoteError::Malformed(_)) => "bad_server",
-            Error::Unsupported(_) => "unsupported",
-            _ => "internal",
+            Error::Remote(RemoteError::Unauthorized) | Error::MissingKey => ErrorCode::NeedsSignIn,
+            Error::Remote(e) if e.is_transient() => ErrorCode::Offline,
+            Error::Remote(RemoteError::NotFound) | Error::NotFound(_) | Error::UnknownAccount(_) => ErrorCode::NotFound,
+            Error::Remote(RemoteError::Rejected { .. }) | Error::Invalid(_) => ErrorCode::Invalid,
+            Error::Remote(RemoteError::Malformed(_)) => ErrorCode::BadServer,
+            Error::Unsupported(_) => ErrorCode::Unsupported,
+            _ => ErrorCode::Internal,
         }
     }
 }

@@ -7,6 +7,7 @@ use tokio::sync::broadcast;
 use crate::model::SyncState;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// Accounts were added or removed.

@@ -14,7 +14,7 @@ pub mod secrets;
 pub mod store;
 
 pub use client::{Client, ClientConfig};
-pub use error::{Error, RemoteError, Result};
+pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;
 pub use store::{messages_search::SearchFilter, ConversationFilter};
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The three API dialects Confab speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     Portal,
@@ -89,6 +90,7 @@ impl std::str::FromStr for Dialect {
 /// What an account's dialect lets the user do. Pin, mute and archive that the server cannot
 /// store are kept locally (and marked local); everything else false is simply not offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub edit: bool,
@@ -109,6 +111,7 @@ pub struct Capabilities {
 
 /// A signed-in account. Its API key is never here: it lives in the OS keyring.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     pub id: String,
@@ -120,6 +123,7 @@ pub struct Account {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     pub id: String,
@@ -132,6 +136,7 @@ pub struct Person {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ConversationKind {
     Direct,
@@ -139,6 +144,7 @@ pub enum ConversationKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Source {
     #[serde(rename = "type")]
     pub kind: String,
@@ -147,6 +153,7 @@ pub struct Source {
 
 /// A conversation as the cache holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     pub account_id: String,
@@ -173,6 +180,7 @@ pub struct Conversation {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct LocalFlags {
     pub pinned: bool,
@@ -181,6 +189,7 @@ pub struct LocalFlags {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MessagePreview {
     pub id: String,
@@ -191,6 +200,7 @@ pub struct MessagePreview {
 
 /// Where a message stands on its way to the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "lowercase")]
 pub enum Delivery {
     Sent,
@@ -199,6 +209,7 @@ pub enum Delivery {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Attachment {
     pub id: String,
@@ -211,6 +222,7 @@ pub struct Attachment {
 /// A message as the cache holds it. `id` is the server's id, or `local:<client id>` until
 /// the server has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     pub account_id: String,
@@ -230,6 +242,7 @@ pub struct Message {
 
 /// A page of messages, oldest first, and how to get the next older one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct MessagePage {
     pub messages: Vec<Message>,
@@ -239,6 +252,7 @@ pub struct MessagePage {
 
 /// A keyset position in a conversation: (created_at, row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Cursor {
     pub created_at: i64,
@@ -247,6 +261,7 @@ pub struct Cursor {
 
 /// A search hit with a highlighted snippet (`[` and `]` mark the matches).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchHit {
     pub account_id: String,
@@ -261,6 +276,7 @@ pub struct SearchHit {
 
 /// The sync state of one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum SyncState {
     /// Not started yet.
@@ -279,6 +295,7 @@ pub enum SyncState {
 
 /// An outbox entry as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxItem {
     pub id: i64,

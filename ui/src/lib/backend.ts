@@ -1,25 +1,108 @@
-// The one door between the UI and the shell. Everything the UI asks of Confab goes through a
-// Backend, so the UI also runs in a plain browser (tests, design work) with a fake one.
+// The one door between the UI and Confab. Everything the UI asks goes through a Backend, so
+// the UI also runs in a plain browser (tests, design work) with the fake one.
 import { invoke } from '@tauri-apps/api/core';
-
-export interface AppInfo {
-  name: string;
-  version: string;
-}
+import { listen } from '@tauri-apps/api/event';
+import type {
+  Account,
+  AppInfo,
+  Capabilities,
+  Conversation,
+  ConversationFilter,
+  Cursor,
+  Dialect,
+  ErrorPayload,
+  Event,
+  Message,
+  MessagePage,
+  OutboxItem,
+  Person,
+  SearchFilter,
+  SearchHit,
+  Source,
+  SyncState,
+} from './bindings';
 
 export interface Backend {
   appInfo(): Promise<AppInfo>;
+  accounts(): Promise<Account[]>;
+  addAccount(serverUrl: string, dialect: Dialect, key: string): Promise<Account>;
+  removeAccount(accountId: string): Promise<void>;
+  setKey(accountId: string, key: string): Promise<void>;
+  startDemo(): Promise<void>;
+  demoSetOnline(online: boolean): Promise<void>;
+  capabilities(accountId: string): Promise<Capabilities>;
+  syncStates(): Promise<Record<string, SyncState>>;
+  conversations(filter: ConversationFilter): Promise<Conversation[]>;
+  messages(accountId: string, conversationId: string, before: Cursor | null, limit: number): Promise<MessagePage>;
+  messagesAround(accountId: string, conversationId: string, at: Cursor, each: number): Promise<MessagePage>;
+  loadOlder(accountId: string, conversationId: string): Promise<number>;
+  people(accountId: string): Promise<Person[]>;
+  send(accountId: string, conversationId: string, body: string): Promise<Message>;
+  react(accountId: string, messageId: string, emoji: string, on: boolean): Promise<void>;
+  edit(accountId: string, messageId: string, body: string): Promise<void>;
+  remove(accountId: string, messageId: string): Promise<void>;
+  leave(accountId: string, conversationId: string): Promise<void>;
+  deleteConversation(accountId: string, conversationId: string): Promise<void>;
+  createConversation(accountId: string, participants: string[], body: string, source: Source | null): Promise<Conversation>;
+  setFlag(flag: 'pinned' | 'muted' | 'archived', accountId: string, conversationId: string, value: boolean): Promise<void>;
+  markRead(accountId: string, conversationId: string): Promise<void>;
+  search(query: string, filter: SearchFilter, limit: number): Promise<SearchHit[]>;
+  outbox(): Promise<OutboxItem[]>;
+  retry(clientId: string): Promise<void>;
+  discard(clientId: string): Promise<void>;
+  draft(accountId: string, conversationId: string): Promise<string | null>;
+  setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
+  setFocused(focused: boolean): Promise<void>;
+  openLink(url: string): Promise<void>;
+  /** Calls `handler` for every change the core announces; returns a function that stops it. */
+  onEvent(handler: (event: Event) => void): Promise<() => void>;
+}
+
+/** Errors from the backend are `{code, message}`; anything else becomes an internal error. */
+export function asError(error: unknown): ErrorPayload {
+  if (typeof error === 'object' && error !== null && 'code' in error && 'message' in error) {
+    return error as ErrorPayload;
+  }
+  return { code: 'internal', message: String(error) };
 }
 
 export const tauriBackend: Backend = {
-  appInfo: () => invoke<AppInfo>('app_info'),
+  appInfo: () => invoke('app_info'),
+  accounts: () => invoke('accounts'),
+  addAccount: (serverUrl, dialect, key) => invoke('add_account', { serverUrl, dialect, key }),
+  removeAccount: (accountId) => invoke('remove_account', { accountId }),
+  setKey: (accountId, key) => invoke('set_key', { accountId, key }),
+  startDemo: () => invoke('start_demo'),
+  demoSetOnline: (online) => invoke('demo_set_online', { online }),
+  capabilities: (accountId) => invoke('capabilities', { accountId }),
+  syncStates: () => invoke('sync_states'),
+  conversations: (filter) => invoke('conversations', { filter }),
+  messages: (accountId, conversationId, before, limit) => invoke('messages', { accountId, conversationId, before, limit }),
+  messagesAround: (accountId, conversationId, at, each) => invoke('messages_around', { accountId, conversationId, at, each }),
+  loadOlder: (accountId, conversationId) => invoke('load_older', { accountId, conversationId }),
+  people: (accountId) => invoke('people', { accountId }),
+  send: (accountId, conversationId, body) => invoke('send', { accountId, conversationId, body }),
+  react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),
+  edit: (accountId, messageId, body) => invoke('edit', { accountId, messageId, body }),
+  remove: (accountId, messageId) => invoke('delete', { accountId, messageId }),
+  leave: (accountId, conversationId) => invoke('leave', { accountId, conversationId }),
+  deleteConversation: (accountId, conversationId) => invoke('delete_conversation', { accountId, conversationId }),
+  createConversation: (accountId, participants, body, source) =>
+    invoke('create_conversation', { accountId, participants, body, source }),
+  setFlag: (flag, accountId, conversationId, value) => invoke(`set_${flag}`, { accountId, conversationId, value }),
+  markRead: (accountId, conversationId) => invoke('mark_read', { accountId, conversationId }),
+  search: (query, filter, limit) => invoke('search', { query, filter, limit }),
+  outbox: () => invoke('outbox'),
+  retry: (clientId) => invoke('retry', { clientId }),
+  discard: (clientId) => invoke('discard', { clientId }),
+  draft: (accountId, conversationId) => invoke('draft', { accountId, conversationId }),
+  setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
+  setFocused: (focused) => invoke('set_focused', { focused }),
+  openLink: (url) => invoke('open_link', { url }),
+  onEvent: async (handler) => listen<Event>('core-event', (e) => handler(e.payload)),
 };
 
 /** True when the page runs inside the Tauri shell rather than a plain browser. */
 export function insideTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
-}
-
-export function describe(info: AppInfo): string {
-  return `${info.name} ${info.version}`;
 }

@@ -35,6 +35,7 @@ pub struct ConversationUpdate {
 
 /// Which conversations to list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ConversationFilter {
     /// Everything not archived.

@@ -290,6 +290,7 @@ pub fn fts_query(query: &str) -> Option<String> {
 
 /// Search filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct SearchFilter {
     pub account_id: Option<String>,

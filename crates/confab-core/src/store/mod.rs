@@ -34,7 +34,10 @@ use crate::{
     model::{Account, Dialect, Person},
 };
 
-const MIGRATIONS: &[(&str, &str)] = &[("0001_initial", include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial", include_str!("migrations/0001_initial.sql")),
+    ("0002_settings", include_str!("migrations/0002_settings.sql")),
+];
 const READERS: usize = 3;
 
 /// The cache of one profile.
@@ -210,6 +213,25 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    // ---- settings
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .reader()
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            Ok(())
+        })
     }
 
     // ---- sync position

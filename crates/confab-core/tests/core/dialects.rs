@@ -387,7 +387,7 @@ async fn signing_in_says_what_is_wrong() {
         .add_account(&world.url(), Dialect::Portal, key("ck_wrong_key_123456"))
         .await
         .expect_err("refused");
-    assert_eq!(wrong_key.code(), "needs_sign_in", "{wrong_key}");
+    assert_eq!(wrong_key.code(), confab_core::ErrorCode::NeedsSignIn, "{wrong_key}");
     let bad_url = client
         .add_account("not a url", Dialect::Portal, key(&world.key("sam")))
         .await
@@ -397,7 +397,7 @@ async fn signing_in_says_what_is_wrong() {
         .add_account("http://127.0.0.1:9", Dialect::Portal, key(&world.key("sam")))
         .await
         .expect_err("refused");
-    assert_eq!(nobody.code(), "offline", "{nobody}");
+    assert_eq!(nobody.code(), confab_core::ErrorCode::Offline, "{nobody}");
     assert!(
         client.accounts().expect("accounts").is_empty(),
         "nothing was kept from failed attempts"

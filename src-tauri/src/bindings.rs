@@ -1,0 +1,63 @@
+//! The TypeScript declarations of every type that crosses IPC, generated from the Rust types
+//! (never written twice). `ui/src/lib/bindings.ts` is committed; a test fails when it is out
+//! of date, and `CONFAB_WRITE_BINDINGS=1 cargo test -p confab bindings` rewrites it.
+
+use confab_core::{events::Event, model, ConversationFilter, ErrorCode, SearchFilter};
+use ts_rs::{Config, TS};
+
+use crate::{commands::AppInfo, error::ErrorPayload};
+
+/// The whole bindings file.
+pub fn typescript() -> String {
+    let config = Config::new().with_large_int("number");
+    let declarations = [
+        ErrorCode::decl(&config),
+        ErrorPayload::decl(&config),
+        AppInfo::decl(&config),
+        model::Dialect::decl(&config),
+        model::Capabilities::decl(&config),
+        model::Account::decl(&config),
+        model::Person::decl(&config),
+        model::ConversationKind::decl(&config),
+        model::Source::decl(&config),
+        model::LocalFlags::decl(&config),
+        model::MessagePreview::decl(&config),
+        model::Conversation::decl(&config),
+        model::Delivery::decl(&config),
+        model::Attachment::decl(&config),
+        model::Message::decl(&config),
+        model::Cursor::decl(&config),
+        model::MessagePage::decl(&config),
+        model::SearchHit::decl(&config),
+        model::SyncState::decl(&config),
+        model::OutboxItem::decl(&config),
+        ConversationFilter::decl(&config),
+        SearchFilter::decl(&config),
+        Event::decl(&config),
+    ];
+    let mut out = String::from("// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.\n\n");
+    for declaration in declarations {
+        out.push_str("export ");
+        out.push_str(declaration.trim());
+        out.push_str("\n\n");
+    }
+    out.push_str("export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bindings_are_up_to_date() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/bindings.ts");
+        let fresh = super::typescript();
+        if std::env::var_os("CONFAB_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("bindings written");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/bindings.ts is out of date: run `make bindings`"
+        );
+    }
+}

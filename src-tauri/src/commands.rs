@@ -1,0 +1,305 @@
+//! The commands the UI invokes. Each is one call into `confab_core::Client` (or the demo
+//! server); logic lives in the core, where the CLI and the tests reach it too.
+
+use std::collections::HashMap;
+
+use confab_core::{
+    model::{
+        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SearchHit,
+        Source, SyncState,
+    },
+    secrets::ApiKey,
+    ConversationFilter, SearchFilter,
+};
+use serde::Serialize;
+use tauri::{AppHandle, State};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::{
+    error::{CommandResult, ErrorPayload},
+    Shell,
+};
+
+/// What the UI shows about the running build.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    /// True when running on the embedded demo server.
+    pub demo: bool,
+}
+
+#[tauri::command]
+pub fn app_info(shell: State<'_, Shell>) -> AppInfo {
+    AppInfo {
+        name: "Confab".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        demo: shell.is_demo(),
+    }
+}
+
+#[tauri::command]
+pub fn accounts(shell: State<'_, Shell>) -> CommandResult<Vec<Account>> {
+    Ok(shell.client().accounts()?)
+}
+
+#[tauri::command]
+pub async fn add_account(
+    shell: State<'_, Shell>,
+    server_url: String,
+    dialect: Dialect,
+    key: String,
+) -> CommandResult<Account> {
+    Ok(shell
+        .client()
+        .add_account(&server_url, dialect, ApiKey::new(key))
+        .await?)
+}
+
+#[tauri::command]
+pub fn remove_account(shell: State<'_, Shell>, account_id: String) -> CommandResult<()> {
+    Ok(shell.client().remove_account(&account_id)?)
+}
+
+#[tauri::command]
+pub fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -> CommandResult<()> {
+    Ok(shell.client().set_key(&account_id, ApiKey::new(key))?)
+}
+
+/// "Try the demo" from the first-run screen.
+#[tauri::command]
+pub async fn start_demo(shell: State<'_, Shell>) -> CommandResult<()> {
+    shell.start_demo().await
+}
+
+/// Demo only: stop or restart the embedded server.
+#[tauri::command]
+pub async fn demo_set_online(shell: State<'_, Shell>, online: bool) -> CommandResult<()> {
+    shell.demo_set_online(online).await
+}
+
+#[tauri::command]
+pub fn capabilities(shell: State<'_, Shell>, account_id: String) -> CommandResult<Capabilities> {
+    Ok(shell.client().capabilities(&account_id)?)
+}
+
+#[tauri::command]
+pub fn sync_states(shell: State<'_, Shell>) -> CommandResult<HashMap<String, SyncState>> {
+    let accounts = shell.client().accounts()?;
+    Ok(accounts
+        .into_iter()
+        .map(|a| {
+            let state = shell.client().sync_state(&a.id);
+            (a.id, state)
+        })
+        .collect())
+}
+
+#[tauri::command]
+pub fn conversations(shell: State<'_, Shell>, filter: ConversationFilter) -> CommandResult<Vec<Conversation>> {
+    Ok(shell.client().conversations(None, filter)?)
+}
+
+#[tauri::command]
+pub fn conversation(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+) -> CommandResult<Conversation> {
+    Ok(shell.client().conversation(&account_id, &conversation_id)?)
+}
+
+#[tauri::command]
+pub fn messages(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    before: Option<Cursor>,
+    limit: usize,
+) -> CommandResult<MessagePage> {
+    Ok(shell
+        .client()
+        .messages(&account_id, &conversation_id, before, limit.min(500))?)
+}
+
+#[tauri::command]
+pub fn messages_around(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    at: Cursor,
+    each: usize,
+) -> CommandResult<MessagePage> {
+    Ok(shell
+        .client()
+        .messages_around(&account_id, &conversation_id, at, each.min(250))?)
+}
+
+#[tauri::command]
+pub async fn load_older(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<usize> {
+    Ok(shell.client().load_older(&account_id, &conversation_id).await?)
+}
+
+#[tauri::command]
+pub fn people(shell: State<'_, Shell>, account_id: String) -> CommandResult<Vec<Person>> {
+    Ok(shell.client().people(&account_id)?)
+}
+
+#[tauri::command]
+pub fn send(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    body: String,
+) -> CommandResult<Message> {
+    Ok(shell.client().send(&account_id, &conversation_id, &body)?)
+}
+
+#[tauri::command]
+pub fn react(
+    shell: State<'_, Shell>,
+    account_id: String,
+    message_id: String,
+    emoji: String,
+    on: bool,
+) -> CommandResult<()> {
+    Ok(shell.client().react(&account_id, &message_id, &emoji, on)?)
+}
+
+#[tauri::command]
+pub fn edit(shell: State<'_, Shell>, account_id: String, message_id: String, body: String) -> CommandResult<()> {
+    Ok(shell.client().edit(&account_id, &message_id, &body)?)
+}
+
+#[tauri::command]
+pub fn delete(shell: State<'_, Shell>, account_id: String, message_id: String) -> CommandResult<()> {
+    Ok(shell.client().delete(&account_id, &message_id)?)
+}
+
+#[tauri::command]
+pub fn leave(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<()> {
+    Ok(shell.client().leave(&account_id, &conversation_id)?)
+}
+
+#[tauri::command]
+pub fn delete_conversation(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<()> {
+    Ok(shell.client().delete_conversation(&account_id, &conversation_id)?)
+}
+
+#[tauri::command]
+pub fn create_conversation(
+    shell: State<'_, Shell>,
+    account_id: String,
+    participants: Vec<String>,
+    body: String,
+    source: Option<Source>,
+) -> CommandResult<Conversation> {
+    Ok(shell
+        .client()
+        .create_conversation(&account_id, &participants, &body, source)?)
+}
+
+#[tauri::command]
+pub fn set_pinned(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    value: bool,
+) -> CommandResult<()> {
+    Ok(shell.client().set_pinned(&account_id, &conversation_id, value)?)
+}
+
+#[tauri::command]
+pub fn set_muted(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    value: bool,
+) -> CommandResult<()> {
+    Ok(shell.client().set_muted(&account_id, &conversation_id, value)?)
+}
+
+#[tauri::command]
+pub fn set_archived(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    value: bool,
+) -> CommandResult<()> {
+    Ok(shell.client().set_archived(&account_id, &conversation_id, value)?)
+}
+
+#[tauri::command]
+pub fn mark_read(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<()> {
+    Ok(shell.client().mark_read(&account_id, &conversation_id)?)
+}
+
+#[tauri::command]
+pub fn search(
+    shell: State<'_, Shell>,
+    query: String,
+    filter: SearchFilter,
+    limit: usize,
+) -> CommandResult<Vec<SearchHit>> {
+    Ok(shell.client().search(&query, &filter, limit.min(500))?)
+}
+
+#[tauri::command]
+pub fn outbox(shell: State<'_, Shell>) -> CommandResult<Vec<OutboxItem>> {
+    Ok(shell.client().outbox(None)?)
+}
+
+#[tauri::command]
+pub fn retry(shell: State<'_, Shell>, client_id: String) -> CommandResult<()> {
+    Ok(shell.client().retry(&client_id)?)
+}
+
+#[tauri::command]
+pub fn discard(shell: State<'_, Shell>, client_id: String) -> CommandResult<()> {
+    Ok(shell.client().discard(&client_id)?)
+}
+
+#[tauri::command]
+pub fn draft(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<Option<String>> {
+    Ok(shell.client().draft(&account_id, &conversation_id)?)
+}
+
+#[tauri::command]
+pub fn set_draft(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    body: String,
+) -> CommandResult<()> {
+    Ok(shell.client().set_draft(&account_id, &conversation_id, &body)?)
+}
+
+#[tauri::command]
+pub fn set_focused(shell: State<'_, Shell>, focused: bool) {
+    shell.client().set_focused(focused);
+}
+
+#[tauri::command]
+pub fn close_to_tray(shell: State<'_, Shell>) -> CommandResult<bool> {
+    Ok(shell.close_to_tray()?)
+}
+
+#[tauri::command]
+pub fn set_close_to_tray(shell: State<'_, Shell>, value: bool) -> CommandResult<()> {
+    Ok(shell
+        .client()
+        .set_setting(crate::CLOSE_TO_TRAY, if value { "true" } else { "false" })?)
+}
+
+/// Opens a link in the system browser; only http and https.
+#[tauri::command]
+pub fn open_link(app: AppHandle, url: String) -> CommandResult<()> {
+    let lower = url.trim().to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(ErrorPayload::invalid("only http and https links open"));
+    }
+    app.opener()
+        .open_url(url.trim(), None::<&str>)
+        .map_err(ErrorPayload::internal)
+}

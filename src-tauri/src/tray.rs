@@ -1,0 +1,74 @@
+//! The tray icon: the unread count, and a menu to open Confab, mark everything read, or quit.
+
+use confab_core::{Client, ConversationFilter};
+use tauri::{
+    menu::{Menu, MenuItem},
+    tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent},
+    AppHandle, Manager,
+};
+
+use crate::Shell;
+
+const TRAY_ID: &str = "confab";
+
+pub fn create(app: &AppHandle) -> tauri::Result<()> {
+    let open = MenuItem::with_id(app, "open", "Open Confab", true, None::<&str>)?;
+    let read = MenuItem::with_id(app, "mark-all-read", "Mark all as read", true, None::<&str>)?;
+    let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
+    let menu = Menu::with_items(app, &[&open, &read, &quit])?;
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        .menu(&menu)
+        .tooltip("Confab")
+        .show_menu_on_left_click(false);
+    if let Some(icon) = app.default_window_icon() {
+        builder = builder.icon(icon.clone());
+    }
+    builder
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => crate::show_main(app),
+            "mark-all-read" => mark_all_read(&app.state::<Shell>().client()),
+            "quit" => app.exit(0),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                ..
+            } = event
+            {
+                crate::show_main(tray.app_handle());
+            }
+        })
+        .build(app)?;
+    Ok(())
+}
+
+fn mark_all_read(client: &Client) {
+    let Ok(list) = client.conversations(None, ConversationFilter::All) else {
+        return;
+    };
+    for conversation in list.iter().filter(|c| c.unread > 0) {
+        if let Err(error) = client.mark_read(&conversation.account_id, &conversation.id) {
+            log::warn!("could not mark {} read: {error}", conversation.id);
+        }
+    }
+}
+
+/// Shows the unread count in the tray's tooltip and title, and as the window's badge where
+/// the platform has one.
+pub fn refresh(app: &AppHandle, client: &Client) {
+    let unread = client.unread_total().unwrap_or(0);
+    let text = if unread > 0 {
+        format!("Confab: {unread} unread")
+    } else {
+        "Confab".to_string()
+    };
+    if let Some(tray) = app.tray_by_id(TRAY_ID) {
+        let _ = tray.set_tooltip(Some(&text));
+        let _ = tray.set_title(if unread > 0 { Some(unread.to_string()) } else { None });
+    }
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_badge_count(if unread > 0 { Some(unread) } else { None });
+    }
+}

@@ -1,0 +1,319 @@
+// An in-memory Backend with a few accounts and conversations, for tests and for running the UI
+// in a plain browser. It behaves like the real one where the UI can tell: local echoes that
+// become sent, events after every change, errors as `{code, message}`.
+import type { Backend } from './backend';
+import type {
+  Account,
+  Capabilities,
+  Conversation,
+  Cursor,
+  ErrorPayload,
+  Event,
+  Message,
+  Person,
+  SearchHit,
+  SyncState,
+} from './bindings';
+
+const caps = (over: Partial<Capabilities>): Capabilities => ({
+  edit: false,
+  delete: false,
+  react: true,
+  leave: false,
+  serverPin: false,
+  serverMute: false,
+  serverArchive: false,
+  pinMessage: false,
+  deleteConversation: false,
+  attachments: false,
+  createGroup: false,
+  needsSource: false,
+  ...over,
+});
+
+export interface FakeOptions {
+  /** Messages in the long conversation. */
+  longHistory?: number;
+  /** A body to put in the newest message of the first conversation (e.g. markup). */
+  hostileBody?: string;
+}
+
+export class FakeBackend implements Backend {
+  accountsList: Account[] = [
+    { id: 'a-portal', serverUrl: 'http://demo', dialect: 'portal', userId: 'me-p', userName: 'sam', createdAt: 1 },
+    { id: 'a-protocol', serverUrl: 'http://demo', dialect: 'protocol', userId: 'me-q', userName: 'riley', createdAt: 2 },
+  ];
+  peopleByAccount: Record<string, Person[]> = {
+    'a-portal': [
+      { id: 'me-p', name: 'Sam Rivera', username: 'sam', avatarUrl: null, extra: null },
+      { id: 'ada', name: 'Ada Okafor', username: 'ada', avatarUrl: null, extra: null },
+      { id: 'grace', name: 'Grace Moreau', username: 'grace', avatarUrl: null, extra: null },
+    ],
+    'a-protocol': [
+      { id: 'me-q', name: 'riley', username: 'riley', avatarUrl: null, extra: null },
+      { id: 'linus', name: 'linus', username: 'linus', avatarUrl: null, extra: null },
+    ],
+  };
+  conversationsList: Conversation[] = [];
+  messagesList: Message[] = [];
+  states: Record<string, SyncState> = { 'a-portal': { state: 'online' }, 'a-protocol': { state: 'online' } };
+  drafts = new Map<string, string>();
+  handlers = new Set<(event: Event) => void>();
+  calls: string[] = [];
+  private next = 1;
+
+  constructor(options: FakeOptions = {}) {
+    const base = Date.UTC(2026, 10, 20, 9);
+    this.addConversation('a-portal', 'c-ada', ['me-p', 'ada'], null, 2);
+    this.addConversation('a-portal', 'c-long', ['me-p', 'ada', 'grace'], 'Book club', 0);
+    this.addConversation('a-protocol', 'c-linus', ['me-q', 'linus'], null, 0);
+    const say = (account: string, conversation: string, sender: string, body: string, at: number) =>
+      this.messagesList.push(this.message(account, conversation, sender, body, at));
+    say('a-portal', 'c-ada', 'ada', 'Hi Sam, is the meeting still on?', base);
+    say('a-portal', 'c-ada', 'me-p', 'Yes, 10 o’clock.', base + 60_000);
+    say('a-portal', 'c-ada', 'ada', options.hostileBody ?? 'See you there: https://example.org/room', base + 86_400_000);
+    for (let i = 0; i < (options.longHistory ?? 300); i++) {
+      say('a-portal', 'c-long', i % 2 ? 'ada' : 'grace', `Chapter ${Math.floor(i / 5) + 1}, note ${i}`, base - 40 * 86_400_000 + i * 3_600_000);
+    }
+    say('a-protocol', 'c-linus', 'linus', 'Bin dabei.', base);
+    for (const c of this.conversationsList) this.touch(c);
+  }
+
+  private addConversation(accountId: string, id: string, participants: string[], title: string | null, unread: number) {
+    this.conversationsList.push({
+      accountId,
+      id,
+      kind: participants.length > 2 ? 'group' : 'direct',
+      title,
+      participants,
+      source: null,
+      locked: false,
+      pinned: false,
+      muted: false,
+      archivedAt: null,
+      localFlags: { pinned: false, muted: false, archived: false },
+      pinnedMessageId: null,
+      unread,
+      lastMessage: null,
+      lastActivityAt: 0,
+      createdAt: 0,
+      historyComplete: true,
+      extra: null,
+    });
+  }
+
+  private message(accountId: string, conversationId: string, senderId: string, body: string, createdAt: number): Message {
+    const id = `m${this.next++}`;
+    return {
+      accountId,
+      conversationId,
+      id,
+      clientId: null,
+      senderId,
+      body,
+      reactions: {},
+      attachments: [],
+      readAt: null,
+      createdAt,
+      editedAt: null,
+      delivery: { state: 'sent' },
+    };
+  }
+
+  private touch(c: Conversation) {
+    const list = this.messagesList.filter((m) => m.accountId === c.accountId && m.conversationId === c.id);
+    const last = list[list.length - 1];
+    c.lastMessage = last ? { id: last.id, senderId: last.senderId, body: last.body, createdAt: last.createdAt } : null;
+    c.lastActivityAt = last?.createdAt ?? c.createdAt;
+  }
+
+  emit(event: Event) {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  private find(accountId: string, conversationId: string): Conversation {
+    const c = this.conversationsList.find((c) => c.accountId === accountId && c.id === conversationId);
+    if (!c) throw { code: 'not_found', message: `conversation ${conversationId}` } satisfies ErrorPayload;
+    return c;
+  }
+
+  private account(accountId: string): Account {
+    const a = this.accountsList.find((a) => a.id === accountId);
+    if (!a) throw { code: 'not_found', message: `account ${accountId}` } satisfies ErrorPayload;
+    return a;
+  }
+
+  async appInfo() {
+    return { name: 'Confab', version: 'fake', demo: true };
+  }
+  async accounts() {
+    return [...this.accountsList];
+  }
+  async addAccount(serverUrl: string, dialect: Account['dialect'], key: string) {
+    if (!key.startsWith('ck_')) throw { code: 'needs_sign_in', message: 'the server refused the API key' } satisfies ErrorPayload;
+    const account: Account = { id: `a${this.next++}`, serverUrl, dialect, userId: 'me-new', userName: 'new', createdAt: Date.now() };
+    this.accountsList.push(account);
+    this.emit({ type: 'accountsChanged' });
+    return account;
+  }
+  async removeAccount(accountId: string) {
+    this.accountsList = this.accountsList.filter((a) => a.id !== accountId);
+    this.emit({ type: 'accountsChanged' });
+  }
+  async setKey() {}
+  async startDemo() {}
+  async demoSetOnline(online: boolean) {
+    for (const a of this.accountsList) {
+      this.states[a.id] = online ? { state: 'online' } : { state: 'offline', reason: 'the server is unreachable', retryInMs: 1000 };
+      this.emit({ type: 'syncStateChanged', accountId: a.id, state: this.states[a.id] });
+    }
+  }
+  async capabilities(accountId: string) {
+    return this.account(accountId).dialect === 'protocol'
+      ? caps({ edit: true, delete: true, serverPin: true, serverMute: true, serverArchive: true, deleteConversation: true })
+      : caps({ leave: true, createGroup: true });
+  }
+  async syncStates() {
+    return { ...this.states };
+  }
+  async conversations(filter: 'all' | 'unread' | 'archived') {
+    return this.conversationsList
+      .filter((c) => (filter === 'archived' ? c.archivedAt !== null : c.archivedAt === null && (filter !== 'unread' || c.unread > 0)))
+      .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.lastActivityAt - a.lastActivityAt)
+      .map((c) => ({ ...c }));
+  }
+  async messages(accountId: string, conversationId: string, before: Cursor | null, limit: number) {
+    const all = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId);
+    const end = before ? all.findIndex((m) => m.createdAt === before.createdAt && this.row(m) === before.row) : all.length;
+    const stop = end < 0 ? all.length : end;
+    const start = Math.max(0, stop - limit);
+    const page = all.slice(start, stop).map((m) => ({ ...m }));
+    const older = start > 0 ? { createdAt: all[start].createdAt, row: this.row(all[start]) } : null;
+    return { messages: page, older };
+  }
+  row(m: Message) {
+    return Number(m.id.replace(/\D/g, '')) || 0;
+  }
+  async messagesAround(accountId: string, conversationId: string, at: Cursor, each: number) {
+    const all = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId);
+    const index = all.findIndex((m) => this.row(m) === at.row);
+    const start = Math.max(0, index - each);
+    return {
+      messages: all.slice(start, index + each + 1).map((m) => ({ ...m })),
+      older: start > 0 ? { createdAt: all[start].createdAt, row: this.row(all[start]) } : null,
+    };
+  }
+  async loadOlder() {
+    return 0;
+  }
+  async people(accountId: string) {
+    return this.peopleByAccount[accountId] ?? [];
+  }
+  async send(accountId: string, conversationId: string, body: string) {
+    this.calls.push(`send ${conversationId} ${body}`);
+    const c = this.find(accountId, conversationId);
+    if (c.locked) throw { code: 'invalid', message: 'this conversation is locked: it takes no new messages' } satisfies ErrorPayload;
+    const me = this.account(accountId).userId;
+    const message = this.message(accountId, conversationId, me, body, Date.now());
+    const offline = this.states[accountId]?.state === 'offline';
+    message.delivery = offline ? { state: 'pending' } : { state: 'sent' };
+    this.messagesList.push(message);
+    this.touch(c);
+    this.drafts.delete(`${accountId}/${conversationId}`);
+    this.emit({ type: 'messagesChanged', accountId, conversationId, ids: [message.id], removed: [] });
+    this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
+    return { ...message };
+  }
+  async react(accountId: string, messageId: string, emoji: string, on: boolean) {
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    if (!m) throw { code: 'not_found', message: 'message' } satisfies ErrorPayload;
+    const me = this.account(accountId).userId;
+    const list = (m.reactions[emoji] ??= []);
+    if (on && !list.includes(me)) list.push(me);
+    if (!on) m.reactions[emoji] = list.filter((p) => p !== me);
+    if (m.reactions[emoji]?.length === 0) delete m.reactions[emoji];
+    this.emit({ type: 'messagesChanged', accountId, conversationId: m.conversationId, ids: [m.id], removed: [] });
+  }
+  async edit(accountId: string, messageId: string, body: string) {
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    if (!m) throw { code: 'not_found', message: 'message' } satisfies ErrorPayload;
+    m.body = body;
+    m.editedAt = Date.now();
+    this.emit({ type: 'messagesChanged', accountId, conversationId: m.conversationId, ids: [m.id], removed: [] });
+  }
+  async remove(accountId: string, messageId: string) {
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    this.messagesList = this.messagesList.filter((x) => x !== m);
+    if (m) this.emit({ type: 'messagesChanged', accountId, conversationId: m.conversationId, ids: [], removed: [messageId] });
+  }
+  async leave(accountId: string, conversationId: string) {
+    this.conversationsList = this.conversationsList.filter((c) => !(c.accountId === accountId && c.id === conversationId));
+    this.emit({ type: 'conversationsChanged', accountId, ids: [], removed: [conversationId] });
+  }
+  async deleteConversation(accountId: string, conversationId: string) {
+    await this.leave(accountId, conversationId);
+  }
+  async createConversation(accountId: string, participants: string[], body: string) {
+    const id = `local:c${this.next++}`;
+    const me = this.account(accountId).userId;
+    this.addConversation(accountId, id, [me, ...participants], null, 0);
+    this.messagesList.push(this.message(accountId, id, me, body, Date.now()));
+    const c = this.find(accountId, id);
+    this.touch(c);
+    this.emit({ type: 'conversationsChanged', accountId, ids: [id], removed: [] });
+    return { ...c };
+  }
+  async setFlag(flag: 'pinned' | 'muted' | 'archived', accountId: string, conversationId: string, value: boolean) {
+    const c = this.find(accountId, conversationId);
+    if (flag === 'archived') c.archivedAt = value ? Date.now() : null;
+    else c[flag] = value;
+    this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
+  }
+  async markRead(accountId: string, conversationId: string) {
+    const c = this.find(accountId, conversationId);
+    if (c.unread === 0) return;
+    c.unread = 0;
+    this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
+  }
+  async search(query: string) {
+    const terms = query.toLowerCase().split(/\W+/).filter(Boolean);
+    if (terms.length === 0) return [];
+    const hits: SearchHit[] = [];
+    for (const m of this.messagesList) {
+      const words = m.body.toLowerCase().split(/\W+/);
+      if (terms.every((t) => words.some((w) => w.startsWith(t)))) {
+        const snippet = m.body.replace(/\w+/g, (w) => (terms.some((t) => w.toLowerCase().startsWith(t)) ? `[${w}]` : w));
+        hits.push({
+          accountId: m.accountId,
+          conversationId: m.conversationId,
+          messageId: m.id,
+          senderId: m.senderId,
+          snippet,
+          createdAt: m.createdAt,
+          cursor: { createdAt: m.createdAt, row: this.row(m) },
+        });
+      }
+    }
+    return hits.reverse().slice(0, 50);
+  }
+  async outbox() {
+    return [];
+  }
+  async retry() {}
+  async discard() {}
+  async draft(accountId: string, conversationId: string) {
+    return this.drafts.get(`${accountId}/${conversationId}`) ?? null;
+  }
+  async setDraft(accountId: string, conversationId: string, body: string) {
+    if (body) this.drafts.set(`${accountId}/${conversationId}`, body);
+    else this.drafts.delete(`${accountId}/${conversationId}`);
+  }
+  async setFocused() {}
+  async openLink(url: string) {
+    this.calls.push(`open ${url}`);
+  }
+  async onEvent(handler: (event: Event) => void) {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { conversationTitle, dayLabel, initials, linkParts, snippetParts, startsDay } from './format';
+import type { Account, Conversation } from './bindings';
+
+const account: Account = { id: 'a1', serverUrl: 'http://x', dialect: 'portal', userId: 'me', userName: 'me', createdAt: 0 };
+const conversation = (over: Partial<Conversation>): Conversation => ({
+  accountId: 'a1',
+  id: 'c1',
+  kind: 'direct',
+  title: null,
+  participants: ['me', 'ada'],
+  source: null,
+  locked: false,
+  pinned: false,
+  muted: false,
+  archivedAt: null,
+  localFlags: { pinned: false, muted: false, archived: false },
+  pinnedMessageId: null,
+  unread: 0,
+  lastMessage: null,
+  lastActivityAt: 0,
+  createdAt: 0,
+  historyComplete: false,
+  extra: null,
+  ...over,
+});
+
+describe('conversationTitle', () => {
+  it('names the other people, not yourself', () => {
+    const people = { ada: { id: 'ada', name: 'Ada Okafor', username: null, avatarUrl: null, extra: null } };
+    expect(conversationTitle(conversation({}), account, people)).toBe('Ada Okafor');
+  });
+  it('prefers a title and mentions a source', () => {
+    expect(conversationTitle(conversation({ title: 'Hike' }), account, {})).toBe('Hike');
+    expect(conversationTitle(conversation({ source: { type: 'ORDER', id: '1042' } }), account, {})).toBe('ada · order 1042');
+  });
+});
+
+describe('days', () => {
+  it('labels today and yesterday', () => {
+    const now = new Date(2026, 10, 21, 12);
+    expect(dayLabel(new Date(2026, 10, 21, 8).getTime(), now)).toBe('Today');
+    expect(dayLabel(new Date(2026, 10, 20, 23).getTime(), now)).toBe('Yesterday');
+  });
+  it('starts a day at the first message of each date', () => {
+    const t = [new Date(2026, 0, 1, 9).getTime(), new Date(2026, 0, 1, 18).getTime(), new Date(2026, 0, 2, 1).getTime()];
+    expect([0, 1, 2].map((i) => startsDay(t, i))).toEqual([true, false, true]);
+  });
+});
+
+describe('text', () => {
+  it('splits snippets into matches and the rest', () => {
+    expect(snippetParts('the [lamp] ships')).toEqual([
+      { text: 'the ', match: false },
+      { text: 'lamp', match: true },
+      { text: ' ships', match: false },
+    ]);
+  });
+  it('finds http(s) links and leaves everything else as text', () => {
+    expect(linkParts('see https://x.org/a. <img src=x onerror=alert(1)> javascript:alert(1)')).toEqual([
+      { text: 'see ' },
+      { text: 'https://x.org/a', href: 'https://x.org/a' },
+      { text: '. <img src=x onerror=alert(1)> javascript:alert(1)' },
+    ]);
+  });
+  it('makes initials', () => {
+    expect(initials('Ada Okafor')).toBe('AO');
+    expect(initials('riley')).toBe('RI');
+  });
+});

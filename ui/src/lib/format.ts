@@ -1,0 +1,94 @@
+// Pure helpers for what the UI shows: times, day separators, titles, snippets, links.
+import type { Account, Conversation, Person } from './bindings';
+
+export type People = Record<string, Person>;
+
+const sameDay = (a: Date, b: Date) =>
+  a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+
+/** "14:05" today, "Mon" this week, "3 Mar" this year, "3 Mar 2024" before. */
+export function shortTime(ms: number, now: Date = new Date()): string {
+  const at = new Date(ms);
+  if (sameDay(at, now)) return at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  const days = (now.getTime() - at.getTime()) / 86_400_000;
+  if (days < 6) return at.toLocaleDateString(undefined, { weekday: 'short' });
+  if (at.getFullYear() === now.getFullYear()) return at.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  return at.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+export function clockTime(ms: number): string {
+  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+}
+
+/** The label of a day separator: "Today", "Yesterday", or the date. */
+export function dayLabel(ms: number, now: Date = new Date()): string {
+  const at = new Date(ms);
+  if (sameDay(at, now)) return 'Today';
+  const yesterday = new Date(now);
+  yesterday.setDate(now.getDate() - 1);
+  if (sameDay(at, yesterday)) return 'Yesterday';
+  return at.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+/** Whether a separator goes before the message at `index` (first message of its day). */
+export function startsDay(times: number[], index: number): boolean {
+  if (index === 0) return true;
+  return !sameDay(new Date(times[index - 1]), new Date(times[index]));
+}
+
+export function personName(people: People | undefined, id: string): string {
+  return people?.[id]?.name ?? id;
+}
+
+/** A conversation's title: its own, or the other participants' names (and the order, for managem). */
+export function conversationTitle(conversation: Conversation, account: Account | undefined, people: People | undefined): string {
+  if (conversation.title) return conversation.title;
+  const others = conversation.participants.filter((p) => p !== account?.userId).map((p) => personName(people, p));
+  let title = others.join(', ') || 'Just you';
+  if (conversation.source) title += ` · ${conversation.source.type.toLowerCase()} ${conversation.source.id}`;
+  return title;
+}
+
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return '?';
+  if (parts.length === 1) return parts[0].slice(0, 2).toUpperCase();
+  return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
+}
+
+/** Splits a search snippet (`[` `]` around matches) into parts to render as text. */
+export function snippetParts(snippet: string): { text: string; match: boolean }[] {
+  const parts: { text: string; match: boolean }[] = [];
+  let rest = snippet;
+  while (rest.length > 0) {
+    const open = rest.indexOf('[');
+    const close = open >= 0 ? rest.indexOf(']', open) : -1;
+    if (open < 0 || close < 0) {
+      parts.push({ text: rest, match: false });
+      break;
+    }
+    if (open > 0) parts.push({ text: rest.slice(0, open), match: false });
+    parts.push({ text: rest.slice(open + 1, close), match: true });
+    rest = rest.slice(close + 1);
+  }
+  return parts;
+}
+
+/** Splits text into plain parts and http(s) links, for rendering links as links and the rest as text. */
+export function linkParts(text: string): { text: string; href?: string }[] {
+  const parts: { text: string; href?: string }[] = [];
+  const pattern = /\bhttps?:\/\/[^\s<>"']+/gi;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    const index = match.index ?? 0;
+    let url = match[0];
+    // Trailing punctuation belongs to the sentence, not the link.
+    const trimmed = url.replace(/[.,;:!?)\]]+$/, '');
+    url = trimmed;
+    if (index > last) parts.push({ text: text.slice(last, index) });
+    parts.push({ text: url, href: url });
+    last = index + url.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}

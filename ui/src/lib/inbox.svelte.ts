@@ -1,0 +1,241 @@
+// The UI's state, rendered only from the cache: what the backend returns and what its events
+// say changed. Nothing here talks to a server.
+import { asError, type Backend } from './backend';
+import type {
+  Account,
+  Capabilities,
+  Conversation,
+  ConversationFilter,
+  Cursor,
+  ErrorPayload,
+  Event,
+  Message,
+  OutboxItem,
+  SearchHit,
+  SyncState,
+} from './bindings';
+import type { People } from './format';
+
+export interface Selection {
+  accountId: string;
+  conversationId: string;
+}
+
+const PAGE = 50;
+
+export class Inbox {
+  accounts = $state<Account[]>([]);
+  capabilities = $state<Record<string, Capabilities>>({});
+  people = $state<Record<string, People>>({});
+  syncStates = $state<Record<string, SyncState>>({});
+  filter = $state<ConversationFilter>('all');
+  conversations = $state<Conversation[]>([]);
+  selected = $state<Selection | null>(null);
+  messages = $state<Message[]>([]);
+  older = $state<Cursor | null>(null);
+  loadingOlder = $state(false);
+  outbox = $state<OutboxItem[]>([]);
+  error = $state<ErrorPayload | null>(null);
+  notice = $state<{ text: string; undo?: () => void } | null>(null);
+  ready = $state(false);
+  /** Set when the view should scroll to a message (search hit). */
+  focusMessage = $state<string | null>(null);
+
+  private stop: (() => void) | null = null;
+  private refreshQueued = false;
+
+  constructor(readonly backend: Backend) {}
+
+  async start() {
+    this.stop = await this.backend.onEvent((event) => this.onEvent(event));
+    await this.loadAccounts();
+    await this.refreshConversations();
+    this.syncStates = await this.backend.syncStates();
+    this.ready = true;
+  }
+
+  dispose() {
+    this.stop?.();
+  }
+
+  async loadAccounts() {
+    this.accounts = await this.backend.accounts();
+    const caps: Record<string, Capabilities> = {};
+    const people: Record<string, People> = {};
+    for (const account of this.accounts) {
+      caps[account.id] = await this.backend.capabilities(account.id);
+      people[account.id] = Object.fromEntries((await this.backend.people(account.id)).map((p) => [p.id, p]));
+    }
+    this.capabilities = caps;
+    this.people = people;
+  }
+
+  account(id: string): Account | undefined {
+    return this.accounts.find((a) => a.id === id);
+  }
+
+  get current(): Conversation | undefined {
+    const s = this.selected;
+    return s ? this.conversations.find((c) => c.accountId === s.accountId && c.id === s.conversationId) : undefined;
+  }
+
+  async refreshConversations() {
+    this.conversations = await this.backend.conversations(this.filter);
+  }
+
+  async setFilter(filter: ConversationFilter) {
+    this.filter = filter;
+    await this.refreshConversations();
+  }
+
+  private onEvent(event: Event) {
+    switch (event.type) {
+      case 'accountsChanged':
+        void this.loadAccounts().then(() => this.refreshConversations());
+        break;
+      case 'syncStateChanged':
+        this.syncStates = { ...this.syncStates, [event.accountId]: event.state };
+        break;
+      case 'conversationsChanged':
+        if (this.selected && event.accountId === this.selected.accountId && event.removed.includes(this.selected.conversationId)) {
+          this.followRename(event.accountId, event.ids);
+        }
+        this.queueRefresh();
+        break;
+      case 'messagesChanged':
+        if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
+          void this.reloadMessages();
+        }
+        break;
+      case 'outboxChanged':
+        void this.backend.outbox().then((o) => (this.outbox = o));
+        break;
+      case 'messageReceived':
+        break;
+    }
+  }
+
+  /** A conversation created here got the server's id: keep it open. */
+  private followRename(accountId: string, ids: string[]) {
+    if (ids.length === 1 && this.selected?.conversationId.startsWith('local:')) {
+      this.selected = { accountId, conversationId: ids[0] };
+      void this.reloadMessages();
+    }
+  }
+
+  private queueRefresh() {
+    if (this.refreshQueued) return;
+    this.refreshQueued = true;
+    queueMicrotask(async () => {
+      this.refreshQueued = false;
+      await this.refreshConversations();
+    });
+  }
+
+  async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
+    this.selected = { accountId, conversationId };
+    if (at) {
+      const page = await this.backend.messagesAround(accountId, conversationId, at.cursor, PAGE);
+      this.messages = page.messages;
+      this.older = page.older;
+      this.focusMessage = at.messageId;
+    } else {
+      this.focusMessage = null;
+      const page = await this.backend.messages(accountId, conversationId, null, PAGE);
+      this.messages = page.messages;
+      this.older = page.older;
+    }
+    const conversation = this.current;
+    if (conversation && conversation.unread > 0) await this.backend.markRead(accountId, conversationId).catch(() => {});
+  }
+
+  /** Re-reads the open conversation from the cache, keeping as much history as is shown. */
+  async reloadMessages() {
+    const s = this.selected;
+    if (!s) return;
+    const page = await this.backend.messages(s.accountId, s.conversationId, null, Math.max(PAGE, Math.min(this.messages.length + 1, 2000)));
+    if (this.selected !== s) return;
+    this.messages = page.messages;
+    this.older = page.older;
+  }
+
+  /** The page before the oldest shown: from the cache, else from the server into the cache. */
+  async loadOlder(): Promise<boolean> {
+    const s = this.selected;
+    if (!s || this.loadingOlder) return false;
+    this.loadingOlder = true;
+    try {
+      if (!this.older) {
+        const conversation = this.current;
+        if (!conversation || conversation.historyComplete) return false;
+        const fetched = await this.backend.loadOlder(s.accountId, s.conversationId).catch((e) => {
+          this.error = asError(e);
+          return 0;
+        });
+        if (fetched === 0) return false;
+        const oldest = this.messages[0];
+        const page = await this.backend.messages(s.accountId, s.conversationId, null, this.messages.length + PAGE);
+        this.messages = page.messages;
+        this.older = page.older;
+        return oldest !== this.messages[0];
+      }
+      const page = await this.backend.messages(s.accountId, s.conversationId, this.older, PAGE);
+      if (this.selected !== s) return false;
+      this.messages = [...page.messages, ...this.messages];
+      this.older = page.older;
+      return page.messages.length > 0;
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
+  /** Runs a backend call, showing its error instead of throwing. */
+  async attempt<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      this.error = null;
+      return await call();
+    } catch (e) {
+      this.error = asError(e);
+      return undefined;
+    }
+  }
+
+  async send(body: string): Promise<boolean> {
+    const s = this.selected;
+    if (!s || !body.trim()) return false;
+    const sent = await this.attempt(() => this.backend.send(s.accountId, s.conversationId, body));
+    return sent !== undefined;
+  }
+
+  async toggleFlag(conversation: Conversation, flag: 'pinned' | 'muted' | 'archived') {
+    const current = flag === 'archived' ? conversation.archivedAt !== null : conversation[flag];
+    const apply = (value: boolean) => this.attempt(() => this.backend.setFlag(flag, conversation.accountId, conversation.id, value));
+    await apply(!current);
+    const verb = { pinned: ['Pinned', 'Unpinned'], muted: ['Muted', 'Unmuted'], archived: ['Archived', 'Unarchived'] }[flag][current ? 1 : 0];
+    this.notice = { text: verb, undo: () => void apply(current) };
+  }
+
+  async search(query: string): Promise<SearchHit[]> {
+    if (!query.trim()) return [];
+    return (await this.attempt(() => this.backend.search(query, { accountId: null, conversationId: null, senderId: null }, 50))) ?? [];
+  }
+
+  /** Accounts that are offline, with why. */
+  get offline(): { account: Account; reason: string }[] {
+    return this.accounts.flatMap((account) => {
+      const state = this.syncStates[account.id];
+      return state?.state === 'offline' ? [{ account, reason: state.reason }] : [];
+    });
+  }
+
+  get needsSignIn(): Account[] {
+    return this.accounts.filter((a) => this.syncStates[a.id]?.state === 'needsSignIn');
+  }
+
+  get syncing(): { account: Account; done: number; total: number }[] {
+    return this.accounts.flatMap((account) => {
+      const state = this.syncStates[account.id];
+      return state?.state === 'syncing' ? [{ account, done: state.done, total: state.total }] : [];
+    });
+  }
+}

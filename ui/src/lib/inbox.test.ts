@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { FakeBackend } from './fake-backend';
+import { Inbox } from './inbox.svelte';
+
+async function started(options = {}) {
+  const backend = new FakeBackend(options);
+  const inbox = new Inbox(backend);
+  await inbox.start();
+  return { backend, inbox };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('Inbox', () => {
+  it('lists every account’s conversations, most recent first', async () => {
+    const { inbox } = await started();
+    expect(inbox.accounts.map((a) => a.dialect)).toEqual(['portal', 'protocol']);
+    expect(inbox.conversations.length).toBe(3);
+    expect(inbox.conversations.map((c) => c.lastActivityAt)).toEqual([...inbox.conversations.map((c) => c.lastActivityAt)].sort((a, b) => b - a));
+  });
+
+  it('opens a conversation at its newest page and marks it read', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    expect(inbox.messages.at(-1)?.body).toContain('See you there');
+    await settle();
+    expect(backend.conversationsList.find((c) => c.id === 'c-ada')?.unread).toBe(0);
+    expect(inbox.conversations.find((c) => c.id === 'c-ada')?.unread).toBe(0);
+  });
+
+  it('pages older history from the cache, keeping what is shown', async () => {
+    const { inbox } = await started({ longHistory: 120 });
+    await inbox.select('a-portal', 'c-long');
+    expect(inbox.messages.length).toBe(50);
+    const newest = inbox.messages.at(-1)?.id;
+    expect(await inbox.loadOlder()).toBe(true);
+    expect(inbox.messages.length).toBe(100);
+    expect(inbox.messages.at(-1)?.id).toBe(newest);
+    await inbox.loadOlder();
+    expect(inbox.messages.length).toBe(120);
+    expect(await inbox.loadOlder()).toBe(false);
+  });
+
+  it('shows a sent message through the change events', async () => {
+    const { inbox } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    expect(await inbox.send('hello there')).toBe(true);
+    await settle();
+    expect(inbox.messages.at(-1)?.body).toBe('hello there');
+    expect(inbox.conversations[0].lastMessage?.body).toBe('hello there');
+  });
+
+  it('reports an offline account and keeps what is written as pending', async () => {
+    const { inbox, backend } = await started();
+    await backend.demoSetOnline(false);
+    expect(inbox.offline.map((o) => o.account.dialect)).toEqual(['portal', 'protocol']);
+    await inbox.select('a-portal', 'c-ada');
+    await inbox.send('written offline');
+    await settle();
+    expect(inbox.messages.at(-1)?.delivery).toEqual({ state: 'pending' });
+  });
+
+  it('turns a refusal into a visible error instead of throwing', async () => {
+    const { inbox, backend } = await started();
+    backend.conversationsList[0].locked = true;
+    inbox.selected = { accountId: backend.conversationsList[0].accountId, conversationId: backend.conversationsList[0].id };
+    expect(await inbox.send('x')).toBe(false);
+    expect(inbox.error?.code).toBe('invalid');
+  });
+
+  it('offers undo after archiving', async () => {
+    const { inbox } = await started();
+    const c = inbox.conversations.find((c) => c.id === 'c-ada');
+    if (!c) throw new Error('fixture');
+    await inbox.toggleFlag(c, 'archived');
+    await settle();
+    expect(inbox.conversations.some((x) => x.id === 'c-ada')).toBe(false);
+    expect(inbox.notice?.text).toBe('Archived');
+    inbox.notice?.undo?.();
+    await settle();
+    await settle();
+    expect(inbox.conversations.some((x) => x.id === 'c-ada')).toBe(true);
+  });
+
+  it('searches every account', async () => {
+    const { inbox } = await started();
+    const hits = await inbox.search('meet');
+    expect(hits[0]?.snippet).toContain('[meeting]');
+  });
+});

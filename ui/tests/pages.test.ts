@@ -1,0 +1,113 @@
+// The built UI in Debian's Chromium (playwright-core), on the fake backend: what a person sees
+// and does, including hostile message bodies rendered as text.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let server: PreviewServer;
+let browser: Browser;
+let base = '';
+
+beforeAll(async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'confab-ui-'));
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
+  base = server.resolvedUrls?.local[0] ?? '';
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(query = ''): Promise<{ page: Page; dialogs: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
+  const dialogs: string[] = [];
+  page.on('dialog', async (dialog) => {
+    dialogs.push(dialog.message());
+    await dialog.dismiss();
+  });
+  await page.goto(`${base}${query}`);
+  await page.getByTestId('conversation').first().waitFor();
+  return { page, dialogs };
+}
+
+describe('the inbox page', () => {
+  it('renders a hostile message body as text, never as markup', async () => {
+    const body = '<img src=x onerror=alert(1)><script>alert(2)</script>';
+    const { page, dialogs } = await open(`?body=${encodeURIComponent(body)}`);
+    await page.locator('[data-conversation="c-ada"]').click();
+    const last = page.getByTestId('message-body').last();
+    await expect.poll(() => last.textContent()).toBe(body);
+    expect(await page.locator('[data-testid="message-body"] img, [data-testid="message-body"] script').count()).toBe(0);
+    await page.waitForTimeout(200);
+    expect(dialogs).toEqual([]);
+    await page.close();
+  });
+
+  it('sends with Enter, keeps Shift+Enter as a new line', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-ada"]').click();
+    const composer = page.getByTestId('composer');
+    await composer.click();
+    await composer.type('first line');
+    await composer.press('Shift+Enter');
+    await composer.type('second line');
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('first line\nsecond line');
+    expect(await composer.inputValue()).toBe('');
+    await page.close();
+  });
+
+  it('keeps the DOM the same size however long the history', async () => {
+    const { page } = await open('?history=3000');
+    await page.locator('[data-conversation="c-long"]').click();
+    await page.getByTestId('message').first().waitFor();
+    const scroller = page.getByTestId('messages');
+    const counts: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      await scroller.evaluate((el) => (el.scrollTop = 0));
+      await page.waitForTimeout(60);
+      counts.push(await page.getByTestId('message').count());
+    }
+    const loaded = await page.evaluate(() => document.querySelectorAll('[data-testid=message]').length);
+    expect(Math.max(...counts)).toBeLessThan(60);
+    expect(loaded).toBeLessThan(60);
+    await page.close();
+  });
+
+  it('jumps to a conversation with Ctrl+K and finds messages with search', async () => {
+    const { page } = await open();
+    await page.keyboard.press('Control+k');
+    await page.getByTestId('switcher-input').fill('book');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('conversation-title').textContent()).toBe('Book club');
+
+    await page.keyboard.press('Control+f');
+    await page.getByTestId('search-input').fill('chapt 3');
+    await page.getByTestId('search-hit').first().waitFor();
+    expect(await page.locator('[data-testid=search-hit] mark').first().textContent()).toMatch(/^Chapter$/);
+    await page.getByTestId('search-hit').first().click();
+    await expect.poll(() => page.locator('.message.highlighted').count()).toBe(1);
+    await page.close();
+  });
+
+  it('shows the offline banner and pending messages', async () => {
+    const { page } = await open();
+    await page.getByTestId('demo-server').click();
+    await page.getByTestId('offline-banner').first().waitFor();
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer').fill('while offline');
+    await page.getByTestId('composer').press('Enter');
+    await page.getByTestId('pending').last().waitFor();
+    await page.close();
+  });
+});
