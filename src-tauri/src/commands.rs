@@ -12,7 +12,7 @@ use confab_core::{
     ConversationFilter, SearchFilter,
 };
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_opener::OpenerExt;
 
 use crate::{
@@ -69,8 +69,8 @@ pub fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -> Comm
 
 /// "Try the demo" from the first-run screen.
 #[tauri::command]
-pub async fn start_demo(shell: State<'_, Shell>) -> CommandResult<()> {
-    shell.start_demo().await
+pub async fn start_demo<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> CommandResult<()> {
+    shell.start_demo(&app).await
 }
 
 /// Demo only: stop or restart the embedded server.
@@ -294,7 +294,7 @@ pub fn set_close_to_tray(shell: State<'_, Shell>, value: bool) -> CommandResult<
 
 /// Opens a link in the system browser; only http and https.
 #[tauri::command]
-pub fn open_link(app: AppHandle, url: String) -> CommandResult<()> {
+pub fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> CommandResult<()> {
     let lower = url.trim().to_ascii_lowercase();
     if !(lower.starts_with("https://") || lower.starts_with("http://")) {
         return Err(ErrorPayload::invalid("only http and https links open"));
@@ -302,4 +302,179 @@ pub fn open_link(app: AppHandle, url: String) -> CommandResult<()> {
     app.opener()
         .open_url(url.trim(), None::<&str>)
         .map_err(ErrorPayload::internal)
+}
+
+/// Every command, for any runtime (the app's, or the mock one in tests).
+pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        app_info,
+        accounts,
+        add_account,
+        remove_account,
+        set_key,
+        start_demo,
+        demo_set_online,
+        capabilities,
+        sync_states,
+        conversations,
+        conversation,
+        messages,
+        messages_around,
+        load_older,
+        people,
+        send,
+        react,
+        edit,
+        delete,
+        leave,
+        delete_conversation,
+        create_conversation,
+        set_pinned,
+        set_muted,
+        set_archived,
+        mark_read,
+        search,
+        outbox,
+        retry,
+        discard,
+        draft,
+        set_draft,
+        set_focused,
+        close_to_tray,
+        set_close_to_tray,
+        open_link,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    //! The commands through Tauri's mock runtime, over a real client synced from the reference
+    //! server: what crosses IPC, and errors as `{code, message}`.
+
+    use std::sync::Arc;
+
+    use confab_core::{model::Dialect, secrets::MemorySecrets, Client, ClientConfig};
+    use serde_json::{json, Value};
+    use tauri::{test::MockRuntime, Manager, WebviewWindow};
+
+    use crate::Shell;
+
+    fn call(webview: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+        let request = tauri::webview::InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: tauri::ipc::InvokeBody::Json(body),
+            headers: Default::default(),
+            invoke_key: tauri::test::INVOKE_KEY.to_string(),
+        };
+        tauri::test::get_ipc_response(webview, request).map(|b| b.deserialize::<Value>().expect("JSON answer"))
+    }
+
+    #[test]
+    fn commands_answer_from_the_cache_and_fail_as_code_and_message() {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (client, account_id, _server) = runtime.block_on(async {
+            let store = confab_server::Store::open(&dir.path().join("server.db")).expect("server store");
+            let demo = confab_server::demo::ensure(&store).expect("demo");
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            let server = confab_server::start(listener, store, confab_server::Config::default())
+                .await
+                .expect("server");
+            let client = Client::open(
+                ClientConfig::new(dir.path().join("profile")),
+                Arc::new(MemorySecrets::default()),
+            )
+            .expect("client");
+            let key = demo.account("portal").expect("sam").key.clone();
+            let account = client
+                .add_account(&server.url(), Dialect::Portal, confab_core::secrets::ApiKey::new(key))
+                .await
+                .expect("account");
+            client.sync(&account.id).await.expect("sync");
+            (client, account.id, server)
+        });
+
+        let app = tauri::test::mock_builder()
+            .invoke_handler(super::handler::<MockRuntime>())
+            .build(tauri::test::mock_context(tauri::test::noop_assets()))
+            .expect("mock app");
+        app.manage(Shell::new(dir.path().to_path_buf(), client));
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("webview");
+
+        let list = call(&webview, "conversations", json!({ "filter": "all" })).expect("conversations");
+        let list = list.as_array().expect("a list");
+        assert_eq!(list.len(), 5);
+        assert!(
+            list[0]["lastActivityAt"].is_number(),
+            "camelCase fields, numbers for times: {}",
+            list[0]
+        );
+        let direct = list
+            .iter()
+            .find(|c| c["kind"] == "direct")
+            .expect("a direct conversation");
+
+        let page = call(
+            &webview,
+            "messages",
+            json!({ "accountId": account_id, "conversationId": direct["id"], "before": null, "limit": 10 }),
+        )
+        .expect("messages");
+        assert!(!page["messages"].as_array().expect("messages").is_empty());
+
+        let sent = call(
+            &webview,
+            "send",
+            json!({ "accountId": account_id, "conversationId": direct["id"], "body": "via IPC" }),
+        )
+        .expect("send");
+        assert_eq!(
+            (sent["body"].as_str(), sent["delivery"]["state"].as_str()),
+            (Some("via IPC"), Some("pending"))
+        );
+
+        let missing = call(
+            &webview,
+            "send",
+            json!({ "accountId": account_id, "conversationId": "nope", "body": "x" }),
+        )
+        .expect_err("refused");
+        assert_eq!(missing["code"], "not_found", "{missing}");
+        assert!(missing["message"].as_str().is_some_and(|m| m.contains("nope")));
+
+        let leave = call(
+            &webview,
+            "leave",
+            json!({ "accountId": account_id, "conversationId": direct["id"] }),
+        )
+        .expect_err("refused");
+        assert_eq!(leave["code"], "invalid");
+        assert!(
+            leave["message"].as_str().is_some_and(|m| m.contains("direct")),
+            "{leave}"
+        );
+
+        let edit = call(
+            &webview,
+            "edit",
+            json!({ "accountId": account_id, "messageId": "x", "body": "y" }),
+        )
+        .expect_err("refused");
+        assert_eq!(edit["code"], "unsupported", "portal cannot edit: {edit}");
+
+        let link = call(&webview, "open_link", json!({ "url": "javascript:alert(1)" })).expect_err("refused");
+        assert_eq!(link["code"], "invalid");
+        let link = call(&webview, "open_link", json!({ "url": "file:///etc/passwd" })).expect_err("refused");
+        assert_eq!(link["code"], "invalid");
+
+        let hits = call(&webview, "search", json!({ "query": "quiz", "filter": { "accountId": null, "conversationId": null, "senderId": null }, "limit": 10 }))
+            .expect("search");
+        assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
+        drop(runtime);
+    }
 }

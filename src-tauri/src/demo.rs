@@ -90,8 +90,4 @@ impl DemoServer {
         }
         Ok(())
     }
-
-    pub async fn online(&self) -> bool {
-        self.running.lock().await.is_some()
-    }
 }

@@ -64,7 +64,6 @@ impl Options {
 
 /// The shell's state: the client (replaced when switching to the demo) and the demo server.
 pub struct Shell {
-    app: AppHandle,
     data_dir: PathBuf,
     client: Mutex<Client>,
     demo: tokio::sync::Mutex<Option<demo::DemoServer>>,
@@ -72,6 +71,15 @@ pub struct Shell {
 }
 
 impl Shell {
+    pub fn new(data_dir: PathBuf, client: Client) -> Self {
+        Self {
+            data_dir,
+            client: Mutex::new(client),
+            demo: tokio::sync::Mutex::new(None),
+            is_demo: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
     pub fn client(&self) -> Client {
         self.client
             .lock()
@@ -89,7 +97,7 @@ impl Shell {
 
     /// Switches to a fresh demo: a new profile in memory-keyed storage, the embedded server,
     /// one account per dialect.
-    pub async fn start_demo(&self) -> CommandResult<()> {
+    pub async fn start_demo<R: tauri::Runtime>(&self, app: &AppHandle<R>) -> CommandResult<()> {
         let dir = self.data_dir.join("demo");
         let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
         let profile = dir.join("profile");
@@ -104,8 +112,8 @@ impl Shell {
         *self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = client.clone();
         *self.demo.lock().await = Some(server);
         self.is_demo.store(true, std::sync::atomic::Ordering::Relaxed);
-        attach(&self.app, &client);
-        let _ = self.app.emit(CORE_EVENT, confab_core::Event::AccountsChanged);
+        attach(app, &client);
+        let _ = app.emit(CORE_EVENT, confab_core::Event::AccountsChanged);
         Ok(())
     }
 
@@ -119,7 +127,7 @@ impl Shell {
 }
 
 /// Starts the client's engines and forwards its events to the UI, the tray and notifications.
-fn attach(app: &AppHandle, client: &Client) {
+fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
     let mut events = client.subscribe();
     client.start();
     let app = app.clone();
@@ -161,8 +169,13 @@ pub fn show_main(app: &AppHandle) {
 /// Builds and runs the application until it quits.
 pub fn run() {
     let options = Options::from_args(std::env::args());
-    let builder = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)))
+    let mut builder = tauri::Builder::default();
+    // One instance of the default profile: a second launch focuses the first window. A profile
+    // of its own (`--data-dir`) is independent, so tests and second profiles can run beside it.
+    if options.data_dir.is_none() {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
+    }
+    let builder = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
@@ -174,20 +187,14 @@ pub fn run() {
             };
             std::fs::create_dir_all(&data_dir)?;
             let client = open_client(&data_dir)?;
-            let shell = Shell {
-                app: app.handle().clone(),
-                data_dir,
-                client: Mutex::new(client.clone()),
-                demo: tokio::sync::Mutex::new(None),
-                is_demo: std::sync::atomic::AtomicBool::new(false),
-            };
+            let shell = Shell::new(data_dir, client.clone());
             app.manage(shell);
             tray::create(app.handle())?;
             if options.demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::block_on(async move {
                     let shell = handle.state::<Shell>();
-                    shell.start_demo().await
+                    shell.start_demo(&handle).await
                 })
                 .map_err(|e| anyhow::anyhow!(e.message))?;
             } else {
@@ -197,52 +204,15 @@ pub fn run() {
         })
         .on_window_event(|window, event| match event {
             WindowEvent::Focused(focused) => window.state::<Shell>().client().set_focused(*focused),
-            WindowEvent::CloseRequested { api, .. } => {
-                if window.label() == "main" && window.state::<Shell>().close_to_tray().unwrap_or(false) {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
+            WindowEvent::CloseRequested { api, .. }
+                if window.label() == "main" && window.state::<Shell>().close_to_tray().unwrap_or(false) =>
+            {
+                api.prevent_close();
+                let _ = window.hide();
             }
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::accounts,
-            commands::add_account,
-            commands::remove_account,
-            commands::set_key,
-            commands::start_demo,
-            commands::demo_set_online,
-            commands::capabilities,
-            commands::sync_states,
-            commands::conversations,
-            commands::conversation,
-            commands::messages,
-            commands::messages_around,
-            commands::load_older,
-            commands::people,
-            commands::send,
-            commands::react,
-            commands::edit,
-            commands::delete,
-            commands::leave,
-            commands::delete_conversation,
-            commands::create_conversation,
-            commands::set_pinned,
-            commands::set_muted,
-            commands::set_archived,
-            commands::mark_read,
-            commands::search,
-            commands::outbox,
-            commands::retry,
-            commands::discard,
-            commands::draft,
-            commands::set_draft,
-            commands::set_focused,
-            commands::close_to_tray,
-            commands::set_close_to_tray,
-            commands::open_link,
-        ]);
+        .invoke_handler(commands::handler());
     let app = match builder.build(tauri::generate_context!()) {
         Ok(app) => app,
         Err(error) => {

@@ -57,7 +57,7 @@ fn mark_all_read(client: &Client) {
 
 /// Shows the unread count in the tray's tooltip and title, and as the window's badge where
 /// the platform has one.
-pub fn refresh(app: &AppHandle, client: &Client) {
+pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
     let unread = client.unread_total().unwrap_or(0);
     let text = if unread > 0 {
         format!("Confab: {unread} unread")

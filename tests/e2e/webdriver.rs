@@ -71,6 +71,7 @@ impl Driver {
         Ok(Session {
             base: format!("{}/session/{id}", self.base),
             http: self.http.clone(),
+            closed: false,
         })
     }
 }
@@ -109,6 +110,7 @@ fn send(
 pub struct Session {
     base: String,
     http: reqwest::blocking::Client,
+    closed: bool,
 }
 
 impl Session {
@@ -130,42 +132,23 @@ impl Session {
             .map(str::to_string))
     }
 
-    pub fn text(&self, element: &str) -> anyhow::Result<String> {
-        let text = self.call(reqwest::Method::GET, &format!("/element/{element}/text"), None)?;
-        Ok(text.as_str().unwrap_or_default().to_string())
-    }
-
-    /// Waits until an element matching `css` exists and has non-empty text; returns that text.
-    pub fn wait_for_text(&self, css: &str, timeout: Duration) -> anyhow::Result<String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(element) = self.find(css)? {
-                let text = self.text(&element)?;
-                if !text.trim().is_empty() {
-                    return Ok(text);
-                }
-            }
-            if Instant::now() > deadline {
-                let page = self.call(reqwest::Method::GET, "/source", None).unwrap_or_default();
-                bail!(
-                    "no text at `{css}` after {timeout:?}; the page was: {}",
-                    page.as_str().unwrap_or_default()
-                );
-            }
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Clicks the element at `css` (waiting for it).
+    /// Clicks the element at `css` (waiting for it), as the page's own click handler sees it.
     pub fn click(&self, css: &str) -> anyhow::Result<()> {
-        let element = self.wait_for(css, Duration::from_secs(15))?;
-        self.call(reqwest::Method::POST, &format!("/element/{element}/click"), Some(json!({}))).map(|_| ())
+        self.wait_for(css, Duration::from_secs(15))?;
+        let selector = serde_json::to_string(css)?;
+        self.execute(&format!("document.querySelector({selector}).click();"))
+            .map(|_| ())
     }
 
     /// Types `text` into the element at `css`; `\u{E007}` is Enter.
     pub fn type_into(&self, css: &str, text: &str) -> anyhow::Result<()> {
         let element = self.wait_for(css, Duration::from_secs(15))?;
-        self.call(reqwest::Method::POST, &format!("/element/{element}/value"), Some(json!({ "text": text }))).map(|_| ())
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .map(|_| ())
     }
 
     /// Waits until an element matching `css` exists; returns it.
@@ -205,6 +188,16 @@ impl Session {
         Ok(base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap_or_default())?)
     }
 
+    /// Runs an asynchronous script; it calls `done(value)` to finish.
+    pub fn execute_async(&self, script: &str) -> anyhow::Result<Value> {
+        let wrapped = format!("const done = arguments[arguments.length - 1]; {script}");
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": wrapped, "args": [] })),
+        )
+    }
+
     /// Runs a script in the page and returns its result.
     pub fn execute(&self, script: &str) -> anyhow::Result<Value> {
         self.call(
@@ -214,7 +207,17 @@ impl Session {
         )
     }
 
-    pub fn close(self) -> anyhow::Result<()> {
+    pub fn close(mut self) -> anyhow::Result<()> {
+        self.closed = true;
         self.call(reqwest::Method::DELETE, "", None).map(|_| ())
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // A test that failed midway still ends its app, so the next test starts clean.
+        if !self.closed {
+            let _ = self.http.delete(&self.base).send();
+        }
     }
 }

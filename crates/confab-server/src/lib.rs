@@ -38,6 +38,8 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// What every handler can reach.
 pub struct AppState {
     pub store: Store,
+    /// Becomes true when the server shuts down: event streams end so shutdown can finish.
+    closing: tokio::sync::watch::Receiver<bool>,
     pub translator: Option<Arc<dyn Translator>>,
     key_cache: RwLock<HashMap<String, String>>,
     idempotency_locks: idempotency::Locks,
@@ -74,14 +76,16 @@ impl std::fmt::Debug for Config {
     }
 }
 
-/// Builds the HTTP router over a store.
-pub fn router(store: Store, translator: Option<Arc<dyn Translator>>) -> Router {
-    router_with(store, translator, false)
-}
-
-fn router_with(store: Store, translator: Option<Arc<dyn Translator>>, plain: bool) -> Router {
+/// Builds the HTTP router over a store. `closing` turning true ends every event stream.
+fn router_with(
+    store: Store,
+    translator: Option<Arc<dyn Translator>>,
+    plain: bool,
+    closing: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let state: Shared = Arc::new(AppState {
         store,
+        closing,
         translator,
         key_cache: RwLock::new(HashMap::new()),
         idempotency_locks: Mutex::default(),
@@ -125,6 +129,7 @@ async fn without_extensions(request: axum::extract::Request, next: axum::middlew
 #[derive(Debug)]
 pub struct RunningServer {
     addr: SocketAddr,
+    closing: tokio::sync::watch::Sender<bool>,
     stop: Option<oneshot::Sender<()>>,
     serving: JoinHandle<std::io::Result<()>>,
     bot: Option<JoinHandle<()>>,
@@ -142,6 +147,8 @@ impl RunningServer {
 
     /// Stops taking connections, lets requests in flight finish, and waits for that.
     pub async fn shutdown(mut self) -> std::io::Result<()> {
+        // Event streams never finish on their own; end them so the shutdown can.
+        let _ = self.closing.send(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -159,7 +166,8 @@ impl RunningServer {
 pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let bot = config.bot.then(|| tokio::spawn(demo::run_bot(store.clone())));
-    let app = router_with(store, config.translator, config.plain);
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let app = router_with(store, config.translator, config.plain, closed);
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -170,6 +178,7 @@ pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::
     });
     Ok(RunningServer {
         addr,
+        closing,
         stop: Some(stop),
         serving,
         bot,

@@ -50,6 +50,7 @@ pub fn events(
     render: Render,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     let wake = state.store.subscribe();
+    let state_closing = state.closing.clone();
     let cursor = Cursor {
         state,
         person,
@@ -97,6 +98,10 @@ pub fn events(
                 Err(RecvError::Closed) => return None,
             }
         }
+    });
+    let mut closing = state_closing;
+    let stream = futures_util::StreamExt::take_until(stream, async move {
+        let _ = closing.wait_for(|closed| *closed).await;
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -167,7 +167,7 @@ pub async fn messages(
         .into_iter()
         .map(|m| message(account_id, conversation_id, m))
         .collect();
-    messages.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    messages.sort_by_key(|m| std::cmp::Reverse(m.created_at));
     if !paged {
         // The whole history came back: keep what is older than `before`, and page locally.
         if let Some(before) = before {

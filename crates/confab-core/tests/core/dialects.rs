@@ -7,10 +7,10 @@ use confab_core::{
 
 use crate::common::{drain, signed_in, World};
 
-fn find<'a>(
-    list: &'a [confab_core::model::Conversation],
+fn find(
+    list: &[confab_core::model::Conversation],
     what: impl Fn(&confab_core::model::Conversation) -> bool,
-) -> &'a confab_core::model::Conversation {
+) -> &confab_core::model::Conversation {
     list.iter().find(|c| what(c)).expect("the conversation is in the cache")
 }
 

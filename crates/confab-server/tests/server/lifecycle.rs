@@ -35,3 +35,21 @@ async fn shutdown_lets_go_of_the_port_and_keeps_the_data() {
     );
     again.shutdown().await.expect("clean shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_ends_open_event_streams_instead_of_waiting_for_them() {
+    let server = TestServer::start().await;
+    let person = server.person("a");
+    let mut stream = crate::events::Stream::open(&person, "/api/events", None).await;
+    let TestServer {
+        server: running, _dir, ..
+    } = server;
+    tokio::time::timeout(std::time::Duration::from_secs(5), running.shutdown())
+        .await
+        .expect("shutdown does not wait for event streams")
+        .expect("clean shutdown");
+    assert!(
+        stream.next(std::time::Duration::from_secs(2)).await.is_none(),
+        "the stream ended"
+    );
+}

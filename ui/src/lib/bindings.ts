@@ -1,0 +1,85 @@
+// Generated from the Rust types by src-tauri/src/bindings.rs. Do not edit.
+
+export type ErrorCode = "needs_sign_in" | "offline" | "not_found" | "invalid" | "bad_server" | "unsupported" | "internal";
+
+export type ErrorPayload = { code: ErrorCode, message: string, };
+
+export type AppInfo = { name: string, version: string, 
+/**
+ * True when running on the embedded demo server.
+ */
+demo: boolean, };
+
+export type Dialect = "portal" | "protocol" | "managem";
+
+export type Capabilities = { edit: boolean, delete: boolean, react: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, attachments: boolean, 
+/**
+ * New conversations may have several people (portal); otherwise one contact.
+ */
+createGroup: boolean, 
+/**
+ * New conversations need a `source` (managem's order).
+ */
+needsSource: boolean, };
+
+export type Account = { id: string, serverUrl: string, dialect: Dialect, userId: string, userName: string, createdAt: number, };
+
+export type Person = { id: string, name: string, username: string | null, avatarUrl: string | null, 
+/**
+ * The dialect's other profile fields (managem's rating, protocol's phone number, ...).
+ */
+extra: JsonValue, };
+
+export type ConversationKind = "direct" | "group";
+
+export type Source = { type: string, id: string, };
+
+export type LocalFlags = { pinned: boolean, muted: boolean, archived: boolean, };
+
+export type MessagePreview = { id: string, senderId: string, body: string, createdAt: number, };
+
+export type Conversation = { accountId: string, id: string, kind: ConversationKind, title: string | null, participants: Array<string>, source: Source | null, locked: boolean, pinned: boolean, muted: boolean, archivedAt: number | null, 
+/**
+ * Which of pinned / muted / archived are kept only on this device.
+ */
+localFlags: LocalFlags, pinnedMessageId: string | null, unread: number, lastMessage: MessagePreview | null, lastActivityAt: number, createdAt: number, 
+/**
+ * True once the oldest message is in the cache.
+ */
+historyComplete: boolean, extra: JsonValue, };
+
+export type Delivery = { "state": "sent" } | { "state": "pending" } | { "state": "failed", reason: string, };
+
+export type Attachment = { id: string, url: string, name: string | null, contentType: string | null, size: number | null, };
+
+export type Message = { accountId: string, conversationId: string, id: string, clientId: string | null, senderId: string, body: string, 
+/**
+ * emoji -> ids of the people who reacted, in the order they did.
+ */
+reactions: { [key in string]: Array<string> }, attachments: Array<Attachment>, readAt: number | null, createdAt: number, editedAt: number | null, delivery: Delivery, };
+
+export type Cursor = { createdAt: number, row: number, };
+
+export type MessagePage = { messages: Array<Message>, 
+/**
+ * Pass back to get the page before this one; `None` when the cache has nothing older.
+ */
+older: Cursor | null, };
+
+export type SearchHit = { accountId: string, conversationId: string, messageId: string, senderId: string, snippet: string, createdAt: number, 
+/**
+ * Where the message sits, to open it in context.
+ */
+cursor: Cursor, };
+
+export type SyncState = { "state": "idle" } | { "state": "syncing", done: number, total: number, } | { "state": "online" } | { "state": "offline", reason: string, retryInMs: number, } | { "state": "needsSignIn" };
+
+export type OutboxItem = { id: number, clientId: string, accountId: string, conversationId: string, operation: string, attempts: number, failure: string | null, createdAt: number, };
+
+export type ConversationFilter = "all" | "unread" | "archived";
+
+export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };
+
+export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, } | { "type": "outboxChanged", accountId: string, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;
