@@ -5,7 +5,7 @@
 use confab_core::{events::Event, model, ConversationFilter, ErrorCode, SearchFilter};
 use ts_rs::{Config, TS};
 
-use crate::{commands::AppInfo, error::ErrorPayload};
+use crate::{commands::AppInfo, error::ErrorPayload, notify::OpenConversation};
 
 /// The whole bindings file.
 pub fn typescript() -> String {
@@ -14,6 +14,7 @@ pub fn typescript() -> String {
         ErrorCode::decl(&config),
         ErrorPayload::decl(&config),
         AppInfo::decl(&config),
+        OpenConversation::decl(&config),
         model::Dialect::decl(&config),
         model::Capabilities::decl(&config),
         model::Account::decl(&config),

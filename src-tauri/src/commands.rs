@@ -292,6 +292,20 @@ pub fn set_close_to_tray(shell: State<'_, Shell>, value: bool) -> CommandResult<
         .set_setting(crate::CLOSE_TO_TRAY, if value { "true" } else { "false" })?)
 }
 
+/// The conversation open in the main window (none: `null`), so its messages do not notify.
+#[tauri::command]
+pub fn set_open_conversation(shell: State<'_, Shell>, account_id: Option<String>, conversation_id: Option<String>) {
+    shell.notifier.set_open(account_id.zip(conversation_id));
+}
+
+/// Closes the quick-reply window (from itself: Enter sent the reply, or Esc).
+#[tauri::command]
+pub fn close_quick_reply<R: Runtime>(app: AppHandle<R>) {
+    if let Some(window) = tauri::Manager::get_webview_window(&app, crate::notify::QUICK_REPLY) {
+        let _ = window.close();
+    }
+}
+
 /// Opens a link in the system browser; only http and https.
 #[tauri::command]
 pub fn open_link<R: Runtime>(app: AppHandle<R>, url: String) -> CommandResult<()> {
@@ -342,6 +356,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_focused,
         close_to_tray,
         set_close_to_tray,
+        set_open_conversation,
+        close_quick_reply,
         open_link,
     ]
 }

@@ -9,6 +9,7 @@ pub mod bindings;
 mod commands;
 mod demo;
 pub mod error;
+pub mod notify;
 mod tray;
 
 use std::{
@@ -65,6 +66,7 @@ impl Options {
 /// The shell's state: the client (replaced when switching to the demo) and the demo server.
 pub struct Shell {
     data_dir: PathBuf,
+    pub notifier: Arc<notify::Notifier>,
     client: Mutex<Client>,
     demo: tokio::sync::Mutex<Option<demo::DemoServer>>,
     is_demo: std::sync::atomic::AtomicBool,
@@ -74,6 +76,7 @@ impl Shell {
     pub fn new(data_dir: PathBuf, client: Client) -> Self {
         Self {
             data_dir,
+            notifier: Arc::default(),
             client: Mutex::new(client),
             demo: tokio::sync::Mutex::new(None),
             is_demo: std::sync::atomic::AtomicBool::new(false),
@@ -112,7 +115,7 @@ impl Shell {
         *self.client.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = client.clone();
         *self.demo.lock().await = Some(server);
         self.is_demo.store(true, std::sync::atomic::Ordering::Relaxed);
-        attach(app, &client);
+        attach(app, &client, &self.notifier);
         let _ = app.emit(CORE_EVENT, confab_core::Event::AccountsChanged);
         Ok(())
     }
@@ -127,17 +130,21 @@ impl Shell {
 }
 
 /// Starts the client's engines and forwards its events to the UI, the tray and notifications.
-fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
+fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<notify::Notifier>) {
     let mut events = client.subscribe();
     client.start();
     let app = app.clone();
     let client = client.clone();
+    let notifier = Arc::clone(notifier);
     tauri::async_runtime::spawn(async move {
         tray::refresh(&app, &client);
         loop {
             match events.recv().await {
                 Ok(event) => {
                     let _ = app.emit(CORE_EVENT, &event);
+                    if let confab_core::Event::MessageReceived { .. } = &event {
+                        notify::message_received(&app, &client, &notifier, &event);
+                    }
                     if matches!(
                         event,
                         confab_core::Event::ConversationsChanged { .. } | confab_core::Event::AccountsChanged
@@ -158,7 +165,7 @@ fn open_client(data_dir: &std::path::Path) -> anyhow::Result<Client> {
 }
 
 /// Brings the main window forward.
-pub fn show_main(app: &AppHandle) {
+pub fn show_main<R: tauri::Runtime>(app: &AppHandle<R>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
@@ -198,12 +205,17 @@ pub fn run() {
                 })
                 .map_err(|e| anyhow::anyhow!(e.message))?;
             } else {
-                attach(app.handle(), &client);
+                let notifier = Arc::clone(&app.state::<Shell>().notifier);
+                attach(app.handle(), &client, &notifier);
             }
             Ok(())
         })
         .on_window_event(|window, event| match event {
-            WindowEvent::Focused(focused) => window.state::<Shell>().client().set_focused(*focused),
+            WindowEvent::Focused(focused) if window.label() == "main" => {
+                let shell = window.state::<Shell>();
+                shell.client().set_focused(*focused);
+                shell.notifier.set_focused(*focused);
+            }
             WindowEvent::CloseRequested { api, .. }
                 if window.label() == "main" && window.state::<Shell>().close_to_tray().unwrap_or(false) =>
             {

@@ -5,6 +5,7 @@
 //! Needs a display (`make test-e2e` provides Xvfb and a D-Bus session), `tauri-driver` and
 //! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
+mod notifications;
 mod webdriver;
 
 use std::{path::PathBuf, time::Duration};
@@ -110,6 +111,16 @@ impl Peer {
             .send()?
             .error_for_status()?
             .json()?)
+    }
+
+    fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.key)
+            .json(&body)
+            .send()?;
+        Ok(response.error_for_status()?.json()?)
     }
 }
 
@@ -317,5 +328,88 @@ fn offline_shows_a_banner_and_delivers_once_when_back() -> anyhow::Result<()> {
         .as_array()
         .map_or(0, |m| m.iter().filter(|m| m["body"] == "sent from a tunnel").count());
     assert_eq!(copies, 1, "delivered exactly once");
+    app.session.close()
+}
+
+#[test]
+fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
+    let daemon = notifications::NotificationServer::start()?;
+    let app = App::start()?;
+    let ada = app.peer("ada")?;
+    let list = ada.get("/api/messages")?;
+    let direct = list
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|c| c["last_message"]["body"] == "Will do. See you at the meeting.")
+        })
+        .and_then(|c| c["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?
+        .to_string();
+
+    // Nothing is open: a message from Ada raises a notification with Reply and Mark as read.
+    ada.post(
+        &format!("/api/messages/{direct}"),
+        json!({ "body": "Are you free at 3?" }),
+    )?;
+    eventually("a notification", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("Are you free at 3?")))
+    })?;
+    let first = daemon
+        .shown()
+        .into_iter()
+        .find(|n| n.body.contains("Are you free at 3?"))
+        .expect("shown");
+    assert_eq!(first.summary, "Ada Okafor");
+    assert!(
+        first.actions.windows(2).any(|a| a[0] == "reply" && a[1] == "Reply"),
+        "{:?}",
+        first.actions
+    );
+    assert!(first.actions.iter().any(|a| a == "read"), "{:?}", first.actions);
+
+    // A burst updates the same notification instead of stacking another.
+    ada.post(&format!("/api/messages/{direct}"), json!({ "body": "Or at 4?" }))?;
+    eventually("the notification updated", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("Or at 4?")))
+    })?;
+    let second = daemon
+        .shown()
+        .into_iter()
+        .find(|n| n.body.contains("Or at 4?"))
+        .expect("shown");
+    assert_eq!(second.replaces_id, first.id, "one notification per conversation");
+    assert!(second.body.contains("2 new messages"), "{}", second.body);
+
+    // Reply opens the quick-reply window; Enter sends and closes it.
+    let main = app.session.current_window()?;
+    daemon.invoke(second.id, "reply")?;
+    let windows = app.session.wait_for_windows(2, WAIT)?;
+    let quick = windows
+        .iter()
+        .find(|w| **w != main)
+        .ok_or_else(|| anyhow::anyhow!("the quick-reply window"))?;
+    app.session.switch_to(quick)?;
+    if let Err(error) = app.session.wait_until(
+        "the latest messages",
+        "document.querySelectorAll('[data-testid=quick-message]').length > 0",
+        WAIT,
+    ) {
+        let probe = app.session.execute_async("window.__TAURI_INTERNALS__.invoke('accounts').then(a => done('ok ' + a.length), e => done('error ' + JSON.stringify(e)))");
+        anyhow::bail!(
+            "{error}; the window shows {:?}; IPC answers {probe:?}",
+            app.session
+                .execute("return location.href + ' ' + document.body.innerText;")
+        );
+    }
+    app.screenshot("quick-reply")?;
+    app.session
+        .type_into("[data-testid=quick-composer]", "4 works\u{E007}")?;
+    eventually("the reply to reach ada", || {
+        let messages = ada.get(&format!("/api/messages/{direct}?limit=1"))?;
+        Ok(messages["messages"][0]["body"] == "4 works")
+    })?;
+    app.session.wait_for_windows(1, WAIT)?;
+    app.session.switch_to(&main)?;
     app.session.close()
 }

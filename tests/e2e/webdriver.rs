@@ -181,6 +181,37 @@ impl Session {
         }
     }
 
+    /// The handle of the window commands go to now.
+    pub fn current_window(&self) -> anyhow::Result<String> {
+        Ok(self
+            .call(reqwest::Method::GET, "/window", None)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Waits until the app has `count` windows; returns their handles.
+    pub fn wait_for_windows(&self, count: usize, timeout: Duration) -> anyhow::Result<Vec<String>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let handles = self.call(reqwest::Method::GET, "/window/handles", None)?;
+            let handles: Vec<String> = serde_json::from_value(handles)?;
+            if handles.len() == count {
+                return Ok(handles);
+            }
+            if Instant::now() > deadline {
+                bail!("the app has {} windows, not {count}, after {timeout:?}", handles.len());
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Directs the following commands at another window.
+    pub fn switch_to(&self, handle: &str) -> anyhow::Result<()> {
+        self.call(reqwest::Method::POST, "/window", Some(json!({ "handle": handle })))
+            .map(|_| ())
+    }
+
     /// A PNG of the window.
     pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
         use base64::Engine as _;

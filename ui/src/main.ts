@@ -1,5 +1,6 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
+import QuickReply from './components/QuickReply.svelte';
 import { insideTauri, tauriBackend, type Backend } from './lib/backend';
 import { FakeBackend } from './lib/fake-backend';
 import './app.css';
@@ -15,4 +16,10 @@ function fakeOptions() {
   return { hostileBody: params.get('body') ?? undefined, longHistory: Number(params.get('history') ?? 300) };
 }
 
-export default mount(App, { target, props: { backend } });
+// A notification's Reply opens this page in a small window of its own.
+const params = new URLSearchParams(location.search);
+const quick = params.get('quick');
+const conversation = params.get('conversation');
+export default quick && conversation
+  ? mount(QuickReply, { target, props: { backend, accountId: quick, conversationId: conversation } })
+  : mount(App, { target, props: { backend } });

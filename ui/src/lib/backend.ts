@@ -14,6 +14,7 @@ import type {
   Event,
   Message,
   MessagePage,
+  OpenConversation,
   OutboxItem,
   Person,
   SearchFilter,
@@ -54,6 +55,11 @@ export interface Backend {
   setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
   setFocused(focused: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
+  /** Tells the shell which conversation is open, so it does not notify about it. */
+  setOpenConversation(accountId: string | null, conversationId: string | null): Promise<void>;
+  closeQuickReply(): Promise<void>;
+  /** Calls `handler` when a notification asks to open a conversation. */
+  onOpenConversation(handler: (open: OpenConversation) => void): Promise<() => void>;
   /** Calls `handler` for every change the core announces; returns a function that stops it. */
   onEvent(handler: (event: Event) => void): Promise<() => void>;
 }
@@ -99,6 +105,9 @@ export const tauriBackend: Backend = {
   setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
   setFocused: (focused) => invoke('set_focused', { focused }),
   openLink: (url) => invoke('open_link', { url }),
+  setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),
+  closeQuickReply: () => invoke('close_quick_reply'),
+  onOpenConversation: async (handler) => listen<OpenConversation>('open-conversation', (e) => handler(e.payload)),
   onEvent: async (handler) => listen<Event>('core-event', (e) => handler(e.payload)),
 };
 

@@ -10,6 +10,12 @@ export type AppInfo = { name: string, version: string,
  */
 demo: boolean, };
 
+export type OpenConversation = { accountId: string, conversationId: string, 
+/**
+ * Put the cursor in the composer.
+ */
+focusComposer: boolean, };
+
 export type Dialect = "portal" | "protocol" | "managem";
 
 export type Capabilities = { edit: boolean, delete: boolean, react: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, attachments: boolean, 

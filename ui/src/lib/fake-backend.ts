@@ -10,6 +10,7 @@ import type {
   ErrorPayload,
   Event,
   Message,
+  OpenConversation,
   Person,
   SearchHit,
   SyncState,
@@ -311,6 +312,18 @@ export class FakeBackend implements Backend {
   async setFocused() {}
   async openLink(url: string) {
     this.calls.push(`open ${url}`);
+  }
+  openConversation: string | null = null;
+  openHandlers = new Set<(open: OpenConversation) => void>();
+  async setOpenConversation(accountId: string | null, conversationId: string | null) {
+    this.openConversation = accountId && conversationId ? `${accountId}/${conversationId}` : null;
+  }
+  async closeQuickReply() {
+    this.calls.push('close quick reply');
+  }
+  async onOpenConversation(handler: (open: OpenConversation) => void) {
+    this.openHandlers.add(handler);
+    return () => this.openHandlers.delete(handler);
   }
   async onEvent(handler: (event: Event) => void) {
     this.handlers.add(handler);

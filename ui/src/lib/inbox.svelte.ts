@@ -47,7 +47,12 @@ export class Inbox {
   constructor(readonly backend: Backend) {}
 
   async start() {
-    this.stop = await this.backend.onEvent((event) => this.onEvent(event));
+    const stopEvents = await this.backend.onEvent((event) => this.onEvent(event));
+    const stopOpen = await this.backend.onOpenConversation((open) => void this.select(open.accountId, open.conversationId));
+    this.stop = () => {
+      stopEvents();
+      stopOpen();
+    };
     await this.loadAccounts();
     await this.refreshConversations();
     this.syncStates = await this.backend.syncStates();
@@ -134,6 +139,7 @@ export class Inbox {
 
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
     this.selected = { accountId, conversationId };
+    void this.backend.setOpenConversation(accountId, conversationId).catch(() => {});
     if (at) {
       const page = await this.backend.messagesAround(accountId, conversationId, at.cursor, PAGE);
       this.messages = page.messages;
