@@ -30,13 +30,23 @@ pub struct OpenConversation {
 }
 
 /// What the notifier knows about the window and what it has shown.
+#[derive(Debug, Clone, Copy)]
+struct Shown {
+    id: u32,
+    count: usize,
+    showing: u64,
+}
+
 #[derive(Default)]
 pub struct Notifier {
     /// The conversation open in the main window, if any.
     open: Mutex<Option<(String, String)>>,
     focused: std::sync::atomic::AtomicBool,
-    /// Per conversation: the notification id and how many messages it stands for.
-    shown: Mutex<HashMap<(String, String), (u32, usize)>>,
+    /// Per conversation: the notification id, how many messages it stands for, and which
+    /// showing of it is current (a replaced notification keeps its id, so only the waiter of
+    /// the newest showing may act on a click).
+    shown: Mutex<HashMap<(String, String), Shown>>,
+    showings: std::sync::atomic::AtomicU64,
 }
 
 impl Notifier {
@@ -109,7 +119,7 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
     let key = (account_id.clone(), conversation_id.clone());
     let (previous, count) = {
         let shown = notifier.shown.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        shown.get(&key).map_or((None, 1), |(id, n)| (Some(*id), n + 1))
+        shown.get(&key).map_or((None, 1), |s| (Some(s.id), s.count + 1))
     };
     let preview: String = body.chars().take(200).collect();
     let text = if count > 1 {
@@ -117,14 +127,18 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
     } else {
         preview
     };
-    match show(app, client, notifier, &key, previous, &title, &text) {
-        Some(id) => {
-            notifier
-                .shown
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .insert(key, (id, count));
-        }
+    let showing = notifier.showings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+    // Recorded before showing, so a click can never find an older showing current.
+    let record = |id| {
+        notifier
+            .shown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key.clone(), Shown { id, count, showing });
+    };
+    record(previous.unwrap_or(0));
+    match show(app, client, notifier, &key, (previous, showing), (&title, &text)) {
+        Some(id) => record(id),
         None => log::warn!("could not raise a notification"),
     }
 }
@@ -135,9 +149,8 @@ fn show<R: Runtime>(
     client: &Client,
     notifier: &Arc<Notifier>,
     key: &(String, String),
-    replaces: Option<u32>,
-    title: &str,
-    text: &str,
+    (replaces, showing): (Option<u32>, u64),
+    (title, text): (&str, &str),
 ) -> Option<u32> {
     let mut notification = notify_rust::Notification::new();
     notification
@@ -160,8 +173,8 @@ fn show<R: Runtime>(
     };
     let id = handle.id();
     let (app, client, notifier, key) = (app.clone(), client.clone(), Arc::clone(notifier), key.clone());
-    // Waiting for the click is blocking; a replaced notification's waiter sees the same id and
-    // only acts if its notification is still the current one.
+    // Waiting for the click is blocking. A replaced notification keeps its id, so its waiter
+    // sees the same clicks: only the waiter of the newest showing acts.
     std::thread::spawn(move || {
         handle.wait_for_action(|action| {
             let current = notifier
@@ -169,11 +182,10 @@ fn show<R: Runtime>(
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .get(&key)
-                .map(|(i, _)| *i);
-            if current != Some(id) && action != "__closed" {
-                return;
+                .map(|s| s.showing);
+            if current == Some(showing) {
+                act(&app, &client, &notifier, &key.0, &key.1, action);
             }
-            act(&app, &client, &notifier, &key.0, &key.1, action);
         });
     });
     Some(id)
@@ -185,9 +197,8 @@ fn show<R: Runtime>(
     _client: &Client,
     _notifier: &Arc<Notifier>,
     _key: &(String, String),
-    replaces: Option<u32>,
-    title: &str,
-    text: &str,
+    (replaces, _showing): (Option<u32>, u64),
+    (title, text): (&str, &str),
 ) -> Option<u32> {
     use tauri_plugin_notification::NotificationExt;
     let id = replaces.unwrap_or_else(|| rand_id());

@@ -88,6 +88,8 @@ impl App {
 
     fn screenshot(&self, name: &str) -> anyhow::Result<()> {
         if let Some(dir) = std::env::var_os("CONFAB_SCREENSHOTS") {
+            // The DOM is ready before the window has painted it.
+            std::thread::sleep(Duration::from_millis(500));
             let dir = PathBuf::from(dir);
             std::fs::create_dir_all(&dir)?;
             std::fs::write(dir.join(format!("{name}.png")), self.session.screenshot()?)?;
@@ -206,6 +208,9 @@ fn read_send_react_edit_and_delete() -> anyhow::Result<()> {
     app.send("Bringing snacks at eight")?;
     eventually("the edit to reach the server", || {
         Ok(ada.get(&format!("/v1/messages/{message_id}"))?["message"] == "Bringing snacks at eight")
+    })?;
+    eventually("the edit to show here", || {
+        Ok(app.last_body()? == "Bringing snacks at eight")
     })?;
     app.screenshot("conversation")?;
 
@@ -380,6 +385,35 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         .expect("shown");
     assert_eq!(second.replaces_id, first.id, "one notification per conversation");
     assert!(second.body.contains("2 new messages"), "{}", second.body);
+
+    // Another conversation gets a notification of its own, and Ada's stays answerable.
+    let grace = app.peer("grace")?;
+    let grace_direct = grace
+        .get("/api/messages")?
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|c| c["last_message"]["body"] == "Merci beaucoup, à bientôt.")
+        })
+        .and_then(|c| c["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("grace's conversation with sam"))?
+        .to_string();
+    grace.post(
+        &format!("/api/messages/{grace_direct}"),
+        json!({ "body": "Tu viens ce soir ?" }),
+    )?;
+    eventually("grace's notification", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("Tu viens")))
+    })?;
+    let third = daemon
+        .shown()
+        .into_iter()
+        .find(|n| n.body.contains("Tu viens"))
+        .expect("shown");
+    assert_ne!(
+        third.id, second.id,
+        "a different conversation, a different notification"
+    );
 
     // Reply opens the quick-reply window; Enter sends and closes it.
     let main = app.session.current_window()?;

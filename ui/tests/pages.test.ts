@@ -111,3 +111,20 @@ describe('the inbox page', () => {
     await page.close();
   });
 });
+
+describe('editing', () => {
+  it('Up in an empty composer edits your last message, and the edit shows', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-linus"]').click();
+    const composer = page.getByTestId('composer');
+    await composer.fill('draft text');
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('draft text');
+    await composer.press('ArrowUp');
+    expect(await composer.inputValue()).toBe('draft text');
+    await composer.fill('final text');
+    await composer.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('final text');
+    await page.close();
+  });
+});
