@@ -447,3 +447,68 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
     app.session.switch_to(&main)?;
     app.session.close()
 }
+
+#[test]
+fn signing_in_keeps_the_key_in_the_keyring_and_signing_out_removes_it() -> anyhow::Result<()> {
+    use confab_core::secrets::SecretStore as _;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server_dir = tempfile::tempdir()?;
+    let store = confab_server::Store::open(&server_dir.path().join("server.db"))?;
+    let demo = confab_server::demo::ensure(&store)?;
+    let server = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        confab_server::start(listener, store, confab_server::Config::default()).await
+    })?;
+    let key = demo
+        .account("protocol")
+        .map(|p| p.key.clone())
+        .ok_or_else(|| anyhow::anyhow!("riley"))?;
+
+    let driver = Driver::start()?;
+    let data = tempfile::tempdir()?;
+    let session = driver.session(
+        env!("CARGO_BIN_EXE_confab"),
+        &["--data-dir".into(), data.path().display().to_string()],
+    )?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    session.type_into("[data-testid=signin-url]", &server.url())?;
+    session.execute("const s = document.querySelector('[data-testid=signin-dialect]'); s.value = 'protocol'; s.dispatchEvent(new Event('change'));")?;
+
+    // A wrong key is refused, saying so.
+    session.type_into("[data-testid=signin-key]", "ck_not_the_right_key_000")?;
+    session.click("button[type=submit]")?;
+    session.wait_until(
+        "the refusal",
+        "document.querySelector('[role=alert]')?.textContent.includes('refused this API key')",
+        WAIT,
+    )?;
+
+    session.execute("const k = document.querySelector('[data-testid=signin-key]'); k.value = ''; k.dispatchEvent(new Event('input'));")?;
+    session.type_into("[data-testid=signin-key]", &key)?;
+    session.click("button[type=submit]")?;
+    session.wait_for("[data-testid=conversation]", WAIT)?;
+    let accounts = session.execute_async("window.__TAURI_INTERNALS__.invoke('accounts').then(done)")?;
+    let account_id = accounts[0]["id"].as_str().unwrap_or_default().to_string();
+    let keyring = confab_core::secrets::Keyring::new("app.confab.desktop");
+    assert_eq!(
+        keyring.get(&account_id)?.map(|k| k.expose().to_string()),
+        Some(key.clone()),
+        "the key is in the OS keyring"
+    );
+    for entry in std::fs::read_dir(data.path().join("profile"))? {
+        let bytes = std::fs::read(entry?.path())?;
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "the key is in no file of the profile"
+        );
+    }
+
+    session.click("[data-testid=open-settings]")?;
+    session.click("[data-testid=sign-out]")?;
+    session.click("[data-testid=confirm-sign-out]")?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    assert_eq!(keyring.get(&account_id)?, None, "signing out removed the key");
+    session.close()?;
+    runtime.block_on(server.shutdown())?;
+    Ok(())
+}

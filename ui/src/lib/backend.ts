@@ -55,6 +55,8 @@ export interface Backend {
   setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
   setFocused(focused: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
+  closeToTray(): Promise<boolean>;
+  setCloseToTray(value: boolean): Promise<void>;
   /** Tells the shell which conversation is open, so it does not notify about it. */
   setOpenConversation(accountId: string | null, conversationId: string | null): Promise<void>;
   closeQuickReply(): Promise<void>;
@@ -105,6 +107,8 @@ export const tauriBackend: Backend = {
   setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
   setFocused: (focused) => invoke('set_focused', { focused }),
   openLink: (url) => invoke('open_link', { url }),
+  closeToTray: () => invoke('close_to_tray'),
+  setCloseToTray: (value) => invoke('set_close_to_tray', { value }),
   setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),
   closeQuickReply: () => invoke('close_quick_reply'),
   onOpenConversation: async (handler) => listen<OpenConversation>('open-conversation', (e) => handler(e.payload)),

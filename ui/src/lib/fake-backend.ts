@@ -313,6 +313,13 @@ export class FakeBackend implements Backend {
   async openLink(url: string) {
     this.calls.push(`open ${url}`);
   }
+  tray = false;
+  async closeToTray() {
+    return this.tray;
+  }
+  async setCloseToTray(value: boolean) {
+    this.tray = value;
+  }
   openConversation: string | null = null;
   openHandlers = new Set<(open: OpenConversation) => void>();
   async setOpenConversation(accountId: string | null, conversationId: string | null) {
