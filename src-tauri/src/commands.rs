@@ -292,6 +292,73 @@ pub fn set_close_to_tray(shell: State<'_, Shell>, value: bool) -> CommandResult<
         .set_setting(crate::CLOSE_TO_TRAY, if value { "true" } else { "false" })?)
 }
 
+/// Largest image previewed inline.
+const PREVIEW_BYTES: usize = 5 * 1024 * 1024;
+/// Largest file saved.
+const DOWNLOAD_BYTES: usize = 100 * 1024 * 1024;
+
+/// An image attachment as a `data:` URL to show inline. Only raster formats: an SVG could
+/// carry script.
+#[tauri::command]
+pub async fn attachment_preview(
+    shell: State<'_, Shell>,
+    account_id: String,
+    message_id: String,
+    attachment_id: String,
+) -> CommandResult<String> {
+    let (bytes, content_type, _) = shell
+        .client()
+        .attachment(&account_id, &message_id, &attachment_id, PREVIEW_BYTES)
+        .await?;
+    let kind = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    if !matches!(kind.as_str(), "image/png" | "image/jpeg" | "image/gif" | "image/webp") {
+        return Err(ErrorPayload::invalid(
+            "only PNG, JPEG, GIF and WebP images are previewed",
+        ));
+    }
+    use base64::Engine as _;
+    Ok(format!(
+        "data:{kind};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+/// Saves an attachment into the Downloads folder and returns where.
+#[tauri::command]
+pub async fn save_attachment<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    account_id: String,
+    message_id: String,
+    attachment_id: String,
+) -> CommandResult<String> {
+    use tauri::Manager as _;
+    let (bytes, _, name) = shell
+        .client()
+        .attachment(&account_id, &message_id, &attachment_id, DOWNLOAD_BYTES)
+        .await?;
+    let folder = app.path().download_dir().map_err(ErrorPayload::internal)?;
+    std::fs::create_dir_all(&folder).map_err(ErrorPayload::internal)?;
+    let (stem, extension) = match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => (stem.to_string(), format!(".{ext}")),
+        _ => (name.clone(), String::new()),
+    };
+    // Never overwrite: "map.png", then "map (1).png", ...
+    let mut path = folder.join(&name);
+    let mut n = 1;
+    while path.exists() {
+        path = folder.join(format!("{stem} ({n}){extension}"));
+        n += 1;
+    }
+    std::fs::write(&path, bytes).map_err(ErrorPayload::internal)?;
+    Ok(path.display().to_string())
+}
+
 /// The conversation open in the main window (none: `null`), so its messages do not notify.
 #[tauri::command]
 pub fn set_open_conversation(shell: State<'_, Shell>, account_id: Option<String>, conversation_id: Option<String>) {
@@ -357,6 +424,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         close_to_tray,
         set_close_to_tray,
         set_open_conversation,
+        attachment_preview,
+        save_attachment,
         close_quick_reply,
         open_link,
     ]

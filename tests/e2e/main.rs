@@ -24,7 +24,11 @@ struct App {
 
 impl App {
     fn start() -> anyhow::Result<Self> {
-        let driver = Driver::start()?;
+        Self::start_with_env(&[])
+    }
+
+    fn start_with_env(env: &[(&str, String)]) -> anyhow::Result<Self> {
+        let driver = Driver::start_with_env(env)?;
         let data = tempfile::tempdir()?;
         let args = vec![
             "--demo".to_string(),
@@ -511,4 +515,36 @@ fn signing_in_keeps_the_key_in_the_keyring_and_signing_out_removes_it() -> anyho
     session.close()?;
     runtime.block_on(server.shutdown())?;
     Ok(())
+}
+
+#[test]
+fn attachments_preview_images_and_download_files() -> anyhow::Result<()> {
+    // Downloads go to a folder of the test's, named the freedesktop way.
+    let home = tempfile::tempdir()?;
+    let downloads = home.path().join("Downloads");
+    std::fs::create_dir_all(home.path().join("config"))?;
+    std::fs::write(
+        home.path().join("config/user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+    )?;
+    let app = App::start_with_env(&[("XDG_CONFIG_HOME", home.path().join("config").display().to_string())])?;
+    app.open(&["Weekend hike"])?;
+    let src = app.session.wait_until(
+        "the image previewed",
+        "document.querySelector('[data-testid=attachment-preview]')?.getAttribute('src')",
+        WAIT,
+    )?;
+    assert!(
+        src.as_str().is_some_and(|s| s.starts_with("data:image/png;base64,")),
+        "{src}"
+    );
+    app.screenshot("attachments")?;
+    app.session.execute("[...document.querySelectorAll('[data-testid=attachment]')].find(a => a.textContent.includes('packing-list.txt')).querySelector('[data-testid=download]').click();")?;
+    let saved = downloads.join("packing-list.txt");
+    eventually("the file in Downloads", || Ok(saved.exists()))?;
+    assert!(
+        std::fs::read_to_string(&saved)?.starts_with("Water (2 l)"),
+        "the same bytes the server has"
+    );
+    app.session.close()
 }

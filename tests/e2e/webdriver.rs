@@ -21,6 +21,11 @@ pub struct Driver {
 
 impl Driver {
     pub fn start() -> anyhow::Result<Self> {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts tauri-driver (and so the app) with extra environment variables.
+    pub fn start_with_env(env: &[(&str, String)]) -> anyhow::Result<Self> {
         if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
             bail!("no display: run the end-to-end tests through `make test-e2e`, which starts Xvfb");
         }
@@ -28,6 +33,7 @@ impl Driver {
         let native_port = free_port()?;
         let child = Command::new("tauri-driver")
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -153,6 +153,20 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_cannot_escape_the_folder() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("map.png"), "map.png");
+        assert_eq!(safe_file_name("a\\b:c"), "a_b_c");
+        assert_eq!(safe_file_name("  "), "attachment");
+    }
+}
+
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -409,6 +423,30 @@ impl Client {
 
     pub fn unread_total(&self) -> Result<i64> {
         self.inner.store.unread_total()
+    }
+
+    /// An attachment of a cached message, fetched from the account's server: its bytes, its
+    /// content type, and a file name safe to save under.
+    pub async fn attachment(
+        &self,
+        account_id: &str,
+        message_id: &str,
+        attachment_id: &str,
+        max_bytes: usize,
+    ) -> Result<(Vec<u8>, String, String)> {
+        let message = self.message(account_id, message_id)?;
+        let attachment = message
+            .attachments
+            .iter()
+            .find(|a| a.id == attachment_id)
+            .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id}")))?;
+        let remote = self.inner.remote(account_id)?;
+        let (bytes, served_type) = remote.download(&attachment.url, max_bytes).await?;
+        let content_type = served_type
+            .or(attachment.content_type.clone())
+            .unwrap_or_else(|| "application/octet-stream".into());
+        let name = safe_file_name(attachment.name.as_deref().unwrap_or(&attachment.id));
+        Ok((bytes, content_type, name))
     }
 
     // ---- writing (through the outbox)
@@ -868,6 +906,26 @@ impl Client {
         self.announce(&account_id, &conversation_id, vec![], vec![local_id(client_id)]);
         self.inner.bus.publish(Event::OutboxChanged { account_id });
         Ok(())
+    }
+}
+
+/// A file name with no directories, no control characters and nothing hidden.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "attachment".to_string()
+    } else {
+        cleaned.chars().take(120).collect()
     }
 }
 

@@ -130,6 +130,8 @@ pub fn ensure(store: &Store) -> ApiResult<Demo> {
     })
 }
 
+const PACKING_LIST: &str = "Water (2 l)\nSandwiches\nRain jacket\nSun cream\nFirst-aid kit\n";
+
 const MINUTE: i64 = 60_000;
 const HOUR: i64 = 60 * MINUTE;
 const DAY: i64 = 24 * HOUR;
@@ -289,6 +291,16 @@ fn seed_conversations(tx: &rusqlite::Transaction<'_>, demo: &Demo) -> ApiResult<
     let m = say(&c, &riley, "Trailhead at 7:30 on Saturday. Bring water.", now - 4 * DAY)?;
     store::set_pinned_message(tx, &c, Some(&m))?;
     say(&c, &maria, "Vou levar o lanche!", now - 4 * DAY + HOUR)?;
+    let map = store::create_attachment(
+        tx,
+        &linus,
+        "route-map.png",
+        "image/png",
+        include_bytes!("../assets/map.png"),
+    )?;
+    store::insert_message(tx, &c, &linus, "Here is the route.", &[map.id], now - 3 * DAY)?;
+    let list = store::create_attachment(tx, &maria, "packing-list.txt", "text/plain", PACKING_LIST.as_bytes())?;
+    store::insert_message(tx, &c, &maria, "And what to bring.", &[list.id], now - 3 * DAY + HOUR)?;
     say(&c, &linus, "Bin dabei.", now - 50 * MINUTE)?;
     store::change_membership(
         tx,

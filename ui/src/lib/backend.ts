@@ -55,6 +55,10 @@ export interface Backend {
   setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
   setFocused(focused: boolean): Promise<void>;
   openLink(url: string): Promise<void>;
+  /** An image attachment as a `data:` URL. */
+  attachmentPreview(accountId: string, messageId: string, attachmentId: string): Promise<string>;
+  /** Saves an attachment to the Downloads folder; returns where. */
+  saveAttachment(accountId: string, messageId: string, attachmentId: string): Promise<string>;
   closeToTray(): Promise<boolean>;
   setCloseToTray(value: boolean): Promise<void>;
   /** Tells the shell which conversation is open, so it does not notify about it. */
@@ -107,6 +111,8 @@ export const tauriBackend: Backend = {
   setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
   setFocused: (focused) => invoke('set_focused', { focused }),
   openLink: (url) => invoke('open_link', { url }),
+  attachmentPreview: (accountId, messageId, attachmentId) => invoke('attachment_preview', { accountId, messageId, attachmentId }),
+  saveAttachment: (accountId, messageId, attachmentId) => invoke('save_attachment', { accountId, messageId, attachmentId }),
   closeToTray: () => invoke('close_to_tray'),
   setCloseToTray: (value) => invoke('set_close_to_tray', { value }),
   setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),

@@ -313,6 +313,14 @@ export class FakeBackend implements Backend {
   async openLink(url: string) {
     this.calls.push(`open ${url}`);
   }
+  async attachmentPreview(): Promise<string> {
+    // A 1x1 transparent PNG.
+    return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+  }
+  async saveAttachment(_accountId: string, _messageId: string, attachmentId: string) {
+    this.calls.push(`save ${attachmentId}`);
+    return `/home/you/Downloads/${attachmentId}`;
+  }
   tray = false;
   async closeToTray() {
     return this.tray;

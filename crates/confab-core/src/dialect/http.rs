@@ -116,6 +116,39 @@ impl Http {
         parse(&bytes)
     }
 
+    /// Downloads a file from this server (an absolute URL on it), with its content type.
+    pub async fn download(&self, url: &str, max_bytes: usize) -> Result<(Vec<u8>, Option<String>), RemoteError> {
+        let response = self
+            .client
+            .get(url)
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .map_err(network)?;
+        let response = check(response).await?;
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if response.content_length().is_some_and(|n| n > max_bytes as u64) {
+            return Err(RemoteError::Rejected {
+                status: 413,
+                code: "too_large".into(),
+                message: format!("the file is larger than {max_bytes} bytes"),
+            });
+        }
+        let bytes = response.bytes().await.map_err(network)?;
+        if bytes.len() > max_bytes {
+            return Err(RemoteError::Rejected {
+                status: 413,
+                code: "too_large".into(),
+                message: format!("the file is larger than {max_bytes} bytes"),
+            });
+        }
+        Ok((bytes.to_vec(), content_type))
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
         self.json(Method::GET, path, Body::None, None).await
     }

@@ -338,6 +338,21 @@ impl Remote {
         }
     }
 
+    /// Downloads an attachment. Only from this account's own server: the API key must never
+    /// be sent anywhere else.
+    pub async fn download(&self, url: &str, max_bytes: usize) -> Result<(Vec<u8>, Option<String>), RemoteError> {
+        let base = self.http.base();
+        let same_origin = url.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'));
+        if !same_origin {
+            return Err(RemoteError::Rejected {
+                status: 400,
+                code: "foreign_url".into(),
+                message: "attachments are only fetched from the account's own server".into(),
+            });
+        }
+        self.http.download(url, max_bytes).await
+    }
+
     /// The server's event stream (an extension); `None` when it has none.
     pub async fn events(&self, last_event_id: Option<&str>) -> Result<Option<EventStream>, RemoteError> {
         let path = match self.dialect {
