@@ -153,20 +153,6 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_file_name;
-
-    #[test]
-    fn file_names_cannot_escape_the_folder() {
-        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(safe_file_name(".bashrc"), "bashrc");
-        assert_eq!(safe_file_name("map.png"), "map.png");
-        assert_eq!(safe_file_name("a\\b:c"), "a_b_c");
-        assert_eq!(safe_file_name("  "), "attachment");
-    }
-}
-
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
@@ -934,5 +920,19 @@ impl Drop for Inner {
         for (_, tasks) in lock(&self.tasks).drain() {
             tasks.iter().for_each(JoinHandle::abort);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_cannot_escape_the_folder() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name(".bashrc"), "bashrc");
+        assert_eq!(safe_file_name("map.png"), "map.png");
+        assert_eq!(safe_file_name("a\\b:c"), "a_b_c");
+        assert_eq!(safe_file_name("  "), "attachment");
     }
 }
