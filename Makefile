@@ -86,6 +86,7 @@ lint: deps-build ui
 fmt:
 	$(CARGO) fmt --all
 
-bench: deps-bench ui
+bench: deps-bench deps-e2e ui
 	scripts/bench-server.sh
 	$(CARGO) bench --locked -q -p confab-core --bench core
+	scripts/bench-app.sh

@@ -5,7 +5,11 @@
 use confab_core::{events::Event, model, ConversationFilter, ErrorCode, SearchFilter};
 use ts_rs::{Config, TS};
 
-use crate::{commands::AppInfo, error::ErrorPayload, notify::OpenConversation};
+use crate::{
+    commands::{AppInfo, MeasureOpen},
+    error::ErrorPayload,
+    notify::OpenConversation,
+};
 
 /// The whole bindings file.
 pub fn typescript() -> String {
@@ -15,6 +19,7 @@ pub fn typescript() -> String {
         ErrorPayload::decl(&config),
         AppInfo::decl(&config),
         OpenConversation::decl(&config),
+        MeasureOpen::decl(&config),
         model::Dialect::decl(&config),
         model::Capabilities::decl(&config),
         model::Account::decl(&config),

@@ -359,6 +359,33 @@ pub async fn save_attachment<R: Runtime>(
     Ok(path.display().to_string())
 }
 
+/// What the launch benchmark asks the UI to open after the inbox is painted.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+pub struct MeasureOpen {
+    pub account_id: String,
+    pub conversation_id: String,
+}
+
+/// The UI painted the cached inbox. Under `make bench` (`CONFAB_MEASURE=<file>`), records the
+/// time since the process started and says which conversation to open next; otherwise nothing.
+#[tauri::command]
+pub fn inbox_painted() -> Option<MeasureOpen> {
+    crate::measure::record("inbox_painted_ms", crate::measure::since_start_ms());
+    let target = std::env::var("CONFAB_MEASURE_OPEN").ok()?;
+    let (account_id, conversation_id) = target.split_once('/')?;
+    Some(MeasureOpen {
+        account_id: account_id.into(),
+        conversation_id: conversation_id.into(),
+    })
+}
+
+/// Under `make bench`, records how long opening a conversation took (measured by the UI).
+#[tauri::command]
+pub fn conversation_painted(ms: f64) {
+    crate::measure::record("open_conversation_ms", ms);
+}
+
 /// The conversation open in the main window (none: `null`), so its messages do not notify.
 #[tauri::command]
 pub fn set_open_conversation(shell: State<'_, Shell>, account_id: Option<String>, conversation_id: Option<String>) {
@@ -424,6 +451,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         close_to_tray,
         set_close_to_tray,
         set_open_conversation,
+        inbox_painted,
+        conversation_painted,
         attachment_preview,
         save_attachment,
         close_quick_reply,

@@ -9,6 +9,7 @@ pub mod bindings;
 mod commands;
 mod demo;
 pub mod error;
+pub mod measure;
 pub mod notify;
 mod tray;
 
@@ -132,7 +133,12 @@ impl Shell {
 /// Starts the client's engines and forwards its events to the UI, the tray and notifications.
 fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<notify::Notifier>) {
     let mut events = client.subscribe();
-    client.start();
+    {
+        // The engines are tokio tasks; setup runs outside the runtime, so enter it first.
+        let runtime = tauri::async_runtime::handle();
+        let _entered = runtime.inner().enter();
+        client.start();
+    }
     let app = app.clone();
     let client = client.clone();
     let notifier = Arc::clone(notifier);

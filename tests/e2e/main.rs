@@ -419,6 +419,14 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         "a different conversation, a different notification"
     );
 
+    // Clicking Grace's notification brings Confab forward on her conversation, composer focused.
+    daemon.invoke(third.id, "default")?;
+    app.session.wait_until(
+        "grace's conversation open with the composer focused",
+        "document.querySelector('[data-testid=conversation-title]')?.textContent === 'Grace Moreau' && document.activeElement?.dataset.testid === 'composer'",
+        WAIT,
+    )?;
+
     // Reply opens the quick-reply window; Enter sends and closes it.
     let main = app.session.current_window()?;
     daemon.invoke(second.id, "reply")?;
@@ -449,6 +457,27 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
     })?;
     app.session.wait_for_windows(1, WAIT)?;
     app.session.switch_to(&main)?;
+
+    // Mark as read, from a notification, clears the conversation's unread count.
+    app.session.click("[data-testid=filter-all]")?;
+    ada.post(&format!("/api/messages/{direct}"), json!({ "body": "Thanks!" }))?;
+    eventually("a notification for it", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("Thanks!")))
+    })?;
+    let last = daemon
+        .shown()
+        .into_iter()
+        .rev()
+        .find(|n| n.body.contains("Thanks!"))
+        .expect("shown");
+    daemon.invoke(last.id, "read")?;
+    eventually("ada's messages read on the server", || {
+        let list = app.peer("sam")?.get("/api/messages")?;
+        Ok(list
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == direct.as_str()))
+            .is_some_and(|c| c["unread"] == 0))
+    })?;
     app.session.close()
 }
 
@@ -506,6 +535,23 @@ fn signing_in_keeps_the_key_in_the_keyring_and_signing_out_removes_it() -> anyho
             "the key is in no file of the profile"
         );
     }
+
+    // A draft survives a restart.
+    session.execute("[...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Weekend hike')).click();")?;
+    session.type_into("[data-testid=composer]", "half-written thought")?;
+    std::thread::sleep(Duration::from_millis(600));
+    session.close()?;
+    let session = driver.session(
+        env!("CARGO_BIN_EXE_confab"),
+        &["--data-dir".into(), data.path().display().to_string()],
+    )?;
+    session.wait_for("[data-testid=conversation]", WAIT)?;
+    session.execute("[...document.querySelectorAll('[data-testid=conversation]')].find(e => e.textContent.includes('Weekend hike')).click();")?;
+    session.wait_until(
+        "the draft restored",
+        "document.querySelector('[data-testid=composer]')?.value === 'half-written thought'",
+        WAIT,
+    )?;
 
     session.click("[data-testid=open-settings]")?;
     session.click("[data-testid=sign-out]")?;

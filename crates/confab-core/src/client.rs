@@ -271,8 +271,8 @@ impl Client {
 
     // ---- running
 
-    /// Starts a sync engine and an outbox worker per account (on the current tokio runtime),
-    /// and for accounts added later.
+    /// Starts a sync engine and an outbox worker per account, and for accounts added later.
+    /// Call it within a tokio runtime: the engines are its tasks.
     pub fn start(&self) {
         lock(&self.inner.tasks).entry(String::new()).or_default();
         for account in self.accounts().unwrap_or_default() {

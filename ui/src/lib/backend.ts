@@ -13,6 +13,7 @@ import type {
   ErrorPayload,
   Event,
   Message,
+  MeasureOpen,
   MessagePage,
   OpenConversation,
   OutboxItem,
@@ -59,6 +60,9 @@ export interface Backend {
   attachmentPreview(accountId: string, messageId: string, attachmentId: string): Promise<string>;
   /** Saves an attachment to the Downloads folder; returns where. */
   saveAttachment(accountId: string, messageId: string, attachmentId: string): Promise<string>;
+  /** Tells the launch benchmark the inbox is painted; it may ask to open a conversation. */
+  inboxPainted(): Promise<MeasureOpen | null>;
+  conversationPainted(ms: number): Promise<void>;
   closeToTray(): Promise<boolean>;
   setCloseToTray(value: boolean): Promise<void>;
   /** Tells the shell which conversation is open, so it does not notify about it. */
@@ -113,6 +117,8 @@ export const tauriBackend: Backend = {
   openLink: (url) => invoke('open_link', { url }),
   attachmentPreview: (accountId, messageId, attachmentId) => invoke('attachment_preview', { accountId, messageId, attachmentId }),
   saveAttachment: (accountId, messageId, attachmentId) => invoke('save_attachment', { accountId, messageId, attachmentId }),
+  inboxPainted: () => invoke('inbox_painted'),
+  conversationPainted: (ms) => invoke('conversation_painted', { ms }),
   closeToTray: () => invoke('close_to_tray'),
   setCloseToTray: (value) => invoke('set_close_to_tray', { value }),
   setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),

@@ -16,6 +16,8 @@ export type OpenConversation = { accountId: string, conversationId: string,
  */
 focusComposer: boolean, };
 
+export type MeasureOpen = { accountId: string, conversationId: string, };
+
 export type Dialect = "portal" | "protocol" | "managem";
 
 export type Capabilities = { edit: boolean, delete: boolean, react: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, attachments: boolean, 

@@ -321,6 +321,10 @@ export class FakeBackend implements Backend {
     this.calls.push(`save ${attachmentId}`);
     return `/home/you/Downloads/${attachmentId}`;
   }
+  async inboxPainted() {
+    return null;
+  }
+  async conversationPainted() {}
   tray = false;
   async closeToTray() {
     return this.tray;
