@@ -594,3 +594,37 @@ fn attachments_preview_images_and_download_files() -> anyhow::Result<()> {
     );
     app.session.close()
 }
+
+#[test]
+fn a_second_launch_of_the_default_profile_hands_over_to_the_first() -> anyhow::Result<()> {
+    // The default profile (no --data-dir), kept in a home of the test's.
+    let home = tempfile::tempdir()?;
+    let env = [
+        ("XDG_DATA_HOME", home.path().join("data").display().to_string()),
+        ("XDG_CONFIG_HOME", home.path().join("config").display().to_string()),
+    ];
+    let driver = Driver::start_with_env(&env)?;
+    let session = driver.session(env!("CARGO_BIN_EXE_confab"), &[])?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    assert!(home.path().join("data/app.confab.desktop/profile/confab.db").exists(), "the default profile is in the OS data directory");
+
+    let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let deadline = std::time::Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = second.try_wait()? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            anyhow::bail!("the second launch kept running instead of handing over to the first");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "the second launch exits cleanly: {status}");
+    assert_eq!(session.wait_for_windows(1, WAIT)?.len(), 1, "still one window, the first one");
+    session.close()
+}

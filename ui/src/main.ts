@@ -13,7 +13,11 @@ const backend: Backend = insideTauri() ? tauriBackend : new FakeBackend(fakeOpti
 
 function fakeOptions() {
   const params = new URLSearchParams(location.search);
-  return { hostileBody: params.get('body') ?? undefined, longHistory: Number(params.get('history') ?? 300) };
+  return {
+    hostileBody: params.get('body') ?? undefined,
+    longHistory: Number(params.get('history') ?? 300),
+    extraConversations: Number(params.get('conversations') ?? 0),
+  };
 }
 
 // A notification's Reply opens this page in a small window of its own.

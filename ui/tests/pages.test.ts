@@ -84,6 +84,16 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  it('keeps the conversation list light with thousands of conversations', async () => {
+    const { page } = await open('?conversations=5000');
+    const rows = await page.getByTestId('conversation').count();
+    expect(rows).toBeLessThan(40);
+    await page.getByRole('listbox', { name: 'Conversations' }).evaluate((el) => (el.scrollTop = 68 * 2500));
+    await expect.poll(() => page.getByText('Extra 2497', { exact: false }).count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('conversation').count()).toBeLessThan(40);
+    await page.close();
+  });
+
   it('jumps to a conversation with Ctrl+K and finds messages with search', async () => {
     const { page } = await open();
     await page.keyboard.press('Control+k');

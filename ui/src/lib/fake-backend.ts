@@ -37,6 +37,8 @@ export interface FakeOptions {
   longHistory?: number;
   /** A body to put in the newest message of the first conversation (e.g. markup). */
   hostileBody?: string;
+  /** Extra conversations, to see the list stay light. */
+  extraConversations?: number;
 }
 
 export class FakeBackend implements Backend {
@@ -77,6 +79,10 @@ export class FakeBackend implements Backend {
       say('a-portal', 'c-long', i % 2 ? 'ada' : 'grace', `Chapter ${Math.floor(i / 5) + 1}, note ${i}`, base - 40 * 86_400_000 + i * 3_600_000);
     }
     say('a-protocol', 'c-linus', 'linus', 'Bin dabei.', base);
+    for (let i = 0; i < (options.extraConversations ?? 0); i++) {
+      this.addConversation('a-portal', `c-extra-${i}`, ['me-p', 'grace'], `Extra ${i}`, 0);
+      say('a-portal', `c-extra-${i}`, 'grace', `Note ${i}`, base - 100 * 86_400_000 + i * 1000);
+    }
     for (const c of this.conversationsList) this.touch(c);
   }
 
