@@ -229,6 +229,7 @@ pub fn act<R: Runtime>(
     conversation_id: &str,
     action: &str,
 ) {
+    log::info!("notification action `{action}` on conversation {conversation_id}");
     match action {
         "default" => {
             notifier.forget(account_id, conversation_id);

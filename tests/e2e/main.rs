@@ -471,13 +471,24 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         .find(|n| n.body.contains("Thanks!"))
         .expect("shown");
     daemon.invoke(last.id, "read")?;
-    eventually("ada's messages read on the server", || {
+    let read = eventually("ada's messages read on the server", || {
         let list = app.peer("sam")?.get("/api/messages")?;
         Ok(list
             .as_array()
             .and_then(|l| l.iter().find(|c| c["id"] == direct.as_str()))
             .is_some_and(|c| c["unread"] == 0))
-    })?;
+    });
+    if let Err(error) = read {
+        let local = app.session.execute_async("window.__TAURI_INTERNALS__.invoke('conversations', { filter: 'all' }).then(l => done(JSON.stringify(l.map(c => [c.id, c.unread]))))")?;
+        let outbox = app
+            .session
+            .execute_async("window.__TAURI_INTERNALS__.invoke('outbox').then(o => done(JSON.stringify(o)))")?;
+        anyhow::bail!(
+            "{error}: shown {:?}; local {local}; outbox {outbox}; server {}",
+            daemon.shown(),
+            app.peer("sam")?.get("/api/messages")?
+        );
+    }
     app.session.close()
 }
 
@@ -606,7 +617,10 @@ fn a_second_launch_of_the_default_profile_hands_over_to_the_first() -> anyhow::R
     let driver = Driver::start_with_env(&env)?;
     let session = driver.session(env!("CARGO_BIN_EXE_confab"), &[])?;
     session.wait_for("[data-testid=signin-url]", WAIT)?;
-    assert!(home.path().join("data/app.confab.desktop/profile/confab.db").exists(), "the default profile is in the OS data directory");
+    assert!(
+        home.path().join("data/app.confab.desktop/profile/confab.db").exists(),
+        "the default profile is in the OS data directory"
+    );
 
     let mut second = std::process::Command::new(env!("CARGO_BIN_EXE_confab"))
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -625,6 +639,10 @@ fn a_second_launch_of_the_default_profile_hands_over_to_the_first() -> anyhow::R
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "the second launch exits cleanly: {status}");
-    assert_eq!(session.wait_for_windows(1, WAIT)?.len(), 1, "still one window, the first one");
+    assert_eq!(
+        session.wait_for_windows(1, WAIT)?.len(),
+        1,
+        "still one window, the first one"
+    );
     session.close()
 }

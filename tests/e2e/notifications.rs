@@ -94,8 +94,10 @@ impl NotificationServer {
         self.shown.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
-    /// What a click on the action button sends.
+    /// What a click on the action button sends, a moment after the notification appeared (as
+    /// a person clicks; the app starts listening for its actions once it has shown it).
     pub fn invoke(&self, id: u32, action: &str) -> anyhow::Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
         self.connection.emit_signal(
             None::<&str>,
             "/org/freedesktop/Notifications",

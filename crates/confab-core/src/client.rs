@@ -838,20 +838,29 @@ impl Client {
     /// Marks a conversation read here at once, and on the server through the outbox.
     pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
         let conversation = self.conversation(account_id, conversation_id)?;
-        if conversation.unread == 0 && conversation.id.starts_with("local:") {
+        if conversation.id.starts_with("local:") {
             return Ok(());
         }
         let now = now_ms();
-        let had_unread = conversation.unread > 0;
-        self.inner.store.write(|tx| {
+        // The server may count messages as unread that this device already shows as read
+        // (they crossed in flight), so the mark always goes out, once per conversation.
+        let queued = self.inner.store.write(|tx| {
             tx.execute(
                 "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
                 params![account_id, conversation_id, now],
             )?;
-            Ok(())
+            let pending: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM outbox WHERE account_id = ?1 AND conversation_id = ?2
+                     AND operation = 'mark_read' AND state = 'pending')",
+                params![account_id, conversation_id],
+                |r| r.get(0),
+            )?;
+            Ok(pending)
         })?;
-        if had_unread {
+        if !queued {
             self.queue(account_id, conversation_id, Operation::MarkRead, |_, _| Ok(()))?;
+        }
+        if conversation.unread > 0 {
             self.inner.bus.publish(Event::ConversationsChanged {
                 account_id: account_id.into(),
                 ids: vec![conversation_id.into()],

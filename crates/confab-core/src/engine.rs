@@ -569,7 +569,10 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
     let remote = inner.remote(&item.account_id)?;
     let result = attempt(inner, &remote, item).await;
     let outcome = match result {
-        Ok(()) => Outcome::Delivered,
+        Ok(()) => {
+            tracing::info!(account = %item.account_id, conversation = %item.conversation_id, "delivered {}", item.operation.name());
+            Outcome::Delivered
+        }
         Err(Error::Remote(error)) => classify(item, error),
         Err(other) => return Err(other),
     };

@@ -260,16 +260,30 @@ pub async fn leave(http: &Http, conversation_id: &str, key: &str) -> Result<(), 
     .map(|_| ())
 }
 
-/// Reading a conversation marks it read in this dialect.
+/// Marks a conversation read: the read route (an extension), or the seed's own way on a server
+/// without it.
 pub async fn mark_read(http: &Http, conversation_id: &str) -> Result<(), RemoteError> {
-    http.send(
-        Method::GET,
-        &format!("/api/messages/{conversation_id}?limit=1"),
-        Body::None,
-        None,
-    )
-    .await
-    .map(|_| ())
+    let read = http
+        .send(
+            Method::POST,
+            &format!("/api/messages/{conversation_id}/read"),
+            Body::Json(json!({})),
+            None,
+        )
+        .await;
+    match read {
+        // A server without the read route: reading the whole conversation (the seed's way) marks it.
+        Err(RemoteError::NotFound) => http
+            .send(
+                Method::GET,
+                &format!("/api/messages/{conversation_id}"),
+                Body::None,
+                None,
+            )
+            .await
+            .map(|_| ()),
+        other => other.map(|_| ()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -235,3 +235,28 @@ async fn pages_of_a_long_conversation_are_an_extension() {
         "the seed's own answer is unchanged without `limit`"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_read_route_covers_messages_that_arrived_after_an_earlier_read() {
+    let server = TestServer::start().await;
+    let (a, b) = (server.person("a"), server.person("b"));
+    let id = portal_conversation(&a, &[&b], "one").await;
+    b.post_json(&format!("/api/messages/{id}/read"), json!({}))
+        .await
+        .expect(204);
+    b.post_json(&format!("/api/messages/{id}"), json!({ "body": "my reply" }))
+        .await
+        .expect(201);
+    a.post_json(&format!("/api/messages/{id}"), json!({ "body": "thanks" }))
+        .await
+        .expect(201);
+    assert_eq!(b.get("/api/messages").await.expect(200)[0]["unread"], 1);
+    b.post_json(&format!("/api/messages/{id}/read"), json!({}))
+        .await
+        .expect(204);
+    assert_eq!(
+        b.get("/api/messages").await.expect(200)[0]["unread"],
+        0,
+        "the second read covers the new message"
+    );
+}
