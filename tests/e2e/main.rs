@@ -6,6 +6,7 @@
 //! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
 mod notifications;
+mod tray;
 mod webdriver;
 
 use std::{path::PathBuf, time::Duration};
@@ -645,4 +646,31 @@ fn a_second_launch_of_the_default_profile_hands_over_to_the_first() -> anyhow::R
         "still one window, the first one"
     );
     session.close()
+}
+
+#[test]
+fn the_tray_shows_the_unread_count_and_marks_everything_read() -> anyhow::Result<()> {
+    let tray = tray::Tray::start()?;
+    let app = App::start()?;
+    eventually("the tray icon to register", || Ok(tray.item().is_some()))?;
+    let label = || -> anyhow::Result<String> { Ok(tray.property("XAyatanaLabel")?.try_into().unwrap_or_default()) };
+    eventually("the unread count on the tray", || {
+        Ok(label()?.parse::<i64>().is_ok_and(|n| n > 0))
+    })?;
+    tray.click("Mark all as read")?;
+    eventually("the count gone from the tray", || Ok(label()?.is_empty()))?;
+    eventually("no unread badges in the list", || {
+        Ok(app
+            .session
+            .execute("return document.querySelectorAll('[data-testid=conversation] .badge').length;")?
+            == json!(0))
+    })?;
+    let sam = app.peer("sam")?;
+    eventually("sam's conversations read on the server", || {
+        Ok(sam
+            .get("/api/messages")?
+            .as_array()
+            .is_some_and(|l| l.iter().all(|c| c["unread"] == 0)))
+    })?;
+    app.session.close()
 }
