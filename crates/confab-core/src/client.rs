@@ -807,12 +807,12 @@ impl Client {
             };
             self.inner
                 .store
-                .set_server_flags(account_id, conversation_id, pinned, muted, archived_at)?;
+                .set_flags(account_id, conversation_id, pinned, muted, archived_at, false)?;
             self.queue(account_id, conversation_id, operation, |_, _| Ok(()))?;
         } else {
             self.inner
                 .store
-                .set_local_flags(account_id, conversation_id, pinned, muted, archived_at)?;
+                .set_flags(account_id, conversation_id, pinned, muted, archived_at, true)?;
         }
         self.inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),

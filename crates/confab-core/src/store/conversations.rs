@@ -305,76 +305,40 @@ impl Store {
         self.write(|tx| delete(tx, account_id, id))
     }
 
-    /// Sets pinned / muted / archived on this device only, marking them local.
-    pub fn set_local_flags(
+    /// Sets pinned / muted / archived. `local` marks them as kept on this device only (the
+    /// dialect cannot store them); otherwise they are what the server now has. A flag once
+    /// local stays local.
+    pub fn set_flags(
         &self,
         account_id: &str,
         id: &str,
         pinned: Option<bool>,
         muted: Option<bool>,
         archived_at: Option<Option<i64>>,
+        local: bool,
     ) -> Result<()> {
         self.write(|tx| {
-            if let Some(pinned) = pinned {
+            let set = |column: &str, value: &dyn rusqlite::ToSql| -> Result<()> {
                 tx.execute(
-                    "UPDATE conversations SET pinned = ?3, local_pinned = 1 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, pinned],
+                    &format!(
+                        "UPDATE conversations SET {column} = ?3, local_{flag} = MAX(local_{flag}, ?4)
+                         WHERE account_id = ?1 AND id = ?2",
+                        flag = column.trim_end_matches("_at")
+                    ),
+                    params![account_id, id, value, local],
                 )?;
+                Ok(())
+            };
+            if let Some(pinned) = pinned {
+                set("pinned", &pinned)?;
             }
             if let Some(muted) = muted {
-                tx.execute(
-                    "UPDATE conversations SET muted = ?3, local_muted = 1 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, muted],
-                )?;
+                set("muted", &muted)?;
             }
             if let Some(archived_at) = archived_at {
-                tx.execute(
-                    "UPDATE conversations SET archived_at = ?3, local_archived = 1 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, archived_at],
-                )?;
+                set("archived_at", &archived_at)?;
             }
             Ok(())
-        })
-    }
-
-    /// Sets flags as the server now has them (after the outbox delivered a change).
-    pub(crate) fn set_server_flags(
-        &self,
-        account_id: &str,
-        id: &str,
-        pinned: Option<bool>,
-        muted: Option<bool>,
-        archived_at: Option<Option<i64>>,
-    ) -> Result<()> {
-        self.write(|tx| {
-            if let Some(pinned) = pinned {
-                tx.execute(
-                    "UPDATE conversations SET pinned = ?3 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, pinned],
-                )?;
-            }
-            if let Some(muted) = muted {
-                tx.execute(
-                    "UPDATE conversations SET muted = ?3 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, muted],
-                )?;
-            }
-            if let Some(archived_at) = archived_at {
-                tx.execute(
-                    "UPDATE conversations SET archived_at = ?3 WHERE account_id = ?1 AND id = ?2",
-                    params![account_id, id, archived_at],
-                )?;
-            }
-            Ok(())
-        })
-    }
-
-    pub fn set_unread(&self, account_id: &str, id: &str, unread: i64) -> Result<bool> {
-        self.write(|tx| {
-            Ok(tx.execute(
-                "UPDATE conversations SET unread = ?3 WHERE account_id = ?1 AND id = ?2 AND unread != ?3",
-                params![account_id, id, unread],
-            )? > 0)
         })
     }
 
