@@ -924,14 +924,6 @@ pub fn safe_file_name(name: &str) -> String {
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
-        for (_, tasks) in lock(&self.tasks).drain() {
-            tasks.iter().for_each(JoinHandle::abort);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;

@@ -307,6 +307,3 @@ pub struct OutboxItem {
     pub failure: Option<String>,
     pub created_at: i64,
 }
-
-/// What an account's directory lists: people one can start a conversation with.
-pub type Directory = Vec<Person>;

@@ -81,10 +81,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         // A poisoned lock means a panic mid-read; the connection itself is still usable.
@@ -259,10 +255,6 @@ impl Store {
             )
             .optional()?
             .flatten())
-    }
-
-    pub fn set_last_event_id(&self, account_id: &str, event_id: &str) -> Result<()> {
-        self.write(|tx| set_last_event_id(tx, account_id, event_id))
     }
 }
 

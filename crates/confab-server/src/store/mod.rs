@@ -96,10 +96,6 @@ impl Store {
         })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.inner.path
-    }
-
     /// Wakes whenever new events were committed; carries the newest event id.
     pub fn subscribe(&self) -> broadcast::Receiver<i64> {
         self.inner.events.subscribe()
