@@ -72,6 +72,12 @@ pub(crate) struct Inner {
     resync_signals: Mutex<HashMap<String, Arc<Notify>>>,
     tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
     focused: AtomicBool,
+    /// The conversation open in the window, if any: (account, conversation).
+    viewing: Mutex<Option<(String, String)>>,
+    /// Conversations whose marker changed lately, with when: read once more a moment later.
+    recent: Mutex<HashMap<(String, String), (Option<String>, std::time::Instant)>>,
+    /// The newest preview announced per conversation, so each is announced once.
+    previews: Mutex<HashMap<(String, String), String>>,
 }
 
 impl Inner {
@@ -82,19 +88,20 @@ impl Inner {
         }
         let account = self.store.account(account_id)?;
         let key = self.secrets.get(account_id)?.ok_or(Error::MissingKey)?;
-        let me = Person {
-            id: account.user_id.clone(),
+        let me = account.me().map(|id| Person {
+            id: id.to_string(),
             name: account.user_name.clone(),
             username: Some(account.user_name.clone()),
             avatar_url: None,
             extra: serde_json::Value::Null,
-        };
+        });
         let remote = Arc::new(Remote::new(
             account.dialect,
             &account.server_url,
             key.expose(),
             account_id,
             me,
+            self.store.account_features(account_id)?,
             self.config.request_timeout,
         )?);
         lock(&self.remotes).insert(account_id.to_string(), Arc::clone(&remote));
@@ -141,6 +148,45 @@ impl Inner {
     pub fn focused(&self) -> bool {
         self.focused.load(Ordering::Relaxed)
     }
+
+    /// The conversation of this account open in the window.
+    pub fn viewing(&self, account_id: &str) -> Option<String> {
+        lock(&self.viewing)
+            .as_ref()
+            .filter(|(a, _)| a == account_id)
+            .map(|(_, c)| c.clone())
+    }
+
+    /// Whether to read a conversation whose marker did not change: yes while its last change
+    /// is under two seconds old (a marker in whole seconds hides a second message in the
+    /// same second), then once more, then no.
+    pub fn recheck(&self, account_id: &str, update: &crate::store::ConversationUpdate, changed: bool) -> bool {
+        let key = (account_id.to_string(), update.id.clone());
+        let mut recent = lock(&self.recent);
+        if changed {
+            recent.insert(key, (update.sync_marker.clone(), std::time::Instant::now()));
+            return false;
+        }
+        match recent.get(&key) {
+            Some((marker, since)) if *marker == update.sync_marker => {
+                if since.elapsed() >= Duration::from_secs(2) {
+                    recent.remove(&key);
+                }
+                true
+            }
+            Some(_) => {
+                recent.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// True the first time a conversation's preview shows this message.
+    pub fn first_preview(&self, account_id: &str, conversation_id: &str, message_id: &str) -> bool {
+        let key = (account_id.to_string(), conversation_id.to_string());
+        lock(&self.previews).insert(key, message_id.to_string()).as_deref() != Some(message_id)
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -178,6 +224,9 @@ impl Client {
                 resync_signals: Mutex::default(),
                 tasks: Mutex::default(),
                 focused: AtomicBool::new(true),
+                viewing: Mutex::default(),
+                recent: Mutex::default(),
+                previews: Mutex::default(),
             }),
         })
     }
@@ -203,8 +252,8 @@ impl Client {
                 "the server URL must start with http:// or https://".into(),
             ));
         }
-        let me = Remote::whoami(dialect, url, key.expose()).await.map_err(|e| match e {
-            crate::RemoteError::NotFound => {
+        let (me, features) = Remote::sign_in(dialect, url, key.expose()).await.map_err(|e| match e {
+            crate::RemoteError::NotFound | crate::RemoteError::Rejected { status: 405, .. } => {
                 Error::Invalid(format!("{url} does not speak the {} dialect", dialect.as_str()))
             }
             crate::RemoteError::Malformed(_) => {
@@ -216,8 +265,11 @@ impl Client {
             id: format!("a_{}", &new_client_id()[2..14]),
             server_url: url.to_string(),
             dialect,
-            user_id: me.id.clone(),
-            user_name: me.username.clone().unwrap_or(me.name.clone()),
+            user_id: me.as_ref().map(|me| me.id.clone()).unwrap_or_default(),
+            user_name: me
+                .as_ref()
+                .map(|me| me.username.clone().unwrap_or(me.name.clone()))
+                .unwrap_or_default(),
             created_at: now_ms(),
         };
         self.inner.secrets.set(&account.id, &key)?;
@@ -225,7 +277,10 @@ impl Client {
             let _ = self.inner.secrets.delete(&account.id);
             return Err(error);
         }
-        self.inner.store.upsert_people(&account.id, &[me])?;
+        self.inner.store.learn_about_account(&account.id, &features, None)?;
+        if let Some(me) = me {
+            self.inner.store.upsert_people(&account.id, &[me])?;
+        }
         self.inner.bus.publish(Event::AccountsChanged);
         if lock(&self.inner.tasks).contains_key("") {
             self.start_account(&account.id);
@@ -265,8 +320,11 @@ impl Client {
         Ok(())
     }
 
+    /// What the account can do: its dialect's features less what its server was found to lack.
     pub fn capabilities(&self, account_id: &str) -> Result<Capabilities> {
-        Ok(self.inner.store.account(account_id)?.dialect.capabilities())
+        let account = self.inner.store.account(account_id)?;
+        let known = self.inner.store.account_features(account_id)?;
+        Ok(crate::dialect::capabilities(account.dialect, &known, account.me().is_some()))
     }
 
     // ---- running
@@ -300,6 +358,13 @@ impl Client {
     /// Whether the window is focused: polling is quicker then.
     pub fn set_focused(&self, focused: bool) {
         self.inner.focused.store(focused, Ordering::Relaxed);
+    }
+
+    /// The conversation open in the window: without an event stream, polling reads its newest
+    /// page every time, so edits, reactions and deletions show; on a server where reading
+    /// marks read, it is the one conversation read while it has unread messages.
+    pub fn set_viewing(&self, conversation: Option<(String, String)>) {
+        *lock(&self.inner.viewing) = conversation;
     }
 
     pub fn sync_state(&self, account_id: &str) -> SyncState {
@@ -469,6 +534,12 @@ impl Client {
         if body.trim().is_empty() {
             return Err(Error::Invalid("a message needs some text".into()));
         }
+        if !self.capabilities(account_id)?.send {
+            return Err(Error::Unsupported(format!(
+                "this server does not offer {}",
+                crate::model::Feature::Sending.describe()
+            )));
+        }
         if conversation.locked {
             return Err(Error::Invalid(
                 "this conversation is locked: it takes no new messages".into(),
@@ -529,16 +600,19 @@ impl Client {
         if allowed {
             Ok(account)
         } else {
-            Err(Error::Unsupported(format!(
-                "{} accounts cannot {what}",
-                account.dialect.as_str()
-            )))
+            Err(Error::Unsupported(format!("this account's server does not let you {what}")))
         }
     }
 
     /// Adds (`on`) or removes your reaction.
     pub fn react(&self, account_id: &str, message_id: &str, emoji: &str, on: bool) -> Result<()> {
-        let account = self.require(account_id, self.capabilities(account_id)?.react, "react to messages")?;
+        let caps = self.capabilities(account_id)?;
+        let account = self.require(account_id, caps.react && (on || caps.unreact), if on { "react to messages" } else { "remove a reaction" })?;
+        let Some(me) = account.me().map(str::to_string) else {
+            return Err(Error::Invalid(
+                "Confab does not know yet which person you are on this server; it learns it from your conversations and your first sent message".into(),
+            ));
+        };
         let message = self
             .inner
             .store
@@ -550,14 +624,14 @@ impl Client {
         let key = message.client_id.clone().unwrap_or(message.id.clone());
         let mut reactions = message.reactions.clone();
         let people = reactions.entry(emoji.to_string()).or_default();
-        let present = people.contains(&account.user_id);
+        let present = people.contains(&me);
         if present == on {
             return Ok(());
         }
         if on {
-            people.push(account.user_id.clone());
+            people.push(me.clone());
         } else {
-            people.retain(|p| *p != account.user_id);
+            people.retain(|p| *p != me);
             if people.is_empty() {
                 reactions.remove(emoji);
             }
@@ -692,7 +766,10 @@ impl Client {
         source: Option<Source>,
     ) -> Result<Conversation> {
         let account = self.inner.store.account(account_id)?;
-        let caps = account.dialect.capabilities();
+        let caps = self.capabilities(account_id)?;
+        if !caps.create {
+            return Err(Error::Unsupported("this server does not offer starting conversations".into()));
+        }
         let others: Vec<String> = participants
             .iter()
             .filter(|p| **p != account.user_id)
@@ -702,21 +779,20 @@ impl Client {
             return Err(Error::Invalid("include at least one other person".into()));
         }
         if others.len() > 1 && !caps.create_group {
-            return Err(Error::Unsupported(format!(
-                "{} conversations are with one person",
-                account.dialect.as_str()
-            )));
+            return Err(Error::Unsupported(
+                "conversations on this server are with one person".into(),
+            ));
         }
         if caps.needs_source && source.is_none() {
             return Err(Error::Invalid(
-                "a managem conversation needs a source, such as an order id".into(),
+                "a conversation on this server needs a source, such as an order: give its id".into(),
             ));
         }
         if body.trim().is_empty() {
             return Err(Error::Invalid("a conversation starts with a message".into()));
         }
         let now = now_ms();
-        let mut members = vec![account.user_id.clone()];
+        let mut members: Vec<String> = account.me().map(str::to_string).into_iter().collect();
         members.extend(others.iter().cloned());
         let mut local = String::new();
         let operation = Operation::CreateConversation {
@@ -730,7 +806,7 @@ impl Client {
         self.inner.store.write(|tx| {
             let update = crate::store::ConversationUpdate {
                 id: conversation_id.clone(),
-                kind: if members.len() > 2 {
+                kind: if others.len() > 1 {
                     ConversationKind::Group
                 } else {
                     ConversationKind::Direct
@@ -857,7 +933,8 @@ impl Client {
             )?;
             Ok(pending)
         })?;
-        if !queued {
+        // A server without read state keeps none: the mark stays on this device.
+        if !queued && self.capabilities(account_id)?.mark_read {
             self.queue(account_id, conversation_id, Operation::MarkRead, |_, _| Ok(()))?;
         }
         if conversation.unread > 0 {

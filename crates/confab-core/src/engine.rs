@@ -10,18 +10,18 @@
 //! reason. Before re-sending a message whose earlier attempt may have reached the server, look
 //! for it there first, so a server without idempotency never gets it twice.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use rusqlite::params;
 
 use crate::{
     client::Inner,
-    dialect::{Remote, RemoteEvent},
+    dialect::{Flags, Remote, RemoteEvent, MAX_PAGES},
     error::{Error, RemoteError, Result},
     events::Event,
-    model::{Delivery, Dialect, Message, SyncState},
+    model::{Delivery, Feature, Message, SyncState},
     now_ms,
-    store::{conversations, messages, outbox, Change, Operation, QueuedOperation},
+    store::{conversations, messages, outbox, Change, ConversationUpdate, Operation, QueuedOperation},
 };
 
 /// Exponential backoff with full jitter.
@@ -61,24 +61,110 @@ pub fn delay_for(attempt: u32, max: Duration) -> Duration {
 // ---------------------------------------------------------------------------------------------
 // Sync
 
+/// Keeps what a remote learned about its server and its account: features found present or
+/// missing, and who the account is. A newly learned identity recounts the account's unread
+/// counts, which until then counted nothing as the account's own.
+pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result<()> {
+    let account = inner.store.account(account_id)?;
+    let me = remote.me();
+    let learned = account.me().is_none() && me.is_some();
+    if !inner.store.learn_about_account(account_id, &remote.known(), me.as_ref())? {
+        return Ok(());
+    }
+    if let (true, Some(me)) = (learned, &me) {
+        inner.store.upsert_people(account_id, std::slice::from_ref(me))?;
+        let recount = !remote.counts_unread();
+        let ids: Vec<String> = inner.store.write(|tx| {
+            // What was written here before the account knew itself is its own.
+            tx.execute(
+                "UPDATE messages SET sender_id = ?2 WHERE account_id = ?1 AND sender_id = ''",
+                params![account_id, me.id],
+            )?;
+            if !recount {
+                return Ok(Vec::new());
+            }
+            let ids = {
+                let mut stmt = tx.prepare_cached("SELECT id FROM conversations WHERE account_id = ?1")?;
+                let ids = stmt
+                    .query_map([account_id], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                ids
+            };
+            for id in &ids {
+                recount_unread(tx, account_id, id, &me.id)?;
+            }
+            Ok(ids)
+        })?;
+        inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids,
+            removed: vec![],
+        });
+    }
+    inner.bus.publish(Event::AccountsChanged);
+    Ok(())
+}
+
+/// A feature's absence is an answer, not a failure: `None` then.
+fn unless_missing<T>(result: std::result::Result<T, RemoteError>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(RemoteError::Missing(_)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// One sync pass: people, conversations, and each changed conversation's newest messages.
 pub async fn sync_once(inner: &Arc<Inner>, account_id: &str, announce_progress: bool) -> Result<()> {
     let remote = inner.remote(account_id)?;
-    let account = inner.store.account(account_id)?;
-    let people = remote.people().await?;
-    inner.store.upsert_people(account_id, &people)?;
-    let (updates, more_people) = remote.conversations().await?;
-    if !more_people.is_empty() {
-        inner.store.upsert_people(account_id, &more_people)?;
-    }
+    let result = sync_pass(inner, &remote, account_id, announce_progress).await;
+    remember(inner, account_id, &remote)?;
+    result
+}
 
-    let server_ids: Vec<String> = updates.iter().map(|u| u.id.clone()).collect();
+async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announce_progress: bool) -> Result<()> {
+    if remote.offers(Feature::Directory) {
+        if let Some(people) = unless_missing(remote.people().await)? {
+            inner.store.upsert_people(account_id, &people)?;
+        }
+    }
+    let listing = if remote.offers(Feature::Listing) {
+        unless_missing(remote.conversations().await)?
+    } else {
+        None
+    };
+    let Some(listing) = listing else {
+        // No listing: the account shows the conversations started from here, caught up where
+        // the server lets them be read.
+        if remote.offers(Feature::Reading) {
+            let cached = inner.store.conversations(Some(account_id), crate::ConversationFilter::All)?;
+            for conversation in cached.iter().filter(|c| !c.id.starts_with("local:")) {
+                match catch_up(inner, remote, account_id, &conversation.id, None).await {
+                    Ok(()) => {}
+                    Err(Error::Remote(RemoteError::Missing(_))) => break,
+                    Err(error) => return Err(error),
+                }
+            }
+        }
+        return mark_synced(inner, account_id);
+    };
+    if !listing.people.is_empty() {
+        inner.store.upsert_people(account_id, &listing.people)?;
+    }
+    let updates = listing.conversations;
+    let server_ids: HashSet<&str> = updates.iter().map(|u| u.id.as_str()).collect();
     let (changed, removed) = inner.store.write(|tx| {
         let mut changed = Vec::new();
         for update in &updates {
             if conversations::upsert(tx, account_id, update)? != Change::Unchanged {
                 changed.push(update.id.clone());
             }
+        }
+        let mut removed = Vec::new();
+        if !listing.complete {
+            // A listing the server would not page through to its end proves nothing about
+            // what is absent from it.
+            return Ok((changed, removed));
         }
         // Gone from the server (deleted, or left elsewhere): gone here, unless it is still
         // being created from this device.
@@ -87,9 +173,8 @@ pub async fn sync_once(inner: &Arc<Inner>, account_id: &str, announce_progress: 
              AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.account_id = ?1 AND outbox.conversation_id = conversations.id)",
         )?;
         let cached = stmt.query_map([account_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut removed = Vec::new();
         for id in cached {
-            if !server_ids.contains(&id) {
+            if !server_ids.contains(id.as_str()) {
                 conversations::delete(tx, account_id, &id)?;
                 removed.push(id);
             }
@@ -104,32 +189,47 @@ pub async fn sync_once(inner: &Arc<Inner>, account_id: &str, announce_progress: 
         });
     }
 
-    let stale: Vec<&crate::store::ConversationUpdate> = {
+    let viewing = inner.viewing(account_id);
+    let live = remote.has(Feature::Live) == Some(true);
+    let stale: Vec<&ConversationUpdate> = {
         let conn = inner.store.reader();
         let mut stale = Vec::new();
         for update in &updates {
             let marker = conversations::sync_marker(&conn, account_id, &update.id)?;
-            if marker.is_none() || marker != update.sync_marker {
+            let changed = marker.is_none() || marker != update.sync_marker;
+            // Without an event stream, the open conversation's newest page is read on every
+            // pass (edits, reactions and deletions change no marker), and a conversation whose
+            // marker just changed is read once more a moment later: a time marker in whole
+            // seconds stays the same for two messages in the same second.
+            let polled = !live && (viewing.as_deref() == Some(update.id.as_str()) || inner.recheck(account_id, update, changed));
+            if changed || polled {
                 stale.push(update);
             }
         }
         stale
     };
+    // Conversations without unread messages first: reading one shows whether the server reads
+    // quietly, which decides whether the others may be read now.
+    let mut stale = stale;
+    stale.sort_by_key(|u| u.unread.unwrap_or(0) > 0);
     let total = stale.len();
     for (done, update) in stale.into_iter().enumerate() {
+        let reads_mark_read = remote.reads_may_mark_read();
         if announce_progress {
             inner.set_state(account_id, SyncState::Syncing { done, total });
         }
-        catch_up(
-            inner,
-            &remote,
-            &account.user_id,
-            account_id,
-            &update.id,
-            update.sync_marker.as_deref(),
-        )
-        .await?;
+        // On a server where reading marks read, a conversation with unread messages is read
+        // only when the user opens it; until then its listing's preview tells what is new.
+        if reads_mark_read && update.unread.unwrap_or(0) > 0 && viewing.as_deref() != Some(update.id.as_str()) {
+            announce_preview(inner, remote, account_id, update)?;
+            continue;
+        }
+        catch_up(inner, remote, account_id, &update.id, update.sync_marker.as_deref()).await?;
     }
+    mark_synced(inner, account_id)
+}
+
+fn mark_synced(inner: &Arc<Inner>, account_id: &str) -> Result<()> {
     inner.store.write(|tx| {
         tx.execute(
             "INSERT INTO sync_state (account_id, synced_at) VALUES (?1, ?2)
@@ -137,20 +237,45 @@ pub async fn sync_once(inner: &Arc<Inner>, account_id: &str, announce_progress: 
             params![account_id, now_ms()],
         )?;
         Ok(())
-    })?;
+    })
+}
+
+/// A conversation left unread on the server: its listing's newest message is news to notify
+/// about, once per message.
+fn announce_preview(inner: &Arc<Inner>, remote: &Remote, account_id: &str, update: &ConversationUpdate) -> Result<()> {
+    let Some(last) = &update.last_message else {
+        return Ok(());
+    };
+    let me = remote.me_id();
+    if me.as_deref() == Some(last.sender_id.as_str()) || !inner.first_preview(account_id, &update.id, &last.id) {
+        return Ok(());
+    }
+    let muted = inner
+        .store
+        .conversation(account_id, &update.id)?
+        .is_some_and(|c| c.muted);
+    inner.bus.publish(Event::MessageReceived {
+        account_id: account_id.into(),
+        conversation_id: update.id.clone(),
+        message_id: last.id.clone(),
+        sender_id: last.sender_id.clone(),
+        body: last.body.clone(),
+        muted,
+    });
     Ok(())
 }
 
 /// Fetches a conversation's newest messages down to the first one already cached (or just the
-/// newest page if none is), and writes them with the new marker in one transaction.
+/// newest page if none is), and writes them with the new marker in one transaction. Paging
+/// stops where the server stops honouring the cursor, or after [`MAX_PAGES`].
 pub async fn catch_up(
     inner: &Arc<Inner>,
     remote: &Remote,
-    me: &str,
     account_id: &str,
     conversation_id: &str,
     marker: Option<&str>,
 ) -> Result<()> {
+    let me = remote.me_id();
     let page_size = inner.config.page_size;
     let had_messages = {
         let conn = inner.store.reader();
@@ -161,14 +286,26 @@ pub async fn catch_up(
         )?
     };
     let mut fetched: Vec<Message> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut first_page: Option<Vec<Message>> = None;
     let mut complete = None;
     let mut before: Option<String> = None;
-    loop {
+    for _ in 0..MAX_PAGES {
+        if before.is_some() && remote.has(Feature::History) == Some(false) {
+            complete = Some(true);
+            break;
+        }
         let page = remote.messages(conversation_id, before.as_deref(), page_size).await?;
+        inner.store.upsert_people(account_id, &page.people)?;
+        if before.is_some() && !cursor_honoured(remote, &page.messages, &seen) {
+            fetched.extend(page.messages.into_iter().filter(|m| !seen.contains(&m.id)));
+            complete = Some(true);
+            break;
+        }
         let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
         let reached_known = had_messages && messages::any_known(&inner.store.reader(), account_id, &ids)?;
         before = page.messages.last().map(|m| m.id.clone());
+        seen.extend(ids);
         if first_page.is_none() {
             first_page = Some(page.messages.clone());
         }
@@ -187,7 +324,6 @@ pub async fn catch_up(
     }
 
     let first_page = first_page.unwrap_or_default();
-    let dialect = remote.dialect();
     let (changes, removed) = inner.store.write(|tx| {
         let changes = messages::upsert(tx, account_id, &fetched)?;
         // Messages the newest page should contain but does not were deleted on the server.
@@ -206,9 +342,11 @@ pub async fn catch_up(
             }
             _ => Vec::new(),
         };
-        conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
-        if dialect != Dialect::Portal {
-            recount_unread(tx, account_id, conversation_id, me)?;
+        if marker.is_some() || complete.is_some() {
+            conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
+        }
+        if !remote.counts_unread() {
+            recount_unread(tx, account_id, conversation_id, me.as_deref().unwrap_or(""))?;
         }
         Ok((changes, removed))
     })?;
@@ -221,7 +359,7 @@ pub async fn catch_up(
             .is_some_and(|c| c.muted);
         for message in fetched.iter().rev() {
             let new = changes.iter().any(|(id, c)| *id == message.id && *c == Change::New);
-            if new && message.sender_id != me {
+            if new && me.as_deref() != Some(message.sender_id.as_str()) {
                 inner.bus.publish(Event::MessageReceived {
                     account_id: account_id.into(),
                     conversation_id: conversation_id.into(),
@@ -234,6 +372,16 @@ pub async fn catch_up(
         }
     }
     Ok(())
+}
+
+/// Whether a page asked for with a cursor is really older than what came before: a server
+/// that ignores the cursor sends the newest page again. Remembered either way.
+fn cursor_honoured(remote: &Remote, page: &[Message], seen: &HashSet<String>) -> bool {
+    let honoured = !page.iter().any(|m| seen.contains(&m.id));
+    if remote.declares(Feature::History) && !page.is_empty() {
+        remote.note(Feature::History, honoured);
+    }
+    honoured
 }
 
 /// Unread for dialects that keep no count: others' messages neither read on the server nor
@@ -282,13 +430,52 @@ fn announce_messages(
     });
 }
 
-/// Fetches the page of history older than the oldest cached message.
+/// Fetches the page of history older than the oldest cached message. A server that does not
+/// page further back (it ignores the cursor) ends the history there, once.
 pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &str, limit: usize) -> Result<usize> {
     let remote = inner.remote(account_id)?;
     let oldest = messages::oldest_sent(&inner.store.reader(), account_id, conversation_id)?;
-    let page = remote
-        .messages(conversation_id, oldest.as_ref().map(|m| m.id.as_str()), limit)
-        .await?;
+    let cursor = oldest.as_ref().map(|m| m.id.clone());
+    let page = if cursor.is_some() && remote.has(Feature::History) == Some(false) {
+        None
+    } else {
+        match remote.messages(conversation_id, cursor.as_deref(), limit).await {
+            Ok(page) => Some(page),
+            Err(RemoteError::Missing(_)) => None,
+            Err(error) => return Err(error.into()),
+        }
+    };
+    // An older page holds nothing already cached; a server that ignored the cursor sent the
+    // newest page again.
+    let page = match page {
+        Some(page) if cursor.is_some() => {
+            let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
+            let repeated: HashSet<String> = if messages::any_known(&inner.store.reader(), account_id, &ids)? {
+                ids.into_iter().collect()
+            } else {
+                HashSet::new()
+            };
+            cursor_honoured(&remote, &page.messages, &repeated).then_some(page)
+        }
+        other => other,
+    };
+    let Some(page) = page else {
+        inner.store.write(|tx| {
+            tx.execute(
+                "UPDATE conversations SET history_complete = 1 WHERE account_id = ?1 AND id = ?2",
+                params![account_id, conversation_id],
+            )?;
+            Ok(())
+        })?;
+        remember(inner, account_id, &remote)?;
+        inner.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids: vec![conversation_id.into()],
+            removed: vec![],
+        });
+        return Ok(0);
+    };
+    inner.store.upsert_people(account_id, &page.people)?;
     let count = page.messages.len();
     let changes = inner.store.write(|tx| {
         let changes = messages::upsert(tx, account_id, &page.messages)?;
@@ -300,6 +487,7 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
         }
         Ok(changes)
     })?;
+    remember(inner, account_id, &remote)?;
     announce_messages(inner, account_id, conversation_id, &changes, Vec::new());
     Ok(count)
 }
@@ -309,10 +497,11 @@ pub async fn apply_event(
     inner: &Arc<Inner>,
     remote: &Remote,
     account_id: &str,
-    me: &str,
     event_id: Option<&str>,
     event: RemoteEvent,
 ) -> Result<()> {
+    let me = remote.me_id().unwrap_or_default();
+    let me = me.as_str();
     let save_id = |tx: &rusqlite::Transaction<'_>| match event_id {
         Some(id) => crate::store::set_last_event_id(tx, account_id, id),
         None => Ok(()),
@@ -328,7 +517,7 @@ pub async fn apply_event(
                 sync_once(inner, account_id, false).await?;
                 return inner.store.write(save_id);
             }
-            let from_other = message.sender_id != me;
+            let from_other = message.sender_id != me || me.is_empty();
             let conversation_id = message.conversation_id.clone();
             let changes = inner.store.write(|tx| {
                 let changes = messages::upsert(tx, account_id, std::slice::from_ref(&message))?;
@@ -385,7 +574,7 @@ pub async fn apply_event(
                 });
             }
             if change == Change::New {
-                catch_up(inner, remote, me, account_id, &update.id, update.sync_marker.as_deref()).await?;
+                catch_up(inner, remote, account_id, &update.id, update.sync_marker.as_deref()).await?;
             }
         }
         RemoteEvent::ConversationDeleted { conversation_id } => {
@@ -407,7 +596,7 @@ pub async fn apply_event(
             person_id,
         } => {
             let changed = inner.store.write(|tx| {
-                let changed = if person_id == me {
+                let changed = if !me.is_empty() && person_id == me {
                     conversations::delete(tx, account_id, &conversation_id)?
                 } else {
                     let participants: Option<String> = rusqlite::OptionalExtension::optional(tx.query_row(
@@ -434,7 +623,7 @@ pub async fn apply_event(
                 Ok(changed)
             })?;
             if changed {
-                let (ids, removed) = if person_id == me {
+                let (ids, removed) = if !me.is_empty() && person_id == me {
                     (vec![], vec![conversation_id])
                 } else {
                     (vec![conversation_id], vec![])
@@ -500,7 +689,6 @@ pub async fn run_sync(inner: Arc<Inner>, account_id: String) {
 
 async fn session(inner: &Arc<Inner>, account_id: &str, backoff: &mut Backoff) -> Result<()> {
     let remote = inner.remote(account_id)?;
-    let me = inner.store.account(account_id)?.user_id;
     let last = inner.store.last_event_id(account_id)?;
     // Open the stream before catching up, so nothing that happens meanwhile is missed.
     let mut stream = remote.events(last.as_deref()).await?;
@@ -519,7 +707,7 @@ async fn session(inner: &Arc<Inner>, account_id: &str, backoff: &mut Backoff) ->
             };
             let parsed = remote.parse_event(&event.data);
             match parsed {
-                Ok(parsed) => apply_event(inner, &remote, account_id, &me, event.id.as_deref(), parsed).await?,
+                Ok(parsed) => apply_event(inner, &remote, account_id, event.id.as_deref(), parsed).await?,
                 Err(error) => {
                     // One unreadable event must not stop the stream; a list refresh recovers it.
                     tracing::warn!(account = %account_id, %error, "skipping an unreadable event");
@@ -562,22 +750,46 @@ pub enum Outcome {
     Failed {
         reason: String,
     },
+    /// The server lacks what the operation needs: it is dropped, and what it did locally is
+    /// undone by reading the truth again.
+    Unsupported {
+        reason: String,
+    },
 }
 
 /// Delivers one operation and records what happened.
 pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outcome> {
     let remote = inner.remote(&item.account_id)?;
     let result = attempt(inner, &remote, item).await;
+    remember(inner, &item.account_id, &remote)?;
     let outcome = match result {
         Ok(()) => {
             tracing::info!(account = %item.account_id, conversation = %item.conversation_id, "delivered {}", item.operation.name());
             Outcome::Delivered
+        }
+        Err(Error::Remote(RemoteError::Missing(feature)))
+            if !matches!(
+                item.operation,
+                Operation::Send { .. } | Operation::CreateConversation { .. }
+            ) =>
+        {
+            tracing::info!(account = %item.account_id, "dropped {}: the server does not offer {}", item.operation.name(), feature.describe());
+            Outcome::Unsupported {
+                reason: RemoteError::Missing(feature).to_string(),
+            }
         }
         Err(Error::Remote(error)) => classify(item, error),
         Err(other) => return Err(other),
     };
     match &outcome {
         Outcome::Delivered => {}
+        Outcome::Unsupported { .. } => {
+            inner.store.write(|tx| {
+                tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+                conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None)
+            })?;
+            inner.resync_signal(&item.account_id).notify_one();
+        }
         Outcome::Postponed { reason, retry_in } => {
             let next = now_ms().saturating_add(i64::try_from(retry_in.as_millis()).unwrap_or(i64::MAX));
             inner.store.postpone(item.id, next, reason)?;
@@ -631,11 +843,11 @@ fn classify(item: &QueuedOperation, error: RemoteError) -> Outcome {
     }
 }
 
-/// The server id of a message named by server id or client id; an error if it never reached
-/// the server.
-fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<String> {
+/// A message named by server id or client id, as the server has it; an error if it never
+/// reached the server.
+fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<Message> {
     match messages::get(&inner.store.reader(), account_id, key)? {
-        Some((_, m)) if m.delivery == Delivery::Sent => Ok(m.id),
+        Some((_, m)) if m.delivery == Delivery::Sent => Ok(m),
         Some(_) => Err(Error::Remote(RemoteError::Rejected {
             status: 409,
             code: "not_sent".into(),
@@ -681,14 +893,19 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             body,
             source,
         } => {
-            let (update, opening) = remote.create(participants, body, source.as_ref(), key).await?;
-            let opening = match opening {
+            let created = remote.create(participants, body, source.as_ref(), key).await?;
+            inner.store.upsert_people(account_id, &created.people)?;
+            let update = created.conversation;
+            let opening = match created.opening {
                 Some(message) => Some(message),
-                None => {
-                    let page = remote.messages(&update.id, None, 20).await?;
-                    let me = remote.me().id.clone();
-                    page.messages.into_iter().find(|m| m.sender_id == me)
+                // The answer does not carry the opening message: read it, where the server lets
+                // it be read.
+                None if remote.offers(Feature::Reading) => {
+                    let page = unless_missing(remote.messages(&update.id, None, 20).await)?;
+                    let me = remote.me_id();
+                    page.and_then(|p| p.messages.into_iter().find(|m| Some(&m.sender_id) == me.as_ref()))
                 }
+                None => None,
             };
             let remote_id = update.id.clone();
             finish(&|tx| {
@@ -711,8 +928,8 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         }
         Operation::React { message, emoji } | Operation::Unreact { message, emoji } => {
             let on = matches!(item.operation, Operation::React { .. });
-            let id = resolve_message(inner, account_id, message)?;
-            let updated = remote.react(conversation_id, &id, emoji, on, key).await?;
+            let target = resolve_message(inner, account_id, message)?;
+            let updated = remote.react(&target, emoji, on, key).await?;
             finish(&|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
             announce_messages(
                 inner,
@@ -723,12 +940,12 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             );
         }
         Operation::Edit { message, body } => {
-            let id = resolve_message(inner, account_id, message)?;
+            let id = resolve_message(inner, account_id, message)?.id;
             let updated = remote.edit(&id, body).await?;
             finish(&|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
         }
         Operation::Delete { message } => {
-            let id = resolve_message(inner, account_id, message).or_else(|e| match e {
+            let id = resolve_message(inner, account_id, message).map(|m| m.id).or_else(|e| match e {
                 Error::Remote(RemoteError::NotFound) => Ok(message.clone()),
                 e => Err(e),
             })?;
@@ -746,21 +963,37 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             Err(e) => return Err(e.into()),
         },
         Operation::SetPinned { pinned } => {
-            remote.set_flags(conversation_id, Some(*pinned), None, None).await?;
+            let flags = Flags {
+                pinned: Some(*pinned),
+                ..Flags::default()
+            };
+            remote.set_flags(conversation_id, &flags).await?;
             finish(&|_| Ok(()))?;
         }
         Operation::SetMuted { muted } => {
-            remote.set_flags(conversation_id, None, Some(*muted), None).await?;
+            let flags = Flags {
+                muted: Some(*muted),
+                ..Flags::default()
+            };
+            remote.set_flags(conversation_id, &flags).await?;
             finish(&|_| Ok(()))?;
         }
         Operation::SetArchived { archived } => {
-            let at = archived.then(now_ms);
-            remote.set_flags(conversation_id, None, None, Some(at)).await?;
+            let flags = Flags {
+                archived_at: Some(archived.then(now_ms)),
+                ..Flags::default()
+            };
+            remote.set_flags(conversation_id, &flags).await?;
             finish(&|_| Ok(()))?;
         }
         Operation::MarkRead => {
             remote.mark_read(conversation_id).await?;
             finish(&|_| Ok(()))?;
+            // Read now: on a server where reading marks read, this is when its messages are
+            // fetched.
+            if remote.reads_may_mark_read() {
+                catch_up(inner, remote, account_id, conversation_id, None).await?;
+            }
         }
     }
     Ok(())
@@ -776,10 +1009,10 @@ async fn find_on_server(
     body: &str,
 ) -> Result<Option<Message>> {
     let page = remote.messages(&item.conversation_id, None, 50).await?;
-    let me = remote.me().id.clone();
+    let me = remote.me_id();
     let conn = inner.store.reader();
     for candidate in page.messages {
-        if candidate.sender_id != me || candidate.body != body || candidate.created_at < item.created_at - 5 * 60_000 {
+        if me.as_ref() != Some(&candidate.sender_id) || candidate.body != body || candidate.created_at < item.created_at - 5 * 60_000 {
             continue;
         }
         let held_elsewhere: bool = conn.query_row(
@@ -802,7 +1035,7 @@ pub async fn deliver_due(inner: &Arc<Inner>, account_id: &str) -> Result<(usize,
     while let Some(item) = inner.store.next_due(account_id, now_ms())? {
         match deliver(inner, &item).await? {
             Outcome::Delivered => delivered += 1,
-            Outcome::Failed { .. } => {}
+            Outcome::Failed { .. } | Outcome::Unsupported { .. } => {}
             Outcome::Postponed { reason, .. } => return Ok((delivered, Some(reason))),
         }
     }

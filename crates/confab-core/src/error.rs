@@ -28,6 +28,10 @@ pub enum RemoteError {
     /// The answer is not what the dialect promises.
     #[error("the server's answer is malformed: {0}")]
     Malformed(String),
+    /// The server lacks a feature (an extension it does not have, found out from a 404, 405
+    /// or 501 on its route). Remembered per account; never retried, never a failure.
+    #[error("this server does not offer {}", .0.describe())]
+    Missing(crate::model::Feature),
 }
 
 impl RemoteError {
@@ -39,6 +43,14 @@ impl RemoteError {
                 | RemoteError::Timeout
                 | RemoteError::RateLimited { .. }
                 | RemoteError::Server { .. }
+        )
+    }
+
+    /// The answer a server gives to a route it does not have.
+    pub fn means_absent(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::NotFound | RemoteError::Rejected { status: 405 | 501, .. }
         )
     }
 }
@@ -96,7 +108,7 @@ impl Error {
             Error::Remote(RemoteError::NotFound) | Error::NotFound(_) | Error::UnknownAccount(_) => ErrorCode::NotFound,
             Error::Remote(RemoteError::Rejected { .. }) | Error::Invalid(_) => ErrorCode::Invalid,
             Error::Remote(RemoteError::Malformed(_)) => ErrorCode::BadServer,
-            Error::Unsupported(_) => ErrorCode::Unsupported,
+            Error::Unsupported(_) | Error::Remote(RemoteError::Missing(_)) => ErrorCode::Unsupported,
             _ => ErrorCode::Internal,
         }
     }

@@ -24,54 +24,6 @@ impl Dialect {
         }
     }
 
-    /// What a server of this dialect can do, at best. Extensions a given server lacks are
-    /// found out at run time and fall back (see `dialect`).
-    pub fn capabilities(self) -> Capabilities {
-        match self {
-            Dialect::Portal => Capabilities {
-                edit: false,
-                delete: false,
-                react: true,
-                leave: true,
-                server_pin: false,
-                server_mute: false,
-                server_archive: false,
-                pin_message: false,
-                delete_conversation: false,
-                attachments: false,
-                create_group: true,
-                needs_source: false,
-            },
-            Dialect::Protocol => Capabilities {
-                edit: true,
-                delete: true,
-                react: true,
-                leave: false,
-                server_pin: true,
-                server_mute: true,
-                server_archive: true,
-                pin_message: true,
-                delete_conversation: true,
-                attachments: true,
-                create_group: false,
-                needs_source: false,
-            },
-            Dialect::Managem => Capabilities {
-                edit: false,
-                delete: false,
-                react: false,
-                leave: false,
-                server_pin: false,
-                server_mute: false,
-                server_archive: false,
-                pin_message: false,
-                delete_conversation: false,
-                attachments: true,
-                create_group: false,
-                needs_source: true,
-            },
-        }
-    }
 }
 
 impl std::str::FromStr for Dialect {
@@ -87,26 +39,122 @@ impl std::str::FromStr for Dialect {
     }
 }
 
-/// What an account's dialect lets the user do. Pin, mute and archive that the server cannot
-/// store are kept locally (and marked local); everything else false is simply not offered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Something a server may offer. Each dialect declares the features it can use and whether
+/// its document shows them ([`Origin::Documented`], every server of the dialect has them) or
+/// Confab's reference server adds them ([`Origin::Extension`], a third-party server may not).
+/// What an account's server turns out to lack is remembered per account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Feature {
+    /// A route that says whose key this is.
+    Identity,
+    /// A listing of the people one can write to.
+    Directory,
+    /// Listing one's conversations.
+    Listing,
+    /// Reading a conversation's messages.
+    Reading,
+    /// Reading messages without marking them read (portal's paged read).
+    QuietRead,
+    /// Paging back to older messages with a cursor.
+    History,
+    /// Sending into an existing conversation.
+    Sending,
+    /// Starting a conversation.
+    Create,
+    React,
+    Unreact,
+    Edit,
+    Delete,
+    Leave,
+    /// Telling the server what was read.
+    MarkRead,
+    /// Pin, mute and archive kept by the server.
+    ServerFlags,
+    PinMessage,
+    DeleteConversation,
+    /// Uploading files to send with a message.
+    Uploads,
+    /// An event stream with live changes.
+    Live,
+}
+
+impl Feature {
+    /// What the user is told when their server lacks it: "this server does not offer ...".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Feature::Identity => "saying who you are (Confab learns it from your conversations and sent messages)",
+            Feature::Directory => "a people directory (names come from conversations instead)",
+            Feature::Listing => "listing conversations (only those started here are shown)",
+            Feature::Reading => "reading messages (only messages sent or started here are shown)",
+            Feature::QuietRead => {
+                "reading without marking read (conversations with unread messages are fetched when you open them)"
+            }
+            Feature::History => "paging back through history (history goes as far back as its first page)",
+            Feature::Sending => "sending into an existing conversation",
+            Feature::Create => "starting conversations",
+            Feature::React => "reactions",
+            Feature::Unreact => "removing a reaction",
+            Feature::Edit => "editing messages",
+            Feature::Delete => "deleting messages",
+            Feature::Leave => "leaving a conversation",
+            Feature::MarkRead => "marking conversations read (read state stays on this device)",
+            Feature::ServerFlags => "keeping pin, mute and archive (they stay on this device)",
+            Feature::PinMessage => "pinning a message",
+            Feature::DeleteConversation => "deleting conversations",
+            Feature::Uploads => "sending files",
+            Feature::Live => "live updates (Confab checks for news every few seconds instead)",
+        }
+    }
+}
+
+/// Whether a dialect's document shows a feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Documented,
+    Extension,
+}
+
+/// What an account lets the user do: its dialect's features, less what its server turned out
+/// to lack. Pin, mute and archive that the server cannot store are kept locally (and marked
+/// local); everything else false is simply not offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct Capabilities {
     pub edit: bool,
     pub delete: bool,
     pub react: bool,
+    /// Removing one's own reaction.
+    pub unreact: bool,
     pub leave: bool,
     pub server_pin: bool,
     pub server_mute: bool,
     pub server_archive: bool,
     pub pin_message: bool,
     pub delete_conversation: bool,
+    /// Messages of this dialect can carry files.
     pub attachments: bool,
+    /// Files can be uploaded to send.
+    pub uploads: bool,
+    /// Writing into an existing conversation.
+    pub send: bool,
+    pub create: bool,
     /// New conversations may have several people (portal); otherwise one contact.
     pub create_group: bool,
     /// New conversations need a `source` (managem's order).
     pub needs_source: bool,
+    /// People to start a conversation with can be listed.
+    pub directory: bool,
+    /// The server hears what was read.
+    pub mark_read: bool,
+    /// Live updates; without them Confab polls.
+    pub live: bool,
+    /// Who the account is is known (learned from the server's answers where no route says).
+    pub identity_known: bool,
+    /// One sentence per feature the server lacks, for the UI and the CLI to show:
+    /// "this server does not offer removing a reaction".
+    pub missing: Vec<String>,
 }
 
 /// A signed-in account. Its API key is never here: it lives in the OS keyring.
@@ -117,9 +165,18 @@ pub struct Account {
     pub id: String,
     pub server_url: String,
     pub dialect: Dialect,
+    /// Who the key belongs to; empty until learned (a server without an identity route says it
+    /// only through its answers: see `dialect`). Nothing is "mine" while it is empty.
     pub user_id: String,
     pub user_name: String,
     pub created_at: i64,
+}
+
+impl Account {
+    /// The account's own person id, once known.
+    pub fn me(&self) -> Option<&str> {
+        (!self.user_id.is_empty()).then_some(self.user_id.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

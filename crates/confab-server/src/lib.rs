@@ -15,6 +15,7 @@ mod idempotency;
 pub mod sanitize;
 pub mod store;
 mod stream;
+pub mod strict;
 pub mod translate;
 
 use std::{
@@ -43,6 +44,8 @@ pub struct AppState {
     pub translator: Option<Arc<dyn Translator>>,
     key_cache: RwLock<HashMap<String, String>>,
     idempotency_locks: idempotency::Locks,
+    /// Only what the documents show (see [`strict`]).
+    pub strict: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -62,9 +65,9 @@ pub struct Config {
     pub translator: Option<Arc<dyn Translator>>,
     /// Runs the demo bot, which answers every message sent to it.
     pub bot: bool,
-    /// Behave like a third-party server without Confab's extensions: no event streams and no
-    /// `Idempotency-Key` (for testing clients' fallbacks).
-    pub plain: bool,
+    /// Serve only what the seed documents show, like a third-party server of each dialect:
+    /// every extension off (see [`strict`] and `docs/server-api.md`).
+    pub strict: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -72,6 +75,7 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("translator", &self.translator.is_some())
             .field("bot", &self.bot)
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -80,7 +84,7 @@ impl std::fmt::Debug for Config {
 fn router_with(
     store: Store,
     translator: Option<Arc<dyn Translator>>,
-    plain: bool,
+    strict: bool,
     closing: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let state: Shared = Arc::new(AppState {
@@ -89,6 +93,7 @@ fn router_with(
         translator,
         key_cache: RwLock::new(HashMap::new()),
         idempotency_locks: Mutex::default(),
+        strict,
     });
     let app = Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
@@ -103,8 +108,9 @@ fn router_with(
                 "this route does not take that method",
             )
         });
-    let app = if plain {
-        app.layer(axum::middleware::from_fn(without_extensions))
+    let app = if strict {
+        // No idempotency layer: a strict server ignores `Idempotency-Key`.
+        app.layer(axum::middleware::from_fn(strict::gate))
     } else {
         app.layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
@@ -112,17 +118,6 @@ fn router_with(
         ))
     };
     app.layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES)).with_state(state)
-}
-
-/// A plain server has no event streams (and, by leaving out the idempotency layer, no
-/// `Idempotency-Key`).
-async fn without_extensions(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let path = request.uri().path();
-    if path == "/events" || path.ends_with("/events") && (path.starts_with("/api/") || path.starts_with("/v1/")) {
-        return ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response();
-    }
-    next.run(request).await
 }
 
 /// A server running on a listener; dropping it leaves it running until the runtime ends.
@@ -167,7 +162,7 @@ pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::
     let addr = listener.local_addr()?;
     let bot = config.bot.then(|| tokio::spawn(demo::run_bot(store.clone())));
     let (closing, closed) = tokio::sync::watch::channel(false);
-    let app = router_with(store, config.translator, config.plain, closed);
+    let app = router_with(store, config.translator, config.strict, closed);
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -39,6 +39,10 @@ enum Command {
         /// The LibreTranslate API key, if that server needs one.
         #[arg(long, env = "CONFAB_TRANSLATE_API_KEY", hide_env_values = true)]
         translate_api_key: Option<String>,
+        /// Serve only what the API documents show: no extension routes, parameters, event
+        /// streams or `Idempotency-Key` (a stand-in for a third-party server).
+        #[arg(long)]
+        strict: bool,
     },
     /// Manage people.
     People {
@@ -108,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             keys_file,
             translate_url,
             translate_api_key,
+            strict,
         } => {
             let store = Store::open(&db)?;
             if demo {
@@ -136,11 +141,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     Config {
                         translator,
                         bot: demo,
-                        plain: false,
+                        strict,
                     },
                 )
                 .await?;
-                eprintln!("confab-server listening on {}", server.url());
+                let mode = if strict { " (strict: documented routes only)" } else { "" };
+                eprintln!("confab-server listening on {}{mode}", server.url());
                 tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;
                 eprintln!("shutting down");
                 server.shutdown().await?;

@@ -243,6 +243,18 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RemoteError> {
     })
 }
 
+/// Reads a JSON value already parsed (an event's payload), naming the field that does not fit.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, RemoteError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        if path == "." {
+            RemoteError::Malformed(error.inner().to_string())
+        } else {
+            RemoteError::Malformed(format!("field `{path}`: {}", error.inner()))
+        }
+    })
+}
+
 /// One server-sent event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseEvent {

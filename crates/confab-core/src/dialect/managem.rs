@@ -1,18 +1,16 @@
 //! `managem` (`/conversations`): ISO-8601 times that may be null, camelCase, two people per
 //! conversation tied to a source (an order), sanitized bodies, locked conversations.
 
+use async_trait::async_trait;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::{
-    http::{Body, Http},
-    Page, RemoteEvent,
-};
+use super::{http::Body, invalid, Api, Context, Created, Listing, Page};
 use crate::{
     error::RemoteError,
-    model::{Attachment, ConversationKind, Message, MessagePreview, Person, Source},
+    model::{Attachment, ConversationKind, Dialect, Feature, Message, MessagePreview, Origin, Person, Source},
     store::ConversationUpdate,
 };
 
@@ -29,7 +27,7 @@ pub struct WireSource {
     pub id: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireProfile {
     pub id: String,
@@ -50,7 +48,7 @@ pub struct WireProfile {
     pub avatar: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireAttachment {
     pub id: String,
@@ -60,7 +58,7 @@ pub struct WireAttachment {
     pub url: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WireMessage {
     pub id: String,
@@ -176,130 +174,236 @@ pub fn conversation(wire: WireConversation) -> (ConversationUpdate, Vec<Person>)
     (update, people)
 }
 
-pub async fn me(http: &Http) -> Result<Person, RemoteError> {
-    let profile: WireProfile = http.get("/users/me").await?;
-    Ok(person(&profile))
+/// The managem dialect (seed 004). Its document shows one route, creating a conversation;
+/// everything else is an extension.
+#[derive(Debug, Default)]
+pub struct Managem;
+
+const FEATURES: &[(Feature, Origin)] = &[
+    (Feature::Create, Origin::Documented),
+    (Feature::Identity, Origin::Extension),
+    (Feature::Directory, Origin::Extension),
+    (Feature::Listing, Origin::Extension),
+    (Feature::Reading, Origin::Extension),
+    (Feature::History, Origin::Extension),
+    (Feature::Sending, Origin::Extension),
+    (Feature::MarkRead, Origin::Extension),
+    (Feature::Uploads, Origin::Extension),
+    (Feature::Live, Origin::Extension),
+];
+
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
-pub async fn people(http: &Http) -> Result<Vec<Person>, RemoteError> {
-    let list: List<WireProfile> = http.get("/users").await?;
-    Ok(list.data.iter().map(person).collect())
-}
+#[async_trait]
+impl Api for Managem {
+    fn dialect(&self) -> Dialect {
+        Dialect::Managem
+    }
 
-pub async fn conversations(http: &Http) -> Result<(Vec<ConversationUpdate>, Vec<Person>), RemoteError> {
-    let (mut updates, mut people) = (Vec::new(), Vec::new());
-    let mut path = "/conversations?limit=100".to_string();
-    loop {
-        let page: List<WireConversation> = http.get(&path).await?;
-        for wire in page.data {
-            let (update, who) = conversation(wire);
-            updates.push(update);
-            people.extend(who);
+    fn features(&self) -> &'static [(Feature, Origin)] {
+        FEATURES
+    }
+
+    fn needs_source(&self) -> bool {
+        true
+    }
+
+    fn attachments(&self) -> bool {
+        true
+    }
+
+    fn events_path(&self) -> &'static str {
+        "/events"
+    }
+
+    /// The identity route, else the listing, both extensions; else the one documented route,
+    /// with an empty body that creates nothing: 401 means the key is wrong, a refusal of the
+    /// body means it was accepted.
+    async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
+        match cx.extension(Feature::Identity, cx.http.get::<WireProfile>("/users/me").await) {
+            Ok(me) => {
+                cx.learn_me(person(&me));
+                return Ok(());
+            }
+            Err(RemoteError::Missing(_)) => {}
+            Err(e) => return Err(e),
         }
-        match page.next_cursor {
-            Some(cursor) => path = format!("/conversations?limit=100&cursor={cursor}"),
-            None => return Ok((updates, people)),
+        match cx.extension(Feature::Listing, cx.http.get::<List<WireConversation>>("/conversations?limit=1").await) {
+            Ok(_) => return Ok(()),
+            Err(RemoteError::Missing(_)) => {}
+            Err(e) => return Err(e),
+        }
+        match cx.http.send(Method::POST, "/conversations", Body::Json(json!({})), None).await {
+            Err(RemoteError::Rejected { status: 400 | 422, .. }) => Ok(()),
+            Err(error) => Err(error),
+            Ok(_) => Err(RemoteError::Malformed(
+                "an empty request to create a conversation was accepted".into(),
+            )),
         }
     }
-}
 
-pub async fn messages(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    before: Option<&str>,
-    limit: usize,
-) -> Result<Page, RemoteError> {
-    let mut path = format!("/conversations/{conversation_id}/messages?limit={}", limit.min(100));
-    if let Some(before) = before {
-        path.push_str(&format!("&cursor={before}"));
+    async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
+        let list: List<WireProfile> = cx.extension(Feature::Directory, cx.http.get("/users").await)?;
+        Ok(list.data.iter().map(person).collect())
     }
-    let page: List<WireMessage> = http.get(&path).await?;
-    let has_more = page.next_cursor.is_some();
-    Ok(Page {
-        messages: page.data.into_iter().map(|m| message(account_id, m)).collect(),
-        has_more,
-    })
-}
 
-pub async fn send(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    body: &str,
-    attachments: &[String],
-    key: &str,
-) -> Result<Message, RemoteError> {
-    let wire: WireMessage = http
-        .json(
-            Method::POST,
-            &format!("/conversations/{conversation_id}/messages"),
-            Body::Json(json!({ "body": body, "attachments": attachments })),
-            Some(key),
-        )
-        .await?;
-    Ok(message(account_id, wire))
-}
-
-pub async fn create(
-    http: &Http,
-    recipient: &str,
-    source: &Source,
-    body: &str,
-    key: &str,
-) -> Result<(ConversationUpdate, Vec<Person>), RemoteError> {
-    let wire: WireConversation = http
-        .json(
-            Method::POST,
-            "/conversations",
-            Body::Json(
-                json!({ "source": { "type": source.kind, "id": source.id }, "recipientId": recipient, "body": body }),
-            ),
-            Some(key),
-        )
-        .await?;
-    Ok(conversation(wire))
-}
-
-pub async fn mark_read(http: &Http, conversation_id: &str) -> Result<(), RemoteError> {
-    http.send(
-        Method::POST,
-        &format!("/conversations/{conversation_id}/viewed"),
-        Body::Json(json!({})),
-        None,
-    )
-    .await
-    .map(|_| ())
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct WireEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    conversation_id: String,
-    #[serde(default)]
-    message: Option<WireMessage>,
-    #[serde(default)]
-    message_id: Option<String>,
-    #[serde(default)]
-    conversation: Option<WireConversation>,
-}
-
-pub fn event(account_id: &str, data: &str) -> Result<RemoteEvent, RemoteError> {
-    let wire: WireEvent = super::http::parse(data.as_bytes())?;
-    Ok(match (wire.kind.as_str(), wire.message, wire.conversation) {
-        ("message.created" | "message.edited" | "message.reaction", Some(m), _) => {
-            RemoteEvent::Message(message(account_id, m))
+    async fn conversations(&self, cx: &Context) -> Result<Listing, RemoteError> {
+        let mut page = cx.extension(
+            Feature::Listing,
+            cx.http.get::<List<WireConversation>>("/conversations?limit=100").await,
+        )?;
+        let (mut conversations, mut people) = (Vec::new(), Vec::new());
+        let mut seen = std::collections::HashSet::new();
+        let mut complete = false;
+        for _ in 0..super::MAX_PAGES {
+            let repeated = page.data.iter().any(|c| seen.contains(&c.id));
+            for wire in page.data {
+                if seen.insert(wire.id.clone()) {
+                    let (update, who) = conversation(wire);
+                    conversations.push(update);
+                    people.extend(who);
+                }
+            }
+            match page.next_cursor {
+                None => {
+                    complete = !repeated;
+                    break;
+                }
+                // A server that ignores the cursor sends the same page again: stop there.
+                Some(_) if repeated => break,
+                Some(cursor) => {
+                    page = cx
+                        .http
+                        .get(&format!("/conversations?limit=100&cursor={}", encode(&cursor)))
+                        .await?;
+                }
+            }
         }
-        ("message.deleted", _, _) => RemoteEvent::MessageDeleted {
-            conversation_id: wire.conversation_id,
-            message_id: wire.message_id.unwrap_or_default(),
-        },
-        ("conversation.created" | "conversation.updated", _, Some(c)) => RemoteEvent::Conversation(conversation(c).0),
-        ("conversation.deleted", _, _) => RemoteEvent::ConversationDeleted {
-            conversation_id: wire.conversation_id,
-        },
-        _ => RemoteEvent::Other,
-    })
+        Ok(Listing {
+            conversations,
+            people,
+            complete,
+        })
+    }
+
+    async fn messages(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, RemoteError> {
+        let mut path = format!(
+            "/conversations/{}/messages?limit={}",
+            encode(conversation_id),
+            limit.min(100)
+        );
+        if let Some(before) = before {
+            path.push_str(&format!("&cursor={}", encode(before)));
+        }
+        let page: List<WireMessage> = cx.extension(Feature::Reading, cx.http.get(&path).await)?;
+        let has_more = page.next_cursor.is_some();
+        let people = page.data.iter().map(|m| person(&m.sender)).collect();
+        Ok(Page {
+            messages: page.data.into_iter().map(|m| message(&cx.account_id, m)).collect(),
+            has_more,
+            people,
+        })
+    }
+
+    async fn send(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        body: &str,
+        attachments: &[String],
+        key: &str,
+    ) -> Result<Message, RemoteError> {
+        let wire: WireMessage = cx.extension(
+            Feature::Sending,
+            cx.http
+                .json(
+                    Method::POST,
+                    &format!("/conversations/{}/messages", encode(conversation_id)),
+                    Body::Json(json!({ "body": body, "attachments": attachments })),
+                    Some(key),
+                )
+                .await,
+        )?;
+        cx.learn_me(person(&wire.sender));
+        Ok(message(&cx.account_id, wire))
+    }
+
+    /// The documented 201 answer has everything: the conversation, both people, and the
+    /// opening message as `lastMessage`, sent by the account.
+    async fn create(
+        &self,
+        cx: &Context,
+        participants: &[String],
+        body: &str,
+        source: Option<&Source>,
+        key: &str,
+    ) -> Result<Created, RemoteError> {
+        let ([recipient], Some(source)) = (participants, source) else {
+            return Err(invalid(
+                "a managem conversation is with one person, about a source such as an order",
+            ));
+        };
+        let wire: WireConversation = cx
+            .http
+            .json(
+                Method::POST,
+                "/conversations",
+                Body::Json(
+                    json!({ "source": { "type": source.kind, "id": source.id }, "recipientId": recipient, "body": body }),
+                ),
+                Some(key),
+            )
+            .await?;
+        let me = [&wire.user_a, &wire.user_b]
+            .into_iter()
+            .find(|u| u.id != *recipient)
+            .map(person)
+            .or_else(|| wire.last_message.as_ref().map(|m| person(&m.sender)));
+        if let Some(me) = me {
+            cx.learn_me(me);
+        }
+        let conversation_id = wire.id.clone();
+        let opening = wire.last_message.as_ref().map(|m| {
+            let mut opening = message(&cx.account_id, m.clone());
+            opening.conversation_id = conversation_id.clone();
+            opening
+        });
+        let (conversation, people) = conversation(wire);
+        Ok(Created {
+            conversation,
+            opening,
+            people,
+        })
+    }
+
+    async fn mark_read(&self, cx: &Context, conversation_id: &str) -> Result<(), RemoteError> {
+        let viewed = cx
+            .http
+            .send(
+                Method::POST,
+                &format!("/conversations/{}/viewed", encode(conversation_id)),
+                Body::Json(json!({})),
+                None,
+            )
+            .await;
+        cx.extension(Feature::MarkRead, viewed).map(|_| ())
+    }
+
+    fn event_message(&self, cx: &Context, _conversation_id: &str, value: Value) -> Result<Message, RemoteError> {
+        let wire: WireMessage = super::http::from_value(value)?;
+        Ok(message(&cx.account_id, wire))
+    }
+
+    fn event_conversation(&self, _cx: &Context, value: Value) -> Result<Option<ConversationUpdate>, RemoteError> {
+        let wire: WireConversation = super::http::from_value(value)?;
+        Ok(Some(conversation(wire).0))
+    }
 }

@@ -1,18 +1,22 @@
 //! `portal` (`/api/messages`): times in milliseconds, reactions as emoji -> person ids.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::atomic::{AtomicBool, Ordering},
+};
 
+use async_trait::async_trait;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{
-    http::{Body, Http},
-    Page, RemoteEvent,
+    http::{parse, Body},
+    invalid, Api, Context, Created, Listing, Page,
 };
 use crate::{
     error::RemoteError,
-    model::{ConversationKind, Message, MessagePreview, Person},
+    model::{ConversationKind, Dialect, Feature, Message, MessagePreview, Origin, Person, Source},
     store::ConversationUpdate,
 };
 
@@ -27,6 +31,15 @@ pub struct WireConversation {
     #[serde(default)]
     pub unread: Option<i64>,
     pub created_at: i64,
+}
+
+/// An answer to a react: the documents show none, so any 2xx body is accepted.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ReactAnswer {
+    Message(WireMessage),
+    #[allow(dead_code)]
+    Other(Value),
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,11 +135,6 @@ pub fn message(account_id: &str, conversation_id: &str, wire: WireMessage) -> Me
     }
 }
 
-pub async fn me(http: &Http) -> Result<Person, RemoteError> {
-    let me: WirePerson = http.get("/api/me").await?;
-    Ok(person(me))
-}
-
 fn person(p: WirePerson) -> Person {
     Person {
         id: p.id,
@@ -137,143 +145,299 @@ fn person(p: WirePerson) -> Person {
     }
 }
 
-pub async fn people(http: &Http) -> Result<Vec<Person>, RemoteError> {
-    let people: Vec<WirePerson> = http.get("/api/people").await?;
-    Ok(people.into_iter().map(person).collect())
-}
-
-pub async fn conversations(http: &Http) -> Result<Vec<ConversationUpdate>, RemoteError> {
-    let list: Vec<WireConversation> = http.get("/api/messages").await?;
-    Ok(list.into_iter().map(conversation).collect())
-}
-
-/// A page of messages, newest first. Uses the paging extension when the server has it; a
-/// server without it answers with every message, which is then one complete page.
-pub async fn messages(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    before: Option<&str>,
-    limit: usize,
-) -> Result<Page, RemoteError> {
-    let mut path = format!("/api/messages/{conversation_id}?limit={limit}");
-    if let Some(before) = before {
-        path.push_str(&format!("&before={before}"));
+/// Someone known only by id (portal's documented answers carry no names).
+fn anonymous(id: &str) -> Person {
+    Person {
+        id: id.to_string(),
+        name: id.to_string(),
+        username: None,
+        avatar_url: None,
+        extra: Value::Null,
     }
-    let detail: WireDetail = http.get(&path).await?;
-    let paged = detail.has_more.is_some();
-    let mut messages: Vec<Message> = detail
-        .messages
-        .into_iter()
-        .map(|m| message(account_id, conversation_id, m))
-        .collect();
-    messages.sort_by_key(|m| std::cmp::Reverse(m.created_at));
-    if !paged {
-        // The whole history came back: keep what is older than `before`, and page locally.
-        if let Some(before) = before {
-            if let Some(at) = messages.iter().position(|m| m.id == before) {
-                messages.drain(..=at);
+}
+
+/// The portal dialect (seed 000).
+#[derive(Debug, Default)]
+pub struct Portal {
+    /// The read route answered 404 once: mark read the documented way from then on.
+    no_read_route: AtomicBool,
+}
+
+const FEATURES: &[(Feature, Origin)] = &[
+    (Feature::Listing, Origin::Documented),
+    (Feature::Reading, Origin::Documented),
+    (Feature::Sending, Origin::Documented),
+    (Feature::Create, Origin::Documented),
+    (Feature::React, Origin::Documented),
+    // Reading a conversation marks it read (inferred from the seed), and the full read is
+    // documented, so marking read always has a way.
+    (Feature::MarkRead, Origin::Documented),
+    // The seed documents leaving a group but shows no route; the route is inferred.
+    (Feature::Leave, Origin::Extension),
+    (Feature::Identity, Origin::Extension),
+    (Feature::Directory, Origin::Extension),
+    (Feature::QuietRead, Origin::Extension),
+    (Feature::Unreact, Origin::Extension),
+    (Feature::Live, Origin::Extension),
+];
+
+#[async_trait]
+impl Api for Portal {
+    fn dialect(&self) -> Dialect {
+        Dialect::Portal
+    }
+
+    fn features(&self) -> &'static [(Feature, Origin)] {
+        FEATURES
+    }
+
+    fn create_group(&self) -> bool {
+        true
+    }
+
+    fn counts_unread(&self) -> bool {
+        true
+    }
+
+    fn events_path(&self) -> &'static str {
+        "/api/events"
+    }
+
+    async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
+        match cx.extension(Feature::Identity, cx.http.get::<WirePerson>("/api/me").await) {
+            Ok(me) => {
+                cx.learn_me(person(me));
+                Ok(())
+            }
+            Err(RemoteError::Missing(_)) => self.conversations(cx).await.map(|_| ()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
+        let people: Vec<WirePerson> = cx.extension(Feature::Directory, cx.http.get("/api/people").await)?;
+        Ok(people.into_iter().map(person).collect())
+    }
+
+    async fn conversations(&self, cx: &Context) -> Result<Listing, RemoteError> {
+        let list: Vec<WireConversation> = cx.http.get("/api/messages").await?;
+        // Every conversation has the account among its participants: when exactly one
+        // person is in all of them, that is who the account is.
+        if cx.me_id().is_none() {
+            let mut common: Option<BTreeSet<&String>> = None;
+            for c in &list {
+                let these: BTreeSet<&String> = c.participants.iter().collect();
+                common = Some(match common {
+                    None => these,
+                    Some(before) => before.intersection(&these).copied().collect(),
+                });
+            }
+            if let Some(common) = common.filter(|c| c.len() == 1) {
+                if let Some(me) = common.into_iter().next() {
+                    cx.learn_me(anonymous(me));
+                }
             }
         }
-        let more = messages.len() > limit;
-        messages.truncate(limit);
-        return Ok(Page {
-            messages,
-            has_more: more,
-        });
+        let people = list
+            .iter()
+            .flat_map(|c| c.participants.iter())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|id| anonymous(id))
+            .collect();
+        Ok(Listing {
+            conversations: list.into_iter().map(conversation).collect(),
+            people,
+            complete: true,
+        })
     }
-    Ok(Page {
-        messages,
-        has_more: detail.has_more.unwrap_or(false),
-    })
-}
 
-pub async fn send(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    body: &str,
-    key: &str,
-) -> Result<Message, RemoteError> {
-    let wire: WireMessage = http
-        .json(
-            Method::POST,
-            &format!("/api/messages/{conversation_id}"),
-            Body::Json(json!({ "body": body })),
-            Some(key),
-        )
-        .await?;
-    Ok(message(account_id, conversation_id, wire))
-}
+    /// A page of messages, newest first. Uses the paging extension when the server has it
+    /// (those reads do not mark the conversation read); a server without it answers with
+    /// every message, which is then paged here.
+    async fn messages(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, RemoteError> {
+        let mut path = format!("/api/messages/{conversation_id}?limit={limit}");
+        if let Some(before) = before {
+            path.push_str(&format!("&before={before}"));
+        }
+        let detail: WireDetail = cx.http.get(&path).await?;
+        let paged = detail.has_more.is_some();
+        cx.note(Feature::QuietRead, paged);
+        let mut messages: Vec<Message> = detail
+            .messages
+            .into_iter()
+            .map(|m| message(&cx.account_id, conversation_id, m))
+            .collect();
+        messages.sort_by_key(|m| std::cmp::Reverse(m.created_at));
+        if !paged {
+            if let Some(before) = before {
+                if let Some(at) = messages.iter().position(|m| m.id == before) {
+                    messages.drain(..=at);
+                }
+            }
+            let more = messages.len() > limit;
+            messages.truncate(limit);
+            return Ok(Page {
+                messages,
+                has_more: more,
+                people: Vec::new(),
+            });
+        }
+        Ok(Page {
+            messages,
+            has_more: detail.has_more.unwrap_or(false),
+            people: Vec::new(),
+        })
+    }
 
-pub async fn create(
-    http: &Http,
-    participants: &[String],
-    body: &str,
-    key: &str,
-) -> Result<ConversationUpdate, RemoteError> {
-    let created: WireCreated = http
-        .json(
-            Method::POST,
-            "/api/messages",
-            Body::Json(json!({ "participants": participants, "body": body })),
-            Some(key),
-        )
-        .await?;
-    Ok(conversation(WireConversation {
-        id: created.id,
-        district_id: created.district_id,
-        participants: created.participants,
-        last_message: None,
-        unread: Some(0),
-        created_at: created.created_at,
-    }))
-}
+    async fn send(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        body: &str,
+        _attachments: &[String],
+        key: &str,
+    ) -> Result<Message, RemoteError> {
+        let wire: WireMessage = cx
+            .http
+            .json(
+                Method::POST,
+                &format!("/api/messages/{conversation_id}"),
+                Body::Json(json!({ "body": body })),
+                Some(key),
+            )
+            .await?;
+        // The answer is the account's own message: its sender is the account.
+        cx.learn_me(anonymous(&wire.sender_id));
+        Ok(message(&cx.account_id, conversation_id, wire))
+    }
 
-pub async fn react(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    message_id: &str,
-    emoji: &str,
-    on: bool,
-    key: &str,
-) -> Result<Message, RemoteError> {
-    let path = format!("/api/messages/{conversation_id}/react");
-    let body = Body::Json(json!({ "message_id": message_id, "emoji": emoji }));
-    let wire: WireMessage = if on {
-        http.json(Method::POST, &path, body, Some(key)).await?
-    } else {
-        http.json(Method::DELETE, &path, body, None).await?
-    };
-    Ok(message(account_id, conversation_id, wire))
-}
+    async fn create(
+        &self,
+        cx: &Context,
+        participants: &[String],
+        body: &str,
+        _source: Option<&Source>,
+        key: &str,
+    ) -> Result<Created, RemoteError> {
+        if participants.is_empty() {
+            return Err(invalid("a conversation needs at least one other person"));
+        }
+        let created: WireCreated = cx
+            .http
+            .json(
+                Method::POST,
+                "/api/messages",
+                Body::Json(json!({ "participants": participants, "body": body })),
+                Some(key),
+            )
+            .await?;
+        // The answer's participants are those asked for plus the account itself.
+        let added: Vec<&String> = created.participants.iter().filter(|p| !participants.contains(p)).collect();
+        if let [me] = added.as_slice() {
+            cx.learn_me(anonymous(me));
+        }
+        Ok(Created {
+            conversation: conversation(WireConversation {
+                id: created.id,
+                district_id: created.district_id,
+                participants: created.participants,
+                last_message: None,
+                unread: Some(0),
+                created_at: created.created_at,
+            }),
+            opening: None,
+            people: Vec::new(),
+        })
+    }
 
-pub async fn leave(http: &Http, conversation_id: &str, key: &str) -> Result<(), RemoteError> {
-    http.send(
-        Method::POST,
-        &format!("/api/messages/{conversation_id}/leave"),
-        Body::Json(json!({})),
-        Some(key),
-    )
-    .await
-    .map(|_| ())
-}
+    async fn react(
+        &self,
+        cx: &Context,
+        target: &Message,
+        emoji: &str,
+        on: bool,
+        key: &str,
+    ) -> Result<Message, RemoteError> {
+        let path = format!("/api/messages/{}/react", target.conversation_id);
+        let body = Body::Json(json!({ "message_id": target.id, "emoji": emoji }));
+        let bytes = if on {
+            cx.http.send(Method::POST, &path, body, Some(key)).await?
+        } else {
+            cx.extension(Feature::Unreact, cx.http.send(Method::DELETE, &path, body, None).await)?
+        };
+        // The document shows no answer: a message is taken as the truth; anything else means
+        // it worked, and the change is applied to what is known.
+        match parse::<ReactAnswer>(&bytes) {
+            Ok(ReactAnswer::Message(wire)) => Ok(message(&cx.account_id, &target.conversation_id, wire)),
+            _ => {
+                let mut updated = target.clone();
+                if let Some(me) = cx.me_id() {
+                    let people = updated.reactions.entry(emoji.to_string()).or_default();
+                    people.retain(|p| *p != me);
+                    if on {
+                        people.push(me);
+                    }
+                    updated.reactions.retain(|_, people| !people.is_empty());
+                }
+                Ok(updated)
+            }
+        }
+    }
 
-/// Marks a conversation read: the read route (an extension), or the seed's own way on a server
-/// without it.
-pub async fn mark_read(http: &Http, conversation_id: &str) -> Result<(), RemoteError> {
-    let read = http
-        .send(
-            Method::POST,
-            &format!("/api/messages/{conversation_id}/read"),
-            Body::Json(json!({})),
-            None,
-        )
-        .await;
-    match read {
-        // A server without the read route: reading the whole conversation (the seed's way) marks it.
-        Err(RemoteError::NotFound) => http
+    async fn leave(&self, cx: &Context, conversation_id: &str, key: &str) -> Result<(), RemoteError> {
+        let left = cx
+            .http
+            .send(
+                Method::POST,
+                &format!("/api/messages/{conversation_id}/leave"),
+                Body::Json(json!({})),
+                Some(key),
+            )
+            .await;
+        match left {
+            Ok(_) => {
+                cx.note(Feature::Leave, true);
+                Ok(())
+            }
+            // Either the conversation is gone (then leaving is moot) or the route is: the
+            // listing, which does not mark anything read, tells which.
+            Err(error) if error.means_absent() => {
+                let listing: Vec<WireConversation> = cx.http.get("/api/messages").await?;
+                if listing.iter().any(|c| c.id == conversation_id) {
+                    cx.extension(Feature::Leave, Err(error))
+                } else {
+                    Err(RemoteError::NotFound)
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The read route (an extension), or the seed's own way, reading the whole conversation.
+    async fn mark_read(&self, cx: &Context, conversation_id: &str) -> Result<(), RemoteError> {
+        if !self.no_read_route.load(Ordering::Relaxed) {
+            let read = cx
+                .http
+                .send(
+                    Method::POST,
+                    &format!("/api/messages/{conversation_id}/read"),
+                    Body::Json(json!({})),
+                    None,
+                )
+                .await;
+            match read {
+                Err(error) if error.means_absent() => self.no_read_route.store(true, Ordering::Relaxed),
+                other => return other.map(|_| ()),
+            }
+        }
+        cx.http
             .send(
                 Method::GET,
                 &format!("/api/messages/{conversation_id}"),
@@ -281,44 +445,16 @@ pub async fn mark_read(http: &Http, conversation_id: &str) -> Result<(), RemoteE
                 None,
             )
             .await
-            .map(|_| ()),
-        other => other.map(|_| ()),
+            .map(|_| ())
     }
-}
 
-#[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    conversation_id: String,
-    #[serde(default)]
-    message: Option<WireMessage>,
-    #[serde(default)]
-    message_id: Option<String>,
-    #[serde(default)]
-    conversation: Option<WireConversation>,
-    #[serde(default)]
-    person_id: Option<String>,
-}
+    fn event_message(&self, cx: &Context, conversation_id: &str, value: Value) -> Result<Message, RemoteError> {
+        let wire: WireMessage = super::http::from_value(value)?;
+        Ok(message(&cx.account_id, conversation_id, wire))
+    }
 
-pub fn event(account_id: &str, data: &str) -> Result<RemoteEvent, RemoteError> {
-    let wire: WireEvent = super::http::parse(data.as_bytes())?;
-    Ok(match (wire.kind.as_str(), wire.message, wire.conversation) {
-        ("message.created" | "message.edited" | "message.reaction", Some(m), _) => {
-            RemoteEvent::Message(message(account_id, &wire.conversation_id, m))
-        }
-        ("message.deleted", _, _) => RemoteEvent::MessageDeleted {
-            conversation_id: wire.conversation_id,
-            message_id: wire.message_id.unwrap_or_default(),
-        },
-        ("conversation.created" | "conversation.updated", _, Some(c)) => RemoteEvent::Conversation(conversation(c)),
-        ("conversation.deleted", _, _) => RemoteEvent::ConversationDeleted {
-            conversation_id: wire.conversation_id,
-        },
-        ("member.left", _, _) => RemoteEvent::MemberLeft {
-            conversation_id: wire.conversation_id,
-            person_id: wire.person_id.unwrap_or_default(),
-        },
-        _ => RemoteEvent::Other,
-    })
+    fn event_conversation(&self, _cx: &Context, value: Value) -> Result<Option<ConversationUpdate>, RemoteError> {
+        let wire: WireConversation = super::http::from_value(value)?;
+        Ok(Some(conversation(wire)))
+    }
 }

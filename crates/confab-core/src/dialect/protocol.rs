@@ -1,19 +1,20 @@
 //! `protocol` (`/v1`): times in seconds, `{has_more, data}` lists, form bodies, reactions as
 //! `[{name: [usernames]}]`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::RwLock,
+};
 
+use async_trait::async_trait;
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::{
-    http::{Body, Http},
-    Page, RemoteEvent,
-};
+use super::{follow_pages, http::Body, invalid, Api, Context, Created, Flags, Listing, Page, Usernames};
 use crate::{
     error::RemoteError,
-    model::{Attachment, ConversationKind, Message, Person},
+    model::{Attachment, ConversationKind, Dialect, Feature, Message, Origin, Person, Source},
     store::ConversationUpdate,
 };
 
@@ -101,14 +102,19 @@ struct WireGroup {
 /// Groups by id: their names and members (an extension; empty without it).
 pub type Groups = HashMap<String, (Option<String>, Vec<String>)>;
 
-pub fn conversation(me: &str, wire: WireConversation, groups: &Groups) -> ConversationUpdate {
+pub fn conversation(me: Option<&str>, wire: WireConversation, groups: &Groups) -> ConversationUpdate {
+    let mine: Vec<String> = me.map(str::to_string).into_iter().collect();
     let (kind, title, participants) = match (&wire.group_id, &wire.contact_id) {
         (Some(group), _) => {
-            let (name, members) = groups.get(group).cloned().unwrap_or((None, vec![me.to_string()]));
+            let (name, members) = groups.get(group).cloned().unwrap_or((None, mine));
             (ConversationKind::Group, name, members)
         }
-        (None, Some(contact)) => (ConversationKind::Direct, None, vec![me.to_string(), contact.clone()]),
-        (None, None) => (ConversationKind::Direct, None, vec![me.to_string()]),
+        (None, Some(contact)) => {
+            let mut people = mine;
+            people.push(contact.clone());
+            (ConversationKind::Direct, None, people)
+        }
+        (None, None) => (ConversationKind::Direct, None, mine),
     };
     ConversationUpdate {
         id: wire.id,
@@ -130,13 +136,13 @@ pub fn conversation(me: &str, wire: WireConversation, groups: &Groups) -> Conver
     }
 }
 
-/// Usernames in reactions become person ids where the directory knows them.
-pub fn message(account_id: &str, wire: WireMessage, ids_by_username: &HashMap<String, String>) -> Message {
+/// Usernames in reactions become person ids where they are known.
+pub fn message(account_id: &str, wire: WireMessage, usernames: &Usernames) -> Message {
     let mut reactions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for object in wire.reactions {
         for (emoji, names) in object {
             let people = reactions.entry(emoji).or_default();
-            people.extend(names.into_iter().map(|n| ids_by_username.get(&n).cloned().unwrap_or(n)));
+            people.extend(names.into_iter().map(|n| usernames.id_of(&n).unwrap_or(n)));
         }
     }
     Message {
@@ -165,249 +171,438 @@ pub fn message(account_id: &str, wire: WireMessage, ids_by_username: &HashMap<St
     }
 }
 
-fn person(c: WireContact) -> Person {
+fn person(c: &WireContact) -> Person {
     Person {
-        id: c.id,
+        id: c.id.clone(),
         name: c.username.clone(),
-        username: Some(c.username),
-        avatar_url: c.avatar_url,
+        username: Some(c.username.clone()),
+        avatar_url: c.avatar_url.clone(),
         extra: json!({ "phone_number": c.phone_number }),
     }
 }
 
-pub async fn me(http: &Http) -> Result<Person, RemoteError> {
-    Ok(person(http.get("/v1/me").await?))
+/// The protocol dialect (seeds 001, 002, 003).
+#[derive(Debug, Default)]
+pub struct Protocol {
+    usernames: Usernames,
+    /// The other person of each direct conversation, from the listing: a message whose
+    /// contact is someone else was sent by the account.
+    contacts: RwLock<HashMap<String, String>>,
 }
 
-pub async fn people(http: &Http) -> Result<Vec<Person>, RemoteError> {
-    let mut out = Vec::new();
-    let mut path = "/v1/contacts?limit=100".to_string();
-    loop {
-        let page: List<WireContact> = http.get(&path).await?;
-        let last = page.data.last().map(|c| c.id.clone());
-        out.extend(page.data.into_iter().map(person));
-        match (page.has_more, last) {
-            (true, Some(last)) => path = format!("/v1/contacts?limit=100&starting_after={last}"),
-            _ => return Ok(out),
+const FEATURES: &[(Feature, Origin)] = &[
+    (Feature::Listing, Origin::Documented),
+    (Feature::Reading, Origin::Documented),
+    (Feature::QuietRead, Origin::Documented),
+    (Feature::Sending, Origin::Documented),
+    (Feature::Create, Origin::Documented),
+    (Feature::React, Origin::Documented),
+    // Documented as an update of the whole reaction set; a server that only adds needs the
+    // removal route, an extension.
+    (Feature::Unreact, Origin::Documented),
+    (Feature::Edit, Origin::Documented),
+    (Feature::Delete, Origin::Documented),
+    (Feature::ServerFlags, Origin::Documented),
+    (Feature::PinMessage, Origin::Documented),
+    (Feature::DeleteConversation, Origin::Documented),
+    (Feature::Identity, Origin::Extension),
+    (Feature::Directory, Origin::Extension),
+    (Feature::History, Origin::Extension),
+    (Feature::MarkRead, Origin::Extension),
+    (Feature::Uploads, Origin::Extension),
+    (Feature::Live, Origin::Extension),
+];
+
+impl Protocol {
+    /// Reads one message answer: learns its contact, and the account's identity when the
+    /// contact is not the other person of a direct conversation.
+    fn read_message(&self, cx: &Context, wire: WireMessage, people: &mut Vec<Person>) -> Message {
+        let contact = person(&wire.contact);
+        self.usernames.learn(std::slice::from_ref(&contact));
+        let other = self
+            .contacts
+            .read()
+            .ok()
+            .and_then(|c| c.get(&wire.conversation_id).cloned());
+        if other.is_some_and(|other| other != contact.id) {
+            cx.learn_me(contact.clone());
         }
+        if !people.iter().any(|p| p.id == contact.id) {
+            people.push(contact);
+        }
+        message(&cx.account_id, wire, &self.usernames)
+    }
+
+    async fn groups(&self, cx: &Context) -> Result<Groups, RemoteError> {
+        let (groups, _) = follow_pages(
+            |cursor| async move {
+                let path = match cursor {
+                    Some(after) => format!("/v1/groups?limit=100&starting_after={after}"),
+                    None => "/v1/groups?limit=100".to_string(),
+                };
+                let page: List<WireGroup> = cx.http.get(&path).await?;
+                Ok((page.data, page.has_more))
+            },
+            |g: &WireGroup| g.id.as_str(),
+        )
+        .await?;
+        Ok(groups.into_iter().map(|g| (g.id, (g.name, g.member_ids))).collect())
+    }
+
+    async fn put_message(&self, cx: &Context, message_id: &str, form: Vec<(&str, String)>) -> Result<Message, RemoteError> {
+        let wire: WireMessage = cx
+            .http
+            .json(Method::PUT, &format!("/v1/messages/{message_id}"), Body::Form(form), None)
+            .await?;
+        Ok(self.read_message(cx, wire, &mut Vec::new()))
     }
 }
 
-pub async fn groups(http: &Http) -> Result<Groups, RemoteError> {
-    let mut out = Groups::new();
-    let mut path = "/v1/groups?limit=100".to_string();
-    loop {
-        let page: List<WireGroup> = match http.get(&path).await {
-            Ok(page) => page,
-            Err(RemoteError::NotFound) => return Ok(out),
-            Err(e) => return Err(e),
+#[async_trait]
+impl Api for Protocol {
+    fn dialect(&self) -> Dialect {
+        Dialect::Protocol
+    }
+
+    fn features(&self) -> &'static [(Feature, Origin)] {
+        FEATURES
+    }
+
+    fn attachments(&self) -> bool {
+        true
+    }
+
+    fn events_path(&self) -> &'static str {
+        "/v1/events"
+    }
+
+    async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
+        match cx.extension(Feature::Identity, cx.http.get::<WireContact>("/v1/me").await) {
+            Ok(me) => {
+                let me = person(&me);
+                self.usernames.learn(std::slice::from_ref(&me));
+                cx.learn_me(me);
+                Ok(())
+            }
+            Err(RemoteError::Missing(_)) => cx
+                .http
+                .get::<List<WireConversation>>("/v1/conversations?limit=1")
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
+        let first: List<WireContact> = cx.extension(Feature::Directory, cx.http.get("/v1/contacts?limit=100").await)?;
+        // The first page was read above to learn whether the route exists; follow it.
+        let mut all = first.data;
+        if first.has_more {
+            if let Some(last) = all.last().map(|c| c.id.clone()) {
+                let (more, _) = follow_pages(
+                    |cursor| {
+                        let after = cursor.unwrap_or_else(|| last.clone());
+                        async move {
+                            let page: List<WireContact> =
+                                cx.http.get(&format!("/v1/contacts?limit=100&starting_after={after}")).await?;
+                            Ok((page.data, page.has_more))
+                        }
+                    },
+                    |c: &WireContact| c.id.as_str(),
+                )
+                .await?;
+                for contact in more {
+                    if !all.iter().any(|c| c.id == contact.id) {
+                        all.push(contact);
+                    }
+                }
+            }
+        }
+        let people: Vec<Person> = all.iter().map(person).collect();
+        self.usernames.learn(&people);
+        Ok(people)
+    }
+
+    async fn conversations(&self, cx: &Context) -> Result<Listing, RemoteError> {
+        let groups = match self.groups(cx).await {
+            Ok(groups) => groups,
+            Err(error) if error.means_absent() => Groups::new(),
+            Err(error) => return Err(error),
         };
-        let last = page.data.last().map(|g| g.id.clone());
-        out.extend(page.data.into_iter().map(|g| (g.id, (g.name, g.member_ids))));
-        match (page.has_more, last) {
-            (true, Some(last)) => path = format!("/v1/groups?limit=100&starting_after={last}"),
-            _ => return Ok(out),
-        }
-    }
-}
-
-pub async fn conversations(http: &Http, me: &str) -> Result<Vec<ConversationUpdate>, RemoteError> {
-    let groups = groups(http).await?;
-    let mut out = Vec::new();
-    let mut path = "/v1/conversations?limit=100".to_string();
-    loop {
-        let page: List<WireConversation> = http.get(&path).await?;
-        let last = page.data.last().map(|c| c.id.clone());
-        out.extend(page.data.into_iter().map(|c| conversation(me, c, &groups)));
-        match (page.has_more, last) {
-            (true, Some(last)) => path = format!("/v1/conversations?limit=100&starting_after={last}"),
-            _ => return Ok(out),
-        }
-    }
-}
-
-pub async fn messages(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    before: Option<&str>,
-    limit: usize,
-    ids: &HashMap<String, String>,
-) -> Result<Page, RemoteError> {
-    let mut path = format!(
-        "/v1/messages?conversation_id={conversation_id}&limit={}",
-        limit.min(100)
-    );
-    if let Some(before) = before {
-        path.push_str(&format!("&starting_after={before}"));
-    }
-    let page: List<WireMessage> = http.get(&path).await?;
-    Ok(Page {
-        messages: page.data.into_iter().map(|m| message(account_id, m, ids)).collect(),
-        has_more: page.has_more,
-    })
-}
-
-pub async fn send(
-    http: &Http,
-    account_id: &str,
-    conversation_id: &str,
-    body: &str,
-    attachments: &[String],
-    key: &str,
-    ids: &HashMap<String, String>,
-) -> Result<Message, RemoteError> {
-    let mut form = vec![
-        ("conversation_id", conversation_id.to_string()),
-        ("message", body.to_string()),
-    ];
-    form.extend(attachments.iter().map(|a| ("attachments[]", a.clone())));
-    let wire: WireMessage = http
-        .json(Method::POST, "/v1/messages", Body::Form(form), Some(key))
-        .await?;
-    Ok(message(account_id, wire, ids))
-}
-
-pub async fn create(http: &Http, me: &str, contact: &str, key: &str) -> Result<ConversationUpdate, RemoteError> {
-    let wire: WireConversation = http
-        .json(
-            Method::POST,
-            "/v1/conversations",
-            Body::Form(vec![("contact_id", contact.to_string())]),
-            Some(key),
+        let (list, complete) = follow_pages(
+            |cursor| async move {
+                let path = match cursor {
+                    Some(after) => format!("/v1/conversations?limit=100&starting_after={after}"),
+                    None => "/v1/conversations?limit=100".to_string(),
+                };
+                let page: List<WireConversation> = cx.http.get(&path).await?;
+                Ok((page.data, page.has_more))
+            },
+            |c: &WireConversation| c.id.as_str(),
         )
         .await?;
-    Ok(conversation(me, wire, &Groups::new()))
-}
+        if !complete {
+            cx.note(Feature::History, false);
+        }
+        if let Ok(mut contacts) = self.contacts.write() {
+            for c in &list {
+                if let (None, Some(contact)) = (&c.group_id, &c.contact_id) {
+                    contacts.insert(c.id.clone(), contact.clone());
+                }
+            }
+        }
+        let me = cx.me_id();
+        Ok(Listing {
+            conversations: list
+                .into_iter()
+                .map(|c| conversation(me.as_deref(), c, &groups))
+                .collect(),
+            people: Vec::new(),
+            complete,
+        })
+    }
 
-pub async fn react(
-    http: &Http,
-    account_id: &str,
-    message_id: &str,
-    emoji: &str,
-    username: &str,
-    on: bool,
-    ids: &HashMap<String, String>,
-) -> Result<Message, RemoteError> {
-    let wire: WireMessage = if on {
-        let key = format!("reactions[{emoji}][]");
-        http.json(
-            Method::PUT,
-            &format!("/v1/messages/{message_id}"),
-            Body::Form(vec![(key.as_str(), username.to_string())]),
-            None,
-        )
-        .await?
-    } else {
+    async fn messages(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Page, RemoteError> {
+        let mut path = format!(
+            "/v1/messages?conversation_id={}&limit={}",
+            encode(conversation_id),
+            limit.min(100)
+        );
+        if let Some(before) = before {
+            path.push_str(&format!("&starting_after={}", encode(before)));
+        }
+        let page: List<WireMessage> = cx.http.get(&path).await?;
+        let mut people = Vec::new();
+        let messages = page
+            .data
+            .into_iter()
+            .map(|m| self.read_message(cx, m, &mut people))
+            .collect();
+        Ok(Page {
+            messages,
+            has_more: page.has_more,
+            people,
+        })
+    }
+
+    async fn send(
+        &self,
+        cx: &Context,
+        conversation_id: &str,
+        body: &str,
+        attachments: &[String],
+        key: &str,
+    ) -> Result<Message, RemoteError> {
+        let mut form = vec![
+            ("conversation_id", conversation_id.to_string()),
+            ("message", body.to_string()),
+        ];
+        form.extend(attachments.iter().map(|a| ("attachments[]", a.clone())));
+        let wire: WireMessage = cx
+            .http
+            .json(Method::POST, "/v1/messages", Body::Form(form), Some(key))
+            .await?;
+        // The answer's contact is whoever sent it: the account.
+        let me = person(&wire.contact);
+        self.usernames.learn(std::slice::from_ref(&me));
+        cx.learn_me(me);
+        Ok(self.read_message(cx, wire, &mut Vec::new()))
+    }
+
+    async fn create(
+        &self,
+        cx: &Context,
+        participants: &[String],
+        body: &str,
+        _source: Option<&Source>,
+        key: &str,
+    ) -> Result<Created, RemoteError> {
+        let [contact] = participants else {
+            return Err(invalid("a protocol conversation is with exactly one contact"));
+        };
+        let wire: WireConversation = cx
+            .http
+            .json(
+                Method::POST,
+                "/v1/conversations",
+                Body::Form(vec![("contact_id", contact.to_string())]),
+                Some(key),
+            )
+            .await?;
+        if let Ok(mut contacts) = self.contacts.write() {
+            contacts.insert(wire.id.clone(), contact.clone());
+        }
+        let id = wire.id.clone();
+        let opening = self.send(cx, &id, body, &[], &format!("{key}:message")).await?;
+        let me = cx.me_id();
+        Ok(Created {
+            conversation: conversation(me.as_deref(), wire, &Groups::new()),
+            opening: Some(opening),
+            people: Vec::new(),
+        })
+    }
+
+    /// Sends the whole set of reactions the message should have, everyone's, as the
+    /// document's example does: right whether the server adds what it is given or replaces
+    /// the set with it. A server that only adds cannot remove that way; then the removal
+    /// route (an extension) is tried.
+    async fn react(
+        &self,
+        cx: &Context,
+        target: &Message,
+        emoji: &str,
+        on: bool,
+        _key: &str,
+    ) -> Result<Message, RemoteError> {
+        let Some(me) = cx.me() else {
+            return Err(invalid(
+                "Confab does not know your username on this server yet (it learns it from your first sent message)",
+            ));
+        };
+        let mine = me.username.clone().unwrap_or_else(|| me.id.clone());
+        let mut set: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, people) in &target.reactions {
+            let names = set.entry(name.clone()).or_default();
+            for id in people {
+                let username = if *id == me.id {
+                    mine.clone()
+                } else {
+                    self.usernames.username_of(id).unwrap_or_else(|| id.clone())
+                };
+                if !names.contains(&username) {
+                    names.push(username);
+                }
+            }
+        }
+        let names = set.entry(emoji.to_string()).or_default();
+        names.retain(|n| *n != mine);
+        if on {
+            names.push(mine.clone());
+        }
+        set.retain(|_, names| !names.is_empty());
+        let keys: Vec<(String, String)> = set
+            .iter()
+            .flat_map(|(name, people)| people.iter().map(move |p| (format!("reactions[{name}][]"), p.clone())))
+            .collect();
+        let mut form: Vec<(&str, String)> = keys.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        if form.is_empty() {
+            // No reactions left: an empty value is the empty set.
+            form.push(("reactions", String::new()));
+        }
+        let updated = self.put_message(cx, &target.id, form).await?;
+        let still = updated.reactions.get(emoji).is_some_and(|p| p.contains(&me.id));
+        if on || !still {
+            if !on {
+                cx.note(Feature::Unreact, true);
+            }
+            return Ok(updated);
+        }
+        // The server only adds: remove through the removal route, if it has one.
         let name: String = form_urlencoded::byte_serialize(emoji.as_bytes()).collect();
-        http.json(
-            Method::DELETE,
-            &format!("/v1/messages/{message_id}/reactions/{name}"),
-            Body::None,
-            None,
-        )
-        .await?
-    };
-    Ok(message(account_id, wire, ids))
+        let wire: WireMessage = cx.extension(
+            Feature::Unreact,
+            cx.http
+                .json(
+                    Method::DELETE,
+                    &format!("/v1/messages/{}/reactions/{name}", encode(&target.id)),
+                    Body::None,
+                    None,
+                )
+                .await,
+        )?;
+        Ok(self.read_message(cx, wire, &mut Vec::new()))
+    }
+
+    async fn edit(&self, cx: &Context, message_id: &str, body: &str) -> Result<Message, RemoteError> {
+        self.put_message(cx, message_id, vec![("message", body.to_string())]).await
+    }
+
+    async fn delete(&self, cx: &Context, message_id: &str) -> Result<(), RemoteError> {
+        cx.http
+            .send(Method::DELETE, &format!("/v1/messages/{}", encode(message_id)), Body::None, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn delete_conversation(&self, cx: &Context, conversation_id: &str) -> Result<(), RemoteError> {
+        cx.http
+            .send(
+                Method::DELETE,
+                &format!("/v1/conversations/{}", encode(conversation_id)),
+                Body::None,
+                None,
+            )
+            .await
+            .map(|_| ())
+    }
+
+    async fn set_flags(&self, cx: &Context, conversation_id: &str, flags: &Flags) -> Result<(), RemoteError> {
+        let mut fields = Vec::new();
+        if let Some(pinned) = flags.pinned {
+            fields.push(("is_pinned", pinned.to_string()));
+        }
+        if let Some(muted) = flags.muted {
+            fields.push(("is_muted", muted.to_string()));
+        }
+        if let Some(archived_at) = flags.archived_at {
+            fields.push(("archived_at", archive_field(archived_at)));
+        }
+        update(cx, conversation_id, fields).await.map(|_| ())
+    }
+
+    /// Marks a conversation read with `last_opened_at` (an extension). A server that ignores
+    /// the field answers with the old value: then it has no read state to tell.
+    async fn mark_read(&self, cx: &Context, conversation_id: &str) -> Result<(), RemoteError> {
+        let now = crate::now_ms() / 1000;
+        let answer = cx.extension(
+            Feature::MarkRead,
+            update(cx, conversation_id, vec![("last_opened_at", now.to_string())]).await,
+        )?;
+        if answer.last_opened_at.is_some_and(|at| at >= now - 5) {
+            Ok(())
+        } else {
+            cx.note(Feature::MarkRead, false);
+            Err(RemoteError::Missing(Feature::MarkRead))
+        }
+    }
+
+    fn event_message(&self, cx: &Context, _conversation_id: &str, value: Value) -> Result<Message, RemoteError> {
+        let wire: WireMessage = super::http::from_value(value)?;
+        Ok(self.read_message(cx, wire, &mut Vec::new()))
+    }
+
+    /// Group names and members are not in the event: the listing is read again to learn them.
+    fn event_conversation(&self, cx: &Context, value: Value) -> Result<Option<ConversationUpdate>, RemoteError> {
+        let wire: WireConversation = super::http::from_value(value)?;
+        if wire.group_id.is_some() {
+            return Ok(None);
+        }
+        let me = cx.me_id();
+        Ok(Some(conversation(me.as_deref(), wire, &Groups::new())))
+    }
 }
 
-pub async fn edit(
-    http: &Http,
-    account_id: &str,
-    message_id: &str,
-    body: &str,
-    ids: &HashMap<String, String>,
-) -> Result<Message, RemoteError> {
-    let wire: WireMessage = http
+/// Updates conversation fields and returns the conversation as the server now has it.
+async fn update(cx: &Context, conversation_id: &str, fields: Vec<(&str, String)>) -> Result<WireConversation, RemoteError> {
+    cx.http
         .json(
             Method::PUT,
-            &format!("/v1/messages/{message_id}"),
-            Body::Form(vec![("message", body.to_string())]),
+            &format!("/v1/conversations/{}", encode(conversation_id)),
+            Body::Form(fields),
             None,
         )
-        .await?;
-    Ok(message(account_id, wire, ids))
-}
-
-pub async fn delete_message(http: &Http, message_id: &str) -> Result<(), RemoteError> {
-    http.send(Method::DELETE, &format!("/v1/messages/{message_id}"), Body::None, None)
         .await
-        .map(|_| ())
 }
 
-pub async fn delete_conversation(http: &Http, conversation_id: &str) -> Result<(), RemoteError> {
-    http.send(
-        Method::DELETE,
-        &format!("/v1/conversations/{conversation_id}"),
-        Body::None,
-        None,
-    )
-    .await
-    .map(|_| ())
-}
-
-/// Updates conversation fields (`is_pinned`, `is_muted`, `archived_at`, `last_opened_at`).
-pub async fn update(http: &Http, conversation_id: &str, fields: Vec<(&str, String)>) -> Result<(), RemoteError> {
-    http.send(
-        Method::PUT,
-        &format!("/v1/conversations/{conversation_id}"),
-        Body::Form(fields),
-        None,
-    )
-    .await
-    .map(|_| ())
-}
-
-#[derive(Deserialize)]
-struct WireEvent {
-    #[serde(rename = "type")]
-    kind: String,
-    conversation_id: String,
-    #[serde(default)]
-    message: Option<WireMessage>,
-    #[serde(default)]
-    message_id: Option<String>,
-    #[serde(default)]
-    conversation: Option<WireConversation>,
-    #[serde(default)]
-    contact_id: Option<String>,
-}
-
-pub fn event(
-    account_id: &str,
-    me: &str,
-    data: &str,
-    ids: &HashMap<String, String>,
-) -> Result<RemoteEvent, RemoteError> {
-    let wire: WireEvent = super::http::parse(data.as_bytes())?;
-    Ok(match (wire.kind.as_str(), wire.message, wire.conversation) {
-        ("message.created" | "message.edited" | "message.reaction", Some(m), _) => {
-            RemoteEvent::Message(message(account_id, m, ids))
-        }
-        ("message.deleted", _, _) => RemoteEvent::MessageDeleted {
-            conversation_id: wire.conversation_id,
-            message_id: wire.message_id.unwrap_or_default(),
-        },
-        // Group names and members are not in the event: refresh the list to learn them.
-        ("conversation.created" | "conversation.updated", _, Some(c)) if c.group_id.is_some() => RemoteEvent::Refresh,
-        ("conversation.created" | "conversation.updated", _, Some(c)) => {
-            RemoteEvent::Conversation(conversation(me, c, &Groups::new()))
-        }
-        ("conversation.deleted", _, _) => RemoteEvent::ConversationDeleted {
-            conversation_id: wire.conversation_id,
-        },
-        ("member.left", _, _) => RemoteEvent::MemberLeft {
-            conversation_id: wire.conversation_id,
-            person_id: wire.contact_id.unwrap_or_default(),
-        },
-        _ => RemoteEvent::Other,
-    })
-}
-
-/// Marks a conversation read (extension: `last_opened_at`).
-pub async fn mark_read(http: &Http, conversation_id: &str) -> Result<(), RemoteError> {
-    let now = crate::now_ms() / 1000;
-    update(http, conversation_id, vec![("last_opened_at", now.to_string())]).await
+/// A path segment or query value, percent-encoded.
+fn encode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The JSON value of an archive time for a form: seconds, or empty to unarchive.

@@ -189,7 +189,7 @@ pub(crate) fn delivered(tx: &Transaction<'_>, account_id: &str, client_id: &str,
     )?;
     tx.execute(
         "UPDATE messages SET id = ?3, conversation_id = ?4, body = ?5, reactions = ?6, attachments = ?7,
-             created_at = ?8, delivery = 'sent', failure = NULL
+             created_at = ?8, sender_id = ?9, delivery = 'sent', failure = NULL
          WHERE account_id = ?1 AND client_id = ?2",
         params![
             account_id,
@@ -199,7 +199,8 @@ pub(crate) fn delivered(tx: &Transaction<'_>, account_id: &str, client_id: &str,
             remote.body,
             serde_json::to_string(&remote.reactions).unwrap_or_else(|_| "{}".into()),
             serde_json::to_string(&remote.attachments).unwrap_or_else(|_| "[]".into()),
-            remote.created_at
+            remote.created_at,
+            remote.sender_id
         ],
     )?;
     Ok(())

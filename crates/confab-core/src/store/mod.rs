@@ -37,6 +37,7 @@ use crate::{
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_settings", include_str!("migrations/0002_settings.sql")),
+    ("0003_account_features", include_str!("migrations/0003_account_features.sql")),
 ];
 const READERS: usize = 3;
 
@@ -133,6 +134,47 @@ impl Store {
         )
         .optional()?
         .ok_or_else(|| Error::UnknownAccount(id.to_string()))
+    }
+
+    /// What the account's server was found to offer (`true`) or lack (`false`).
+    pub fn account_features(&self, id: &str) -> Result<std::collections::BTreeMap<crate::model::Feature, bool>> {
+        let text: Option<String> = self
+            .reader()
+            .query_row("SELECT features FROM accounts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?;
+        let text = text.ok_or_else(|| Error::UnknownAccount(id.to_string()))?;
+        // A feature this version does not know (written by a newer one) is skipped.
+        let raw: std::collections::BTreeMap<String, bool> = serde_json::from_str(&text).unwrap_or_default();
+        Ok(raw
+            .into_iter()
+            .filter_map(|(k, v)| serde_json::from_value(serde_json::Value::String(k)).ok().map(|f| (f, v)))
+            .collect())
+    }
+
+    /// Records what was learned about an account's server and identity; true when anything
+    /// changed.
+    pub fn learn_about_account(
+        &self,
+        id: &str,
+        features: &std::collections::BTreeMap<crate::model::Feature, bool>,
+        me: Option<&crate::model::Person>,
+    ) -> Result<bool> {
+        let features = serde_json::to_string(features).unwrap_or_else(|_| "{}".into());
+        self.write(|tx| {
+            let mut changed = tx.execute(
+                "UPDATE accounts SET features = ?2 WHERE id = ?1 AND features != ?2",
+                params![id, features],
+            )?;
+            if let Some(me) = me {
+                let name = me.username.clone().unwrap_or_else(|| me.name.clone());
+                changed += tx.execute(
+                    "UPDATE accounts SET user_id = ?2, user_name = ?3 WHERE id = ?1 AND (user_id != ?2 OR user_name != ?3)
+                     AND (user_id = '' OR user_id = ?2)",
+                    params![id, me.id, name],
+                )?;
+            }
+            Ok(changed > 0)
+        })
     }
 
     /// Removes an account and everything cached for it.

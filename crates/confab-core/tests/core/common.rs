@@ -9,8 +9,45 @@ use confab_core::{
 };
 use confab_server::{demo::Demo, Config, RunningServer, Store};
 
+/// Which server the client under test talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The reference server with every extension.
+    Full,
+    /// Only what the API documents show (`serve --strict`): what users' servers are like.
+    Strict,
+}
+
+impl Mode {
+    pub fn strict(self) -> bool {
+        self == Mode::Strict
+    }
+}
+
+/// Runs one test body against the full server and against the strict one: a test module per
+/// body with a `full` and a `strict` test.
+#[macro_export]
+macro_rules! in_both_modes {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread")]
+            async fn full() {
+                super::$name($crate::common::Mode::Full).await
+            }
+            #[tokio::test(flavor = "multi_thread")]
+            async fn strict() {
+                super::$name($crate::common::Mode::Strict).await
+            }
+        }
+    )*};
+}
+
 pub struct World {
     pub server: Option<RunningServer>,
+    /// A full server over the same store, through which the other people of a test
+    /// ([`World::as_person`]) act and look: the other side's own client, whatever the client
+    /// under test talks to.
+    observer: RunningServer,
     pub store: Store,
     pub addr: SocketAddr,
     pub demo: Demo,
@@ -23,6 +60,14 @@ impl World {
         Self::start_with(Config::default()).await
     }
 
+    pub async fn start_in(mode: Mode) -> Self {
+        Self::start_with(Config {
+            strict: mode.strict(),
+            ..Config::default()
+        })
+        .await
+    }
+
     pub async fn start_with(config: Config) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("server.db")).expect("server store");
@@ -32,8 +77,13 @@ impl World {
         let server = confab_server::start(listener, store.clone(), config.clone())
             .await
             .expect("server");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let observer = confab_server::start(listener, store.clone(), Config::default())
+            .await
+            .expect("observer");
         Self {
             server: Some(server),
+            observer,
             store,
             addr,
             demo,
@@ -42,6 +92,7 @@ impl World {
         }
     }
 
+    /// The server the client under test talks to.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -75,7 +126,7 @@ impl World {
     /// A raw HTTP client acting as `username` (the other side of a conversation).
     pub fn as_person(&self, username: &str) -> Peer {
         Peer {
-            url: self.url(),
+            url: self.observer.url(),
             key: self.key(username),
             http: reqwest::Client::new(),
         }
@@ -103,15 +154,34 @@ impl Peer {
     }
 
     pub async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        self.send(reqwest::Method::PUT, path, body).await
+    }
+
+    pub async fn delete(&self, path: &str) {
         let response = self
             .http
-            .post(format!("{}{path}", self.url))
+            .delete(format!("{}{path}", self.url))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_success(), "DELETE {path}: {}", response.status());
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let response = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.url))
             .bearer_auth(&self.key)
             .json(&body)
             .send()
             .await
             .expect("request");
-        assert!(response.status().is_success(), "POST {path}: {}", response.status());
+        assert!(response.status().is_success(), "{method} {path}: {}", response.status());
         response.json().await.expect("json")
     }
 }

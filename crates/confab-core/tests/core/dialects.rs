@@ -5,7 +5,19 @@ use confab_core::{
     ConversationFilter, Error, Event,
 };
 
-use crate::common::{drain, signed_in, World};
+use crate::common::{drain, signed_in, Mode, World};
+
+crate::in_both_modes!(
+    portal_syncs_sends_reacts_leaves_and_creates,
+    protocol_edits_deletes_mutes_and_pages,
+    managem_orders_sanitizing_and_locked_conversations,
+    a_second_sync_with_nothing_new_announces_nothing,
+    marking_read_reaches_the_server_even_when_the_cache_already_shows_it_read,
+);
+
+fn missing(client: &confab_core::Client, account_id: &str) -> Vec<String> {
+    client.capabilities(account_id).expect("capabilities").missing
+}
 
 fn find(
     list: &[confab_core::model::Conversation],
@@ -14,12 +26,17 @@ fn find(
     list.iter().find(|c| what(c)).expect("the conversation is in the cache")
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn portal_syncs_sends_reacts_leaves_and_creates() {
-    let world = World::start().await;
+async fn portal_syncs_sends_reacts_leaves_and_creates(mode: Mode) {
+    let world = World::start_in(mode).await;
     let sam = signed_in(&world, "sam", Dialect::Portal).await;
     let (client, account) = (&sam.client, &sam.account);
-    assert_eq!(account.user_id, world.id("sam"));
+    if mode.strict() {
+        // No identity route: sam is the one person in all five conversations.
+        assert_eq!(account.user_id, world.id("sam"), "learned at sign-in from the listing");
+        assert!(missing(client, &account.id).iter().any(|m| m.contains("saying who you are")));
+    } else {
+        assert_eq!(account.user_id, world.id("sam"));
+    }
     client.sync(&account.id).await.expect("sync");
 
     let list = client.conversations(None, ConversationFilter::All).expect("list");
@@ -28,6 +45,21 @@ async fn portal_syncs_sends_reacts_leaves_and_creates() {
     assert_eq!(panel.kind, ConversationKind::Group);
     assert!(panel.unread >= 3, "portal's own unread count: {}", panel.unread);
     let book = find(&list, |c| c.participants.len() == 3).clone();
+    if mode.strict() {
+        // Reading marks read on this server, so a conversation with unread messages is read
+        // only once it is open; the others were read in the background.
+        let panel_cached = client.messages(&account.id, &panel.id, None, 10).expect("panel");
+        assert!(panel_cached.messages.is_empty(), "unread and not open: not read behind the user's back");
+        let on_server = world.as_person("sam").get("/api/messages").await;
+        let panel_unread = on_server
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == panel.id.as_str()))
+            .map(|c| c["unread"].clone());
+        assert_eq!(panel_unread, Some(serde_json::json!(panel.unread)), "the server still counts them unread");
+        client.set_viewing(Some((account.id.clone(), book.id.clone())));
+        client.sync(&account.id).await.expect("sync");
+        client.set_viewing(None);
+    }
 
     // Newest page first; older history on demand down to the first message.
     let page = client.messages(&account.id, &book.id, None, 1000).expect("cached page");
@@ -85,11 +117,28 @@ async fn portal_syncs_sends_reacts_leaves_and_creates() {
     client.react(&account.id, &sent.id, "🎉", false).expect("unreact");
     client.deliver(&account.id).await.expect("delivery");
     let seen = world.as_person("ada").get(&format!("/api/messages/{}", ada.id)).await;
-    assert!(
-        seen["messages"].as_array().and_then(|m| m.last()).expect("message")["reactions"]
-            .as_object()
-            .is_some_and(|r| r.is_empty())
-    );
+    let reactions = seen["messages"].as_array().and_then(|m| m.last()).expect("message")["reactions"].clone();
+    if mode.strict() {
+        // No route removes a reaction: the server keeps it, the account says so, and nothing
+        // is left failed or queued.
+        assert_eq!(reactions["🎉"][0], world.id("sam").as_str());
+        let caps = client.capabilities(&account.id).expect("capabilities");
+        assert!(!caps.unreact && caps.react);
+        assert!(caps.missing.iter().any(|m| m == "this server does not offer removing a reaction"), "{:?}", caps.missing);
+        assert!(client.outbox(Some(&account.id)).expect("outbox").is_empty());
+        assert!(matches!(
+            client.react(&account.id, &sent.id, "🎉", false),
+            Err(Error::Unsupported(_))
+        ));
+        client.sync(&account.id).await.expect("sync");
+        assert_eq!(
+            client.message(&account.id, &sent.id).expect("sent").reactions.get("🎉"),
+            Some(&vec![world.id("sam")]),
+            "the cache shows the server's truth again"
+        );
+    } else {
+        assert!(reactions.as_object().is_some_and(|r| r.is_empty()));
+    }
 
     // Leaving: never a direct conversation; a group of three or more, yes.
     match client.leave(&account.id, &ada.id) {
@@ -160,21 +209,33 @@ async fn portal_syncs_sends_reacts_leaves_and_creates() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn protocol_edits_deletes_mutes_and_pages() {
-    let world = World::start().await;
+async fn protocol_edits_deletes_mutes_and_pages(mode: Mode) {
+    let world = World::start_in(mode).await;
     let riley = signed_in(&world, "riley", Dialect::Protocol).await;
     let (client, account) = (&riley.client, &riley.account);
     client.sync(&account.id).await.expect("sync");
+    let account = &client.account(&account.id).expect("account");
+    assert_eq!(
+        account.user_id,
+        world.id("riley"),
+        "known from the identity route, or learned from riley's messages in a direct conversation"
+    );
     let list = client.conversations(None, ConversationFilter::All).expect("list");
     assert_eq!(list.len(), 3);
     let hike = find(&list, |c| c.kind == ConversationKind::Group).clone();
-    assert_eq!(
-        hike.title.as_deref(),
-        Some("Weekend hike"),
-        "group names come from the groups listing"
-    );
-    assert_eq!(hike.participants.len(), 4);
+    if mode.strict() {
+        assert_eq!(hike.title, None, "no groups listing, no group name");
+        let people = client.people(&account.id).expect("people");
+        let ada = people.iter().find(|p| p.id == world.id("ada")).expect("ada, from her messages' contact");
+        assert_eq!(ada.username.as_deref(), Some("ada"));
+    } else {
+        assert_eq!(
+            hike.title.as_deref(),
+            Some("Weekend hike"),
+            "group names come from the groups listing"
+        );
+        assert_eq!(hike.participants.len(), 4);
+    }
     assert!(hike.pinned && !hike.local_flags.pinned, "pinned on the server");
     assert!(hike.pinned_message_id.is_some());
     assert_eq!(list[0].id, hike.id, "pinned first");
@@ -197,6 +258,13 @@ async fn protocol_edits_deletes_mutes_and_pages() {
         Some(&vec![world.id("riley")]),
         "usernames map back to ids"
     );
+
+    // Removing a reaction sends the set without it, which removes it whether the server adds
+    // or replaces (the strict server replaces, the full one adds and has a removal route).
+    client.react(&account.id, &sent.id, "thumbs_up", false).expect("unreact");
+    client.deliver(&account.id).await.expect("delivery");
+    let on_server = world.as_person("ada").get(&format!("/v1/messages/{}", sent.id)).await;
+    assert_eq!(on_server["reactions"], serde_json::json!([]));
 
     client.delete(&account.id, &sent.id).expect("delete");
     client.deliver(&account.id).await.expect("delivery");
@@ -235,6 +303,14 @@ async fn protocol_edits_deletes_mutes_and_pages() {
         0,
         "read stays read after a sync"
     );
+    assert!(client.outbox(Some(&account.id)).expect("outbox").is_empty());
+    if mode.strict() {
+        assert!(
+            missing(client, &account.id).iter().any(|m| m.contains("marking conversations read")),
+            "a server that ignores last_opened_at has no read state to tell"
+        );
+    }
+
 
     // A new direct conversation: one contact.
     let created = client
@@ -265,12 +341,14 @@ async fn protocol_edits_deletes_mutes_and_pages() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn managem_orders_sanitizing_and_locked_conversations() {
-    let world = World::start().await;
+async fn managem_orders_sanitizing_and_locked_conversations(mode: Mode) {
+    let world = World::start_in(mode).await;
     let jordan = signed_in(&world, "jordan", Dialect::Managem).await;
     let (client, account) = (&jordan.client, &jordan.account);
     client.sync(&account.id).await.expect("sync");
+    if mode.strict() {
+        return managem_with_only_the_documented_route(&world, client, &account.id).await;
+    }
     let list = client.conversations(None, ConversationFilter::All).expect("list");
     assert_eq!(list.len(), 3);
     assert!(list
@@ -349,9 +427,8 @@ async fn managem_orders_sanitizing_and_locked_conversations() {
     assert!(hers["viewedAt"].is_string(), "the sender sees it viewed: {hers}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_second_sync_with_nothing_new_announces_nothing() {
-    let world = World::start().await;
+async fn a_second_sync_with_nothing_new_announces_nothing(mode: Mode) {
+    let world = World::start_in(mode).await;
     let sam = signed_in(&world, "sam", Dialect::Portal).await;
     let mut events = sam.client.subscribe();
     sam.client.sync(&sam.account.id).await.expect("first sync");
@@ -371,6 +448,72 @@ async fn a_second_sync_with_nothing_new_announces_nothing() {
         .filter(|e| matches!(e, Event::MessagesChanged { .. } | Event::ConversationsChanged { .. }))
         .collect();
     assert!(changes.is_empty(), "nothing changed, nothing announced: {changes:?}");
+}
+
+/// managem's document shows one route, creating a conversation: the account shows what it
+/// creates, and says the server offers no listing.
+async fn managem_with_only_the_documented_route(world: &World, client: &confab_core::Client, account_id: &str) {
+    assert!(client.conversations(None, ConversationFilter::All).expect("list").is_empty());
+    assert_eq!(client.sync_state(account_id), confab_core::model::SyncState::Online, "not an error");
+    let caps = client.capabilities(account_id).expect("capabilities");
+    assert!(
+        caps.missing.iter().any(|m| m.starts_with("this server does not offer listing conversations")),
+        "{:?}",
+        caps.missing
+    );
+    assert!(!caps.identity_known, "no route says who jordan is, and nothing has told yet");
+
+    client
+        .create_conversation(
+            account_id,
+            &[world.id("maria")],
+            "Is order 2000 ready?",
+            Some(Source {
+                kind: "ORDER".into(),
+                id: "2000".into(),
+            }),
+        )
+        .expect("queued");
+    let (delivered, stopped) = client.deliver(account_id).await.expect("delivery");
+    assert_eq!((delivered, stopped), (1, None));
+    assert_eq!(
+        client.account(account_id).expect("account").user_id,
+        world.id("jordan"),
+        "the 201 answer's userA/userB and lastMessage.sender say who jordan is"
+    );
+    let list = client.conversations(None, ConversationFilter::All).expect("list");
+    assert_eq!(list.len(), 1);
+    let order = &list[0];
+    assert!(!order.id.starts_with("local:"));
+    let opening = client.messages(account_id, &order.id, None, 10).expect("page").messages;
+    assert_eq!(opening.len(), 1);
+    assert_eq!(
+        (opening[0].body.as_str(), &opening[0].delivery, opening[0].sender_id.as_str()),
+        ("Is order 2000 ready?", &Delivery::Sent, world.id("jordan").as_str()),
+        "the opening message is the answer's lastMessage"
+    );
+    let maria_sees = world
+        .as_person("maria")
+        .get(&format!("/conversations/{}", order.id))
+        .await;
+    assert_eq!(maria_sees["lastMessage"]["body"], "Is order 2000 ready?");
+
+    // Sending into an existing conversation is an extension this server lacks: the message
+    // stays, failed with the reason, and the account stops offering it.
+    let echo = client.send(account_id, &order.id, "and 2001?").expect("queued");
+    client.deliver(account_id).await.expect("delivery");
+    let kept = client
+        .message(account_id, echo.client_id.as_deref().expect("client id"))
+        .expect("kept");
+    match &kept.delivery {
+        Delivery::Failed { reason } => assert!(reason.contains("sending into an existing conversation"), "{reason}"),
+        other => panic!("expected a failed send with its reason, got {other:?}"),
+    }
+    let caps = client.capabilities(account_id).expect("capabilities");
+    assert!(!caps.send);
+    assert!(matches!(client.send(account_id, &order.id, "again"), Err(Error::Unsupported(_))));
+    client.sync(account_id).await.expect("a sync after all that is still fine");
+    assert_eq!(client.conversations(None, ConversationFilter::All).expect("list").len(), 1, "kept");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -404,9 +547,8 @@ async fn signing_in_says_what_is_wrong() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn marking_read_reaches_the_server_even_when_the_cache_already_shows_it_read() {
-    let world = World::start().await;
+async fn marking_read_reaches_the_server_even_when_the_cache_already_shows_it_read(mode: Mode) {
+    let world = World::start_in(mode).await;
     let sam = signed_in(&world, "sam", Dialect::Portal).await;
     let (client, account) = (&sam.client, &sam.account);
     client.sync(&account.id).await.expect("sync");

@@ -55,14 +55,21 @@ fn protocol_examples_parse() {
             .as_bytes(),
     )
     .expect("list");
-    let update = protocol::conversation("me", page.data.into_iter().next().expect("one"), &HashMap::new());
+    let update = protocol::conversation(Some("me"), page.data.into_iter().next().expect("one"), &HashMap::new());
     assert_eq!(update.participants, ["me", "WAz8eIbvDR60rouK"]);
     assert_eq!(update.created_at, 692_233_200_000, "seconds become milliseconds");
     assert_eq!(update.pinned, Some(false));
 
     let message: protocol::WireMessage =
         parse(fixture("protocol/update_message.response.jsonc").to_string().as_bytes()).expect("message");
-    let ids = HashMap::from([("KateMcCallister".to_string(), "kate-id".to_string())]);
+    let ids = confab_core::dialect::Usernames::default();
+    ids.learn(&[confab_core::model::Person {
+        id: "kate-id".into(),
+        name: "Kate".into(),
+        username: Some("KateMcCallister".into()),
+        avatar_url: None,
+        extra: serde_json::Value::Null,
+    }]);
     let message = protocol::message("acc", message, &ids);
     assert_eq!(
         message.reactions.get("red_angry_face"),

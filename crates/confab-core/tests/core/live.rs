@@ -91,39 +91,80 @@ async fn messages_arrive_live_once_and_survive_a_cut_stream() {
     client.stop();
 }
 
+/// Against a server with only the documented routes: no event stream, so the engine polls.
+/// Every new message is seen, even two in the same second (protocol's `last_active_at` is in
+/// whole seconds), and edits, reactions and deletions show in the open conversation.
 #[tokio::test(flavor = "multi_thread")]
 async fn without_an_event_stream_the_engine_polls() {
     let world = World::start_with(Config {
-        plain: true,
+        strict: true,
         ..Config::default()
     })
     .await;
-    let jordan = sign_in(&world.url(), &world.key("jordan"), Dialect::Managem).await;
-    let (client, account) = (&jordan.client, &jordan.account);
+    let riley = sign_in(&world.url(), &world.key("riley"), Dialect::Protocol).await;
+    let (client, account) = (&riley.client, &riley.account);
     client.start();
     eventually("online", Duration::from_secs(10), || {
         client.sync_state(&account.id) == confab_core::model::SyncState::Online
     })
     .await;
-    let order = client
+    assert!(!client.capabilities(&account.id).expect("caps").live);
+    let ada_id = world.id("ada");
+    let direct = client
         .conversations(None, ConversationFilter::All)
         .expect("list")
         .into_iter()
-        .find(|c| c.source.as_ref().is_some_and(|s| s.id == "1042"))
-        .expect("order");
-    world
-        .as_person("maria")
-        .post(
-            &format!("/conversations/{}/messages", order.id),
-            json!({ "body": "Shipped today." }),
-        )
-        .await;
-    eventually("the polled message", Duration::from_secs(10), || {
-        client
-            .messages(&account.id, &order.id, None, 10)
-            .is_ok_and(|p| p.messages.iter().any(|m| m.body == "Shipped today."))
+        .find(|c| c.kind == confab_core::model::ConversationKind::Direct && c.participants.contains(&ada_id))
+        .expect("the direct conversation with ada");
+    let ada = world.as_person("ada");
+    // Two messages within one second (a pair that straddles a second is tried again).
+    let mut pair = None;
+    for _ in 0..5 {
+        let first = ada
+            .post("/v1/messages", json!({ "conversation_id": direct.id, "message": "one" }))
+            .await;
+        let second = ada
+            .post("/v1/messages", json!({ "conversation_id": direct.id, "message": "two" }))
+            .await;
+        if first["created_at"] == second["created_at"] {
+            pair = Some((first, second));
+            break;
+        }
+        ada.delete(&format!("/v1/messages/{}", first["id"].as_str().expect("id"))).await;
+        ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id"))).await;
+    }
+    let (first, second) = pair.expect("two messages in the same second");
+    eventually("both polled messages", Duration::from_secs(10), || {
+        client.messages(&account.id, &direct.id, None, 10).is_ok_and(|p| {
+            ["one", "two"]
+                .iter()
+                .all(|body| p.messages.iter().any(|m| m.body == *body))
+        })
     })
     .await;
-    assert!(client.conversation(&account.id, &order.id).expect("order").unread >= 1);
+    assert!(client.conversation(&account.id, &direct.id).expect("direct").unread >= 2);
+
+    // The open conversation: edits, reactions and deletions change no marker, and still show.
+    client.set_viewing(Some((account.id.clone(), direct.id.clone())));
+    let first_id = first["id"].as_str().expect("id").to_string();
+    ada.put(&format!("/v1/messages/{first_id}"), json!({ "message": "one, edited" }))
+        .await;
+    ada.put(
+        &format!("/v1/messages/{first_id}"),
+        json!({ "reactions": { "thumbs_up": ["ada"] } }),
+    )
+    .await;
+    ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id"))).await;
+    eventually("the edit, the reaction and the deletion", Duration::from_secs(10), || {
+        client.messages(&account.id, &direct.id, None, 10).is_ok_and(|p| {
+            let edited = p
+                .messages
+                .iter()
+                .find(|m| m.id == first_id)
+                .is_some_and(|m| m.body == "one, edited" && m.reactions.get("thumbs_up") == Some(&vec![ada_id.clone()]));
+            edited && !p.messages.iter().any(|m| m.body == "two")
+        })
+    })
+    .await;
     client.stop();
 }

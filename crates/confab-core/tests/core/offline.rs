@@ -83,7 +83,7 @@ async fn twenty_messages_written_offline_arrive_once_in_order() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_response_never_duplicates_on_a_server_without_idempotency() {
     let world = World::start_with(Config {
-        plain: true,
+        strict: true,
         ..Config::default()
     })
     .await;

@@ -317,6 +317,7 @@ async fn update_conversation(
     Path(id): Path<String>,
     Input(input): Input<UpdateConversation>,
 ) -> ApiResult<Json<Value>> {
+    let strict = state.strict;
     let person = me.id.clone();
     let view = state
         .store
@@ -339,7 +340,8 @@ async fn update_conversation(
                 Patch::Null => store::set_pinned_message(tx, &id, None)?,
                 Patch::Value(message) => store::set_pinned_message(tx, &id, Some(&message))?,
             }
-            if let Patch::Value(FlexInt(secs)) = input.last_opened_at {
+            // `last_opened_at` is an extension; a strict server does not take it.
+            if let (Patch::Value(FlexInt(secs)), false) = (input.last_opened_at, strict) {
                 let upto = store::seq_at(tx, &id, secs.saturating_mul(1000).saturating_add(999))?;
                 store::mark_read(tx, &id, &person, Some(upto))?;
             }
@@ -519,6 +521,7 @@ async fn update_message(
     Input(input): Input<UpdateMessage>,
 ) -> ApiResult<Json<Value>> {
     let reactions = input.reactions.map(reaction_lists).transpose()?;
+    let strict = state.strict;
     let person = me.clone();
     let message = state
         .store
@@ -534,11 +537,27 @@ async fn update_message(
                     store::add_attachments(tx, &id, &person.id, &ids.0)?;
                 }
             }
-            // Adding a reaction: every emoji whose list names the caller. Nobody can react for
-            // someone else, so other names are ignored; removing is DELETE .../reactions/:emoji.
-            for (name, who) in reactions.unwrap_or_default() {
-                if who.iter().any(|w| *w == person.username || *w == person.id) {
-                    store::set_reaction(tx, &id, &person.id, &emoji::canonical(&name), true)?;
+            // Nobody can react for someone else, so only the lists naming the caller count.
+            // The document leaves open whether `reactions` adds or replaces; this server reads
+            // it both ways so clients are tested against both: normally it adds (removing is
+            // the DELETE .../reactions/:emoji extension), in strict mode it replaces the
+            // caller's reactions with exactly the emoji whose lists name them.
+            if let Some(reactions) = reactions {
+                let wanted: Vec<String> = reactions
+                    .iter()
+                    .filter(|(_, who)| who.iter().any(|w| *w == person.username || *w == person.id))
+                    .map(|(name, _)| emoji::canonical(name))
+                    .collect();
+                if strict {
+                    let current = store::reactions(tx, &[id.as_str()])?;
+                    for (emoji, who) in current.get(&id).cloned().unwrap_or_default() {
+                        if who.contains(&person.id) && !wanted.contains(&emoji) {
+                            store::set_reaction(tx, &id, &person.id, &emoji, false)?;
+                        }
+                    }
+                }
+                for emoji in &wanted {
+                    store::set_reaction(tx, &id, &person.id, emoji, true)?;
                 }
             }
             store::message(tx, &id)?.ok_or_else(|| ApiError::not_found("message"))
