@@ -63,6 +63,16 @@ enum Command {
         #[arg(long)]
         remove: bool,
     },
+    /// Start a conversation with an opening message (`-` reads it from stdin).
+    Create {
+        /// Who to write to, by person id (repeat for a group where the server allows it).
+        #[arg(long = "with", required = true)]
+        with: Vec<String>,
+        /// The order the conversation is about (servers whose conversations need a source).
+        #[arg(long)]
+        order: Option<String>,
+        text: String,
+    },
     /// Leave a group conversation.
     Leave { conversation: String },
     /// Edit one of your messages.
@@ -219,6 +229,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             client.react(&account.id, &message, &emoji, !remove)?;
             deliver(&client, &account, "reaction").await
         }
+        Command::Create { with, order, text } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let text = if text == "-" { read_stdin()? } else { text };
+            let source = order.map(|id| confab_core::model::Source {
+                kind: "ORDER".into(),
+                id,
+            });
+            let created = client.create_conversation(&account.id, &with, &text, source)?;
+            let client_id = created.id.trim_start_matches("local:").to_string();
+            deliver(&client, &account, "conversation").await?;
+            // Delivered: the opening message now names the server's conversation.
+            if let Ok(opening) = client.message(&account.id, &client_id) {
+                println!("{}", opening.conversation_id);
+            }
+            Ok(())
+        }
         Command::Leave { conversation } => {
             let account = one_account(&client, cli.account.as_deref())?;
             let conversation = resolve_conversation(&client, &account, &conversation)?;
@@ -279,12 +305,16 @@ async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()>
         AccountCommand::Add { server, dialect } => {
             let key = read_key()?;
             let account = client.add_account(&server, dialect, ApiKey::new(key)).await?;
-            println!(
-                "added {} ({} as {})",
-                account.id,
-                account.dialect.as_str(),
-                account.user_name
-            );
+            let who = if account.user_name.is_empty() {
+                "you (the server does not say who; Confab learns it from your conversations and first message)"
+                    .to_string()
+            } else {
+                account.user_name.clone()
+            };
+            println!("added {} ({} as {who})", account.id, account.dialect.as_str());
+            for missing in client.capabilities(&account.id)?.missing {
+                println!("  {missing}");
+            }
             Ok(())
         }
         AccountCommand::List => {
@@ -377,13 +407,22 @@ fn resolve_conversation(client: &Client, account: &Account, given: &str) -> anyh
 }
 
 async fn deliver(client: &Client, account: &Account, what: &str) -> anyhow::Result<()> {
+    let missing_before = client.capabilities(&account.id)?.missing;
     let (_, stopped) = client.deliver(&account.id).await?;
+    // An operation the server turned out not to offer is dropped, not failed: say so.
+    let newly_missing: Vec<String> = client
+        .capabilities(&account.id)?
+        .missing
+        .into_iter()
+        .filter(|m| !missing_before.contains(m))
+        .collect();
     let failed = client
         .outbox(Some(&account.id))?
         .into_iter()
         .find(|i| i.failure.is_some());
     match (stopped, failed) {
         (_, Some(item)) => bail!("{what} failed: {}", item.failure.unwrap_or_default()),
+        (None, None) if !newly_missing.is_empty() => bail!("{what} not done: {}", newly_missing.join("; ")),
         (Some(reason), None) => {
             println!("{what} queued: {reason}; it will be delivered on the next `confab-cli sync`");
             Ok(())

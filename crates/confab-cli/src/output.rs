@@ -192,6 +192,9 @@ pub fn status(client: &Client) -> anyhow::Result<()> {
             account.server_url,
             synced.map_or_else(|| "never".to_string(), when),
         )?;
+        for missing in client.capabilities(&account.id)?.missing {
+            writeln!(out, "  {missing}")?;
+        }
         for item in outbox
             .iter()
             .filter(|i| i.account_id == account.id && i.failure.is_some())

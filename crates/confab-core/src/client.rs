@@ -60,6 +60,9 @@ impl ClientConfig {
     }
 }
 
+/// (account, conversation).
+type ConversationKey = (String, String);
+
 /// Shared state of a client and its background tasks.
 pub(crate) struct Inner {
     pub store: Store,
@@ -75,7 +78,7 @@ pub(crate) struct Inner {
     /// The conversation open in the window, if any: (account, conversation).
     viewing: Mutex<Option<(String, String)>>,
     /// Conversations whose marker changed lately, with when: read once more a moment later.
-    recent: Mutex<HashMap<(String, String), (Option<String>, std::time::Instant)>>,
+    recent: Mutex<HashMap<ConversationKey, (Option<String>, std::time::Instant)>>,
     /// The newest preview announced per conversation, so each is announced once.
     previews: Mutex<HashMap<(String, String), String>>,
 }
@@ -324,7 +327,11 @@ impl Client {
     pub fn capabilities(&self, account_id: &str) -> Result<Capabilities> {
         let account = self.inner.store.account(account_id)?;
         let known = self.inner.store.account_features(account_id)?;
-        Ok(crate::dialect::capabilities(account.dialect, &known, account.me().is_some()))
+        Ok(crate::dialect::capabilities(
+            account.dialect,
+            &known,
+            account.me().is_some(),
+        ))
     }
 
     // ---- running
@@ -600,14 +607,20 @@ impl Client {
         if allowed {
             Ok(account)
         } else {
-            Err(Error::Unsupported(format!("this account's server does not let you {what}")))
+            Err(Error::Unsupported(format!(
+                "this account's server does not let you {what}"
+            )))
         }
     }
 
     /// Adds (`on`) or removes your reaction.
     pub fn react(&self, account_id: &str, message_id: &str, emoji: &str, on: bool) -> Result<()> {
         let caps = self.capabilities(account_id)?;
-        let account = self.require(account_id, caps.react && (on || caps.unreact), if on { "react to messages" } else { "remove a reaction" })?;
+        let account = self.require(
+            account_id,
+            caps.react && (on || caps.unreact),
+            if on { "react to messages" } else { "remove a reaction" },
+        )?;
         let Some(me) = account.me().map(str::to_string) else {
             return Err(Error::Invalid(
                 "Confab does not know yet which person you are on this server; it learns it from your conversations and your first sent message".into(),
@@ -768,7 +781,9 @@ impl Client {
         let account = self.inner.store.account(account_id)?;
         let caps = self.capabilities(account_id)?;
         if !caps.create {
-            return Err(Error::Unsupported("this server does not offer starting conversations".into()));
+            return Err(Error::Unsupported(
+                "this server does not offer starting conversations".into(),
+            ));
         }
         let others: Vec<String> = participants
             .iter()

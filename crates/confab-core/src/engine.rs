@@ -68,7 +68,10 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
     let account = inner.store.account(account_id)?;
     let me = remote.me();
     let learned = account.me().is_none() && me.is_some();
-    if !inner.store.learn_about_account(account_id, &remote.known(), me.as_ref())? {
+    if !inner
+        .store
+        .learn_about_account(account_id, &remote.known(), me.as_ref())?
+    {
         return Ok(());
     }
     if let (true, Some(me)) = (learned, &me) {
@@ -137,7 +140,9 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
         // No listing: the account shows the conversations started from here, caught up where
         // the server lets them be read.
         if remote.offers(Feature::Reading) {
-            let cached = inner.store.conversations(Some(account_id), crate::ConversationFilter::All)?;
+            let cached = inner
+                .store
+                .conversations(Some(account_id), crate::ConversationFilter::All)?;
             for conversation in cached.iter().filter(|c| !c.id.starts_with("local:")) {
                 match catch_up(inner, remote, account_id, &conversation.id, None).await {
                     Ok(()) => {}
@@ -201,7 +206,8 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
             // pass (edits, reactions and deletions change no marker), and a conversation whose
             // marker just changed is read once more a moment later: a time marker in whole
             // seconds stays the same for two messages in the same second.
-            let polled = !live && (viewing.as_deref() == Some(update.id.as_str()) || inner.recheck(account_id, update, changed));
+            let polled =
+                !live && (viewing.as_deref() == Some(update.id.as_str()) || inner.recheck(account_id, update, changed));
             if changed || polled {
                 stale.push(update);
             }
@@ -945,10 +951,12 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             finish(&|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
         }
         Operation::Delete { message } => {
-            let id = resolve_message(inner, account_id, message).map(|m| m.id).or_else(|e| match e {
-                Error::Remote(RemoteError::NotFound) => Ok(message.clone()),
-                e => Err(e),
-            })?;
+            let id = resolve_message(inner, account_id, message)
+                .map(|m| m.id)
+                .or_else(|e| match e {
+                    Error::Remote(RemoteError::NotFound) => Ok(message.clone()),
+                    e => Err(e),
+                })?;
             match remote.delete(&id).await {
                 Ok(()) | Err(RemoteError::NotFound) => finish(&|_| Ok(()))?,
                 Err(e) => return Err(e.into()),
@@ -1012,7 +1020,10 @@ async fn find_on_server(
     let me = remote.me_id();
     let conn = inner.store.reader();
     for candidate in page.messages {
-        if me.as_ref() != Some(&candidate.sender_id) || candidate.body != body || candidate.created_at < item.created_at - 5 * 60_000 {
+        if me.as_ref() != Some(&candidate.sender_id)
+            || candidate.body != body
+            || candidate.created_at < item.created_at - 5 * 60_000
+        {
             continue;
         }
         let held_elsewhere: bool = conn.query_row(

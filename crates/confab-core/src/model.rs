@@ -23,7 +23,6 @@ impl Dialect {
             Dialect::Managem => "managem",
         }
     }
-
 }
 
 impl std::str::FromStr for Dialect {

@@ -145,7 +145,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     },
                 )
                 .await?;
-                let mode = if strict { " (strict: documented routes only)" } else { "" };
+                let mode = if strict {
+                    " (strict: documented routes only)"
+                } else {
+                    ""
+                };
                 eprintln!("confab-server listening on {}{mode}", server.url());
                 tokio::signal::ctrl_c().await.context("could not wait for Ctrl-C")?;
                 eprintln!("shutting down");

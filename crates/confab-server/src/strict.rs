@@ -72,10 +72,7 @@ fn matches(pattern: &str, path: &str) -> bool {
 pub async fn gate(mut request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let routes = routes();
-    let on_path: Vec<&Route> = routes
-        .iter()
-        .filter(|r| matches(r.path, &path))
-        .collect();
+    let on_path: Vec<&Route> = routes.iter().filter(|r| matches(r.path, &path)).collect();
     let Some(found) = on_path.iter().find(|r| r.method == request.method()) else {
         return if on_path.is_empty() {
             ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route").into_response()
@@ -96,7 +93,11 @@ pub async fn gate(mut request: Request, next: Next) -> Response {
         let mut rebuilt = path.clone();
         if !kept.is_empty() {
             rebuilt.push('?');
-            rebuilt.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).finish());
+            rebuilt.push_str(
+                &form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(kept)
+                    .finish(),
+            );
         }
         match rebuilt.parse::<Uri>() {
             Ok(uri) => *request.uri_mut() = uri,

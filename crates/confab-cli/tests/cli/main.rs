@@ -3,6 +3,7 @@
 
 mod crash;
 mod session;
+mod strict;
 
 use std::{
     path::{Path, PathBuf},

@@ -230,12 +230,19 @@ impl Api for Managem {
             Err(RemoteError::Missing(_)) => {}
             Err(e) => return Err(e),
         }
-        match cx.extension(Feature::Listing, cx.http.get::<List<WireConversation>>("/conversations?limit=1").await) {
+        match cx.extension(
+            Feature::Listing,
+            cx.http.get::<List<WireConversation>>("/conversations?limit=1").await,
+        ) {
             Ok(_) => return Ok(()),
             Err(RemoteError::Missing(_)) => {}
             Err(e) => return Err(e),
         }
-        match cx.http.send(Method::POST, "/conversations", Body::Json(json!({})), None).await {
+        match cx
+            .http
+            .send(Method::POST, "/conversations", Body::Json(json!({})), None)
+            .await
+        {
             Err(RemoteError::Rejected { status: 400 | 422, .. }) => Ok(()),
             Err(error) => Err(error),
             Ok(_) => Err(RemoteError::Malformed(

@@ -259,12 +259,7 @@ pub trait Api: Send + Sync {
     }
 
     /// Pin, mute or archive on the server.
-    async fn set_flags(
-        &self,
-        _cx: &Context,
-        _conversation_id: &str,
-        _flags: &Flags,
-    ) -> Result<(), RemoteError> {
+    async fn set_flags(&self, _cx: &Context, _conversation_id: &str, _flags: &Flags) -> Result<(), RemoteError> {
         Err(RemoteError::Missing(Feature::ServerFlags))
     }
 
@@ -424,7 +419,8 @@ impl Remote {
     /// Whether reading a conversation may mark it read on the server: the dialect reads
     /// quietly only through an extension, and the server has not shown it has that.
     pub fn reads_may_mark_read(&self) -> bool {
-        self.api.features().contains(&(Feature::QuietRead, Origin::Extension)) && self.has(Feature::QuietRead) != Some(true)
+        self.api.features().contains(&(Feature::QuietRead, Origin::Extension))
+            && self.has(Feature::QuietRead) != Some(true)
     }
 
     pub fn capabilities(&self) -> Capabilities {
@@ -548,7 +544,9 @@ impl Remote {
     pub fn parse_event(&self, data: &str) -> Result<RemoteEvent, RemoteError> {
         let mut envelope: serde_json::Map<String, Value> = http::parse(data.as_bytes())?;
         let mut take = |names: &[&str]| names.iter().find_map(|n| envelope.remove(*n)).filter(|v| !v.is_null());
-        let kind = take(&["type"]).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+        let kind = take(&["type"])
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
         let text = |v: Option<Value>| v.and_then(|v| v.as_str().map(str::to_string));
         let conversation_id = text(take(&["conversation_id", "conversationId"]))
             .ok_or_else(|| RemoteError::Malformed("an event without its conversation's id".into()))?;

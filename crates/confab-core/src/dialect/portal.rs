@@ -238,13 +238,17 @@ impl Api for Portal {
                 }
             }
         }
-        let people = list
-            .iter()
-            .flat_map(|c| c.participants.iter())
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .map(|id| anonymous(id))
-            .collect();
+        // Without a directory, people are known by id only; with one, by its names.
+        let people = if cx.has(Feature::Directory) == Some(false) {
+            list.iter()
+                .flat_map(|c| c.participants.iter())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|id| anonymous(id))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Listing {
             conversations: list.into_iter().map(conversation).collect(),
             people,
@@ -339,7 +343,11 @@ impl Api for Portal {
             )
             .await?;
         // The answer's participants are those asked for plus the account itself.
-        let added: Vec<&String> = created.participants.iter().filter(|p| !participants.contains(p)).collect();
+        let added: Vec<&String> = created
+            .participants
+            .iter()
+            .filter(|p| !participants.contains(p))
+            .collect();
         if let [me] = added.as_slice() {
             cx.learn_me(anonymous(me));
         }

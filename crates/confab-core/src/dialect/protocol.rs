@@ -249,10 +249,20 @@ impl Protocol {
         Ok(groups.into_iter().map(|g| (g.id, (g.name, g.member_ids))).collect())
     }
 
-    async fn put_message(&self, cx: &Context, message_id: &str, form: Vec<(&str, String)>) -> Result<Message, RemoteError> {
+    async fn put_message(
+        &self,
+        cx: &Context,
+        message_id: &str,
+        form: Vec<(&str, String)>,
+    ) -> Result<Message, RemoteError> {
         let wire: WireMessage = cx
             .http
-            .json(Method::PUT, &format!("/v1/messages/{message_id}"), Body::Form(form), None)
+            .json(
+                Method::PUT,
+                &format!("/v1/messages/{message_id}"),
+                Body::Form(form),
+                None,
+            )
             .await?;
         Ok(self.read_message(cx, wire, &mut Vec::new()))
     }
@@ -303,8 +313,10 @@ impl Api for Protocol {
                     |cursor| {
                         let after = cursor.unwrap_or_else(|| last.clone());
                         async move {
-                            let page: List<WireContact> =
-                                cx.http.get(&format!("/v1/contacts?limit=100&starting_after={after}")).await?;
+                            let page: List<WireContact> = cx
+                                .http
+                                .get(&format!("/v1/contacts?limit=100&starting_after={after}"))
+                                .await?;
                             Ok((page.data, page.has_more))
                         }
                     },
@@ -520,12 +532,18 @@ impl Api for Protocol {
     }
 
     async fn edit(&self, cx: &Context, message_id: &str, body: &str) -> Result<Message, RemoteError> {
-        self.put_message(cx, message_id, vec![("message", body.to_string())]).await
+        self.put_message(cx, message_id, vec![("message", body.to_string())])
+            .await
     }
 
     async fn delete(&self, cx: &Context, message_id: &str) -> Result<(), RemoteError> {
         cx.http
-            .send(Method::DELETE, &format!("/v1/messages/{}", encode(message_id)), Body::None, None)
+            .send(
+                Method::DELETE,
+                &format!("/v1/messages/{}", encode(message_id)),
+                Body::None,
+                None,
+            )
             .await
             .map(|_| ())
     }
@@ -589,7 +607,11 @@ impl Api for Protocol {
 }
 
 /// Updates conversation fields and returns the conversation as the server now has it.
-async fn update(cx: &Context, conversation_id: &str, fields: Vec<(&str, String)>) -> Result<WireConversation, RemoteError> {
+async fn update(
+    cx: &Context,
+    conversation_id: &str,
+    fields: Vec<(&str, String)>,
+) -> Result<WireConversation, RemoteError> {
     cx.http
         .json(
             Method::PUT,

@@ -37,7 +37,10 @@ use crate::{
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_settings", include_str!("migrations/0002_settings.sql")),
-    ("0003_account_features", include_str!("migrations/0003_account_features.sql")),
+    (
+        "0003_account_features",
+        include_str!("migrations/0003_account_features.sql"),
+    ),
 ];
 const READERS: usize = 3;
 
@@ -147,7 +150,11 @@ impl Store {
         let raw: std::collections::BTreeMap<String, bool> = serde_json::from_str(&text).unwrap_or_default();
         Ok(raw
             .into_iter()
-            .filter_map(|(k, v)| serde_json::from_value(serde_json::Value::String(k)).ok().map(|f| (f, v)))
+            .filter_map(|(k, v)| {
+                serde_json::from_value(serde_json::Value::String(k))
+                    .ok()
+                    .map(|f| (f, v))
+            })
             .collect())
     }
 

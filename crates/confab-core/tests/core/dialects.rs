@@ -33,7 +33,9 @@ async fn portal_syncs_sends_reacts_leaves_and_creates(mode: Mode) {
     if mode.strict() {
         // No identity route: sam is the one person in all five conversations.
         assert_eq!(account.user_id, world.id("sam"), "learned at sign-in from the listing");
-        assert!(missing(client, &account.id).iter().any(|m| m.contains("saying who you are")));
+        assert!(missing(client, &account.id)
+            .iter()
+            .any(|m| m.contains("saying who you are")));
     } else {
         assert_eq!(account.user_id, world.id("sam"));
     }
@@ -49,13 +51,20 @@ async fn portal_syncs_sends_reacts_leaves_and_creates(mode: Mode) {
         // Reading marks read on this server, so a conversation with unread messages is read
         // only once it is open; the others were read in the background.
         let panel_cached = client.messages(&account.id, &panel.id, None, 10).expect("panel");
-        assert!(panel_cached.messages.is_empty(), "unread and not open: not read behind the user's back");
+        assert!(
+            panel_cached.messages.is_empty(),
+            "unread and not open: not read behind the user's back"
+        );
         let on_server = world.as_person("sam").get("/api/messages").await;
         let panel_unread = on_server
             .as_array()
             .and_then(|l| l.iter().find(|c| c["id"] == panel.id.as_str()))
             .map(|c| c["unread"].clone());
-        assert_eq!(panel_unread, Some(serde_json::json!(panel.unread)), "the server still counts them unread");
+        assert_eq!(
+            panel_unread,
+            Some(serde_json::json!(panel.unread)),
+            "the server still counts them unread"
+        );
         client.set_viewing(Some((account.id.clone(), book.id.clone())));
         client.sync(&account.id).await.expect("sync");
         client.set_viewing(None);
@@ -124,7 +133,13 @@ async fn portal_syncs_sends_reacts_leaves_and_creates(mode: Mode) {
         assert_eq!(reactions["🎉"][0], world.id("sam").as_str());
         let caps = client.capabilities(&account.id).expect("capabilities");
         assert!(!caps.unreact && caps.react);
-        assert!(caps.missing.iter().any(|m| m == "this server does not offer removing a reaction"), "{:?}", caps.missing);
+        assert!(
+            caps.missing
+                .iter()
+                .any(|m| m == "this server does not offer removing a reaction"),
+            "{:?}",
+            caps.missing
+        );
         assert!(client.outbox(Some(&account.id)).expect("outbox").is_empty());
         assert!(matches!(
             client.react(&account.id, &sent.id, "🎉", false),
@@ -226,7 +241,10 @@ async fn protocol_edits_deletes_mutes_and_pages(mode: Mode) {
     if mode.strict() {
         assert_eq!(hike.title, None, "no groups listing, no group name");
         let people = client.people(&account.id).expect("people");
-        let ada = people.iter().find(|p| p.id == world.id("ada")).expect("ada, from her messages' contact");
+        let ada = people
+            .iter()
+            .find(|p| p.id == world.id("ada"))
+            .expect("ada, from her messages' contact");
         assert_eq!(ada.username.as_deref(), Some("ada"));
     } else {
         assert_eq!(
@@ -261,7 +279,9 @@ async fn protocol_edits_deletes_mutes_and_pages(mode: Mode) {
 
     // Removing a reaction sends the set without it, which removes it whether the server adds
     // or replaces (the strict server replaces, the full one adds and has a removal route).
-    client.react(&account.id, &sent.id, "thumbs_up", false).expect("unreact");
+    client
+        .react(&account.id, &sent.id, "thumbs_up", false)
+        .expect("unreact");
     client.deliver(&account.id).await.expect("delivery");
     let on_server = world.as_person("ada").get(&format!("/v1/messages/{}", sent.id)).await;
     assert_eq!(on_server["reactions"], serde_json::json!([]));
@@ -306,11 +326,12 @@ async fn protocol_edits_deletes_mutes_and_pages(mode: Mode) {
     assert!(client.outbox(Some(&account.id)).expect("outbox").is_empty());
     if mode.strict() {
         assert!(
-            missing(client, &account.id).iter().any(|m| m.contains("marking conversations read")),
+            missing(client, &account.id)
+                .iter()
+                .any(|m| m.contains("marking conversations read")),
             "a server that ignores last_opened_at has no read state to tell"
         );
     }
-
 
     // A new direct conversation: one contact.
     let created = client
@@ -453,15 +474,27 @@ async fn a_second_sync_with_nothing_new_announces_nothing(mode: Mode) {
 /// managem's document shows one route, creating a conversation: the account shows what it
 /// creates, and says the server offers no listing.
 async fn managem_with_only_the_documented_route(world: &World, client: &confab_core::Client, account_id: &str) {
-    assert!(client.conversations(None, ConversationFilter::All).expect("list").is_empty());
-    assert_eq!(client.sync_state(account_id), confab_core::model::SyncState::Online, "not an error");
+    assert!(client
+        .conversations(None, ConversationFilter::All)
+        .expect("list")
+        .is_empty());
+    assert_eq!(
+        client.sync_state(account_id),
+        confab_core::model::SyncState::Online,
+        "not an error"
+    );
     let caps = client.capabilities(account_id).expect("capabilities");
     assert!(
-        caps.missing.iter().any(|m| m.starts_with("this server does not offer listing conversations")),
+        caps.missing
+            .iter()
+            .any(|m| m.starts_with("this server does not offer listing conversations")),
         "{:?}",
         caps.missing
     );
-    assert!(!caps.identity_known, "no route says who jordan is, and nothing has told yet");
+    assert!(
+        !caps.identity_known,
+        "no route says who jordan is, and nothing has told yet"
+    );
 
     client
         .create_conversation(
@@ -488,7 +521,11 @@ async fn managem_with_only_the_documented_route(world: &World, client: &confab_c
     let opening = client.messages(account_id, &order.id, None, 10).expect("page").messages;
     assert_eq!(opening.len(), 1);
     assert_eq!(
-        (opening[0].body.as_str(), &opening[0].delivery, opening[0].sender_id.as_str()),
+        (
+            opening[0].body.as_str(),
+            &opening[0].delivery,
+            opening[0].sender_id.as_str()
+        ),
         ("Is order 2000 ready?", &Delivery::Sent, world.id("jordan").as_str()),
         "the opening message is the answer's lastMessage"
     );
@@ -511,9 +548,19 @@ async fn managem_with_only_the_documented_route(world: &World, client: &confab_c
     }
     let caps = client.capabilities(account_id).expect("capabilities");
     assert!(!caps.send);
-    assert!(matches!(client.send(account_id, &order.id, "again"), Err(Error::Unsupported(_))));
-    client.sync(account_id).await.expect("a sync after all that is still fine");
-    assert_eq!(client.conversations(None, ConversationFilter::All).expect("list").len(), 1, "kept");
+    assert!(matches!(
+        client.send(account_id, &order.id, "again"),
+        Err(Error::Unsupported(_))
+    ));
+    client
+        .sync(account_id)
+        .await
+        .expect("a sync after all that is still fine");
+    assert_eq!(
+        client.conversations(None, ConversationFilter::All).expect("list").len(),
+        1,
+        "kept"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

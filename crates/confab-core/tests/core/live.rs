@@ -121,17 +121,25 @@ async fn without_an_event_stream_the_engine_polls() {
     let mut pair = None;
     for _ in 0..5 {
         let first = ada
-            .post("/v1/messages", json!({ "conversation_id": direct.id, "message": "one" }))
+            .post(
+                "/v1/messages",
+                json!({ "conversation_id": direct.id, "message": "one" }),
+            )
             .await;
         let second = ada
-            .post("/v1/messages", json!({ "conversation_id": direct.id, "message": "two" }))
+            .post(
+                "/v1/messages",
+                json!({ "conversation_id": direct.id, "message": "two" }),
+            )
             .await;
         if first["created_at"] == second["created_at"] {
             pair = Some((first, second));
             break;
         }
-        ada.delete(&format!("/v1/messages/{}", first["id"].as_str().expect("id"))).await;
-        ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id"))).await;
+        ada.delete(&format!("/v1/messages/{}", first["id"].as_str().expect("id")))
+            .await;
+        ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id")))
+            .await;
     }
     let (first, second) = pair.expect("two messages in the same second");
     eventually("both polled messages", Duration::from_secs(10), || {
@@ -154,17 +162,20 @@ async fn without_an_event_stream_the_engine_polls() {
         json!({ "reactions": { "thumbs_up": ["ada"] } }),
     )
     .await;
-    ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id"))).await;
-    eventually("the edit, the reaction and the deletion", Duration::from_secs(10), || {
-        client.messages(&account.id, &direct.id, None, 10).is_ok_and(|p| {
-            let edited = p
-                .messages
-                .iter()
-                .find(|m| m.id == first_id)
-                .is_some_and(|m| m.body == "one, edited" && m.reactions.get("thumbs_up") == Some(&vec![ada_id.clone()]));
-            edited && !p.messages.iter().any(|m| m.body == "two")
-        })
-    })
+    ada.delete(&format!("/v1/messages/{}", second["id"].as_str().expect("id")))
+        .await;
+    eventually(
+        "the edit, the reaction and the deletion",
+        Duration::from_secs(10),
+        || {
+            client.messages(&account.id, &direct.id, None, 10).is_ok_and(|p| {
+                let edited = p.messages.iter().find(|m| m.id == first_id).is_some_and(|m| {
+                    m.body == "one, edited" && m.reactions.get("thumbs_up") == Some(&vec![ada_id.clone()])
+                });
+                edited && !p.messages.iter().any(|m| m.body == "two")
+            })
+        },
+    )
     .await;
     client.stop();
 }
