@@ -16,4 +16,5 @@ mod lifecycle;
 mod managem;
 mod portal;
 mod protocol;
+mod strict;
 mod translation;
