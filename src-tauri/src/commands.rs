@@ -389,7 +389,9 @@ pub fn conversation_painted(ms: f64) {
 /// The conversation open in the main window (none: `null`), so its messages do not notify.
 #[tauri::command]
 pub fn set_open_conversation(shell: State<'_, Shell>, account_id: Option<String>, conversation_id: Option<String>) {
-    shell.notifier.set_open(account_id.zip(conversation_id));
+    let open = account_id.zip(conversation_id);
+    shell.client().set_viewing(open.clone());
+    shell.notifier.set_open(open);
 }
 
 /// Closes the quick-reply window (from itself: Enter sent the reply, or Esc).

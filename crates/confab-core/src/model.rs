@@ -126,6 +126,8 @@ pub struct Capabilities {
     pub react: bool,
     /// Removing one's own reaction.
     pub unreact: bool,
+    /// Reactions are named (`thumbs_up`) rather than emoji characters.
+    pub reactions_by_name: bool,
     pub leave: bool,
     pub server_pin: bool,
     pub server_mute: bool,

@@ -20,7 +20,27 @@ export type MeasureOpen = { accountId: string, conversationId: string, };
 
 export type Dialect = "portal" | "protocol" | "managem";
 
-export type Capabilities = { edit: boolean, delete: boolean, react: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, attachments: boolean, 
+export type Capabilities = { edit: boolean, delete: boolean, react: boolean, 
+/**
+ * Removing one's own reaction.
+ */
+unreact: boolean, 
+/**
+ * Reactions are named (`thumbs_up`) rather than emoji characters.
+ */
+reactionsByName: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, 
+/**
+ * Messages of this dialect can carry files.
+ */
+attachments: boolean, 
+/**
+ * Files can be uploaded to send.
+ */
+uploads: boolean, 
+/**
+ * Writing into an existing conversation.
+ */
+send: boolean, create: boolean, 
 /**
  * New conversations may have several people (portal); otherwise one contact.
  */
@@ -28,9 +48,35 @@ createGroup: boolean,
 /**
  * New conversations need a `source` (managem's order).
  */
-needsSource: boolean, };
+needsSource: boolean, 
+/**
+ * People to start a conversation with can be listed.
+ */
+directory: boolean, 
+/**
+ * The server hears what was read.
+ */
+markRead: boolean, 
+/**
+ * Live updates; without them Confab polls.
+ */
+live: boolean, 
+/**
+ * Who the account is is known (learned from the server's answers where no route says).
+ */
+identityKnown: boolean, 
+/**
+ * One sentence per feature the server lacks, for the UI and the CLI to show:
+ * "this server does not offer removing a reaction".
+ */
+missing: Array<string>, };
 
-export type Account = { id: string, serverUrl: string, dialect: Dialect, userId: string, userName: string, createdAt: number, };
+export type Account = { id: string, serverUrl: string, dialect: Dialect, 
+/**
+ * Who the key belongs to; empty until learned (a server without an identity route says it
+ * only through its answers: see `dialect`). Nothing is "mine" while it is empty.
+ */
+userId: string, userName: string, createdAt: number, };
 
 export type Person = { id: string, name: string, username: string | null, avatarUrl: string | null, 
 /**

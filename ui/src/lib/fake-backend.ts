@@ -20,6 +20,8 @@ const caps = (over: Partial<Capabilities>): Capabilities => ({
   edit: false,
   delete: false,
   react: true,
+  unreact: true,
+  reactionsByName: false,
   leave: false,
   serverPin: false,
   serverMute: false,
@@ -27,8 +29,16 @@ const caps = (over: Partial<Capabilities>): Capabilities => ({
   pinMessage: false,
   deleteConversation: false,
   attachments: false,
+  uploads: false,
+  send: true,
+  create: true,
   createGroup: false,
   needsSource: false,
+  directory: true,
+  markRead: true,
+  live: true,
+  identityKnown: true,
+  missing: [],
   ...over,
 });
 
@@ -177,7 +187,7 @@ export class FakeBackend implements Backend {
   }
   async capabilities(accountId: string) {
     return this.account(accountId).dialect === 'protocol'
-      ? caps({ edit: true, delete: true, serverPin: true, serverMute: true, serverArchive: true, deleteConversation: true })
+      ? caps({ edit: true, delete: true, reactionsByName: true, serverPin: true, serverMute: true, serverArchive: true, deleteConversation: true })
       : caps({ leave: true, createGroup: true });
   }
   async syncStates() {

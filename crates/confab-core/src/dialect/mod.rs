@@ -185,6 +185,11 @@ pub trait Api: Send + Sync {
         false
     }
 
+    /// Reactions are named (`thumbs_up`) rather than emoji characters.
+    fn reactions_by_name(&self) -> bool {
+        false
+    }
+
     /// The listing carries each conversation's unread count; otherwise it is counted here.
     fn counts_unread(&self) -> bool {
         false
@@ -308,6 +313,7 @@ pub fn capabilities(dialect: Dialect, known: &BTreeMap<Feature, bool>, identity_
         delete: has(Feature::Delete),
         react: has(Feature::React),
         unreact: has(Feature::React) && has(Feature::Unreact),
+        reactions_by_name: api.reactions_by_name(),
         leave: has(Feature::Leave),
         server_pin: has(Feature::ServerFlags),
         server_mute: has(Feature::ServerFlags),

@@ -282,6 +282,10 @@ impl Api for Protocol {
         true
     }
 
+    fn reactions_by_name(&self) -> bool {
+        true
+    }
+
     fn events_path(&self) -> &'static str {
         "/v1/events"
     }
