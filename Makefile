@@ -62,7 +62,8 @@ serve-demo: deps-build
 bindings: deps-build ui
 	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib bindings
 
-test: test-rust test-ui test-e2e
+# Lint first: a warning or a stale format fails CI like a failing test.
+test: lint test-rust test-ui test-e2e
 
 # Keys go to a real Secret Service: a private D-Bus session with gnome-keyring.
 test-rust: deps-build deps-keyring ui

@@ -44,7 +44,7 @@ export function personName(people: People | undefined, id: string): string {
 export function conversationTitle(conversation: Conversation, account: Account | undefined, people: People | undefined): string {
   if (conversation.title) return conversation.title;
   const others = conversation.participants.filter((p) => p !== account?.userId).map((p) => personName(people, p));
-  let title = others.join(', ') || 'Just you';
+  let title = others.join(', ') || (conversation.kind === 'group' ? 'Group conversation' : 'Just you');
   if (conversation.source) title += ` · ${conversation.source.type.toLowerCase()} ${conversation.source.id}`;
   return title;
 }

@@ -55,7 +55,11 @@ async fn extension_routes_are_absent() {
     .await
     .expect_error(405, "method_not_allowed");
     // Documented routes still need a key.
-    server.anonymous().get("/api/messages").await.expect_error(401, "unauthorized");
+    server
+        .anonymous()
+        .get("/api/messages")
+        .await
+        .expect_error(401, "unauthorized");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,9 +93,12 @@ async fn undocumented_parameters_are_ignored() {
         .expect(200);
     let id = created["id"].as_str().expect("id").to_string();
     for n in 0..5 {
-        carl.post_form("/v1/messages", &[("conversation_id", &id), ("message", &format!("m{n}"))])
-            .await
-            .expect(200);
+        carl.post_form(
+            "/v1/messages",
+            &[("conversation_id", &id), ("message", &format!("m{n}"))],
+        )
+        .await
+        .expect(200);
     }
     let first = carl
         .get(&format!("/v1/messages?conversation_id={id}&limit=2"))
@@ -100,16 +107,24 @@ async fn undocumented_parameters_are_ignored() {
     assert_eq!(first["has_more"], true);
     let last = first["data"][1]["id"].as_str().expect("id").to_string();
     let again = carl
-        .get(&format!("/v1/messages?conversation_id={id}&limit=2&starting_after={last}"))
+        .get(&format!(
+            "/v1/messages?conversation_id={id}&limit=2&starting_after={last}"
+        ))
         .await
         .expect(200);
     assert_eq!(again["data"], first["data"], "the cursor is not honoured");
     // `last_opened_at` is not a documented update: the answer shows it unchanged.
     let updated = carl
-        .put_form(&format!("/v1/conversations/{id}"), &[("last_opened_at", "2000000000"), ("is_muted", "true")])
+        .put_form(
+            &format!("/v1/conversations/{id}"),
+            &[("last_opened_at", "2000000000"), ("is_muted", "true")],
+        )
         .await
         .expect(200);
-    assert_eq!((updated["is_muted"].as_bool(), updated["last_opened_at"].as_i64()), (Some(true), None));
+    assert_eq!(
+        (updated["is_muted"].as_bool(), updated["last_opened_at"].as_i64()),
+        (Some(true), None)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -140,14 +155,21 @@ async fn idempotency_keys_are_ignored_and_reactions_replace() {
     // `reactions` is the whole set: what names the caller is kept, what does not is removed.
     let message = ids[0].as_str().expect("id").to_string();
     let path = format!("/v1/messages/{message}");
-    dora.put_form(&path, &[("reactions[thumbs_up][]", "dora"), ("reactions[heart][]", "dora")])
-        .await
-        .expect(200);
+    dora.put_form(
+        &path,
+        &[("reactions[thumbs_up][]", "dora"), ("reactions[heart][]", "dora")],
+    )
+    .await
+    .expect(200);
     let answer = dora
         .put_form(&path, &[("reactions[heart][]", "dora"), ("reactions[heart][]", "carl")])
         .await
         .expect(200);
-    assert_eq!(answer["reactions"], json!([{ "heart": ["dora"] }]), "thumbs_up removed; nobody reacts for carl");
+    assert_eq!(
+        answer["reactions"],
+        json!([{ "heart": ["dora"] }]),
+        "thumbs_up removed; nobody reacts for carl"
+    );
     let cleared = dora.put_form(&path, &[("reactions", "")]).await.expect(200);
     assert_eq!(cleared["reactions"], json!([]));
 }
@@ -167,7 +189,9 @@ async fn managem_creates_and_nothing_else() {
     assert_eq!(created["lastMessage"]["body"], "Order 77?");
     assert_eq!(created["lastMessage"]["sender"]["id"], erin.id.as_str());
     let id = created["id"].as_str().expect("id");
-    erin.get(&format!("/conversations/{id}")).await.expect_error(404, "not_found");
+    erin.get(&format!("/conversations/{id}"))
+        .await
+        .expect_error(404, "not_found");
     erin.post_json(&format!("/conversations/{id}/messages"), json!({ "body": "more" }))
         .await
         .expect_error(404, "not_found");

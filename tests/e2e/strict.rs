@@ -1,0 +1,258 @@
+//! The real app against servers that implement only what the API documents show
+//! (`confab-server --strict`): signed in through the UI to a portal and to a protocol server,
+//! it reads, sends, reacts and leaves, and Settings says what each server does not offer.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::{
+    eventually,
+    webdriver::{Driver, Session},
+    Peer, WAIT,
+};
+
+/// A strict server with the demo data, and a full one over the same store through which the
+/// other people of the test act and look.
+struct Servers {
+    strict: confab_server::RunningServer,
+    observer: confab_server::RunningServer,
+    demo: confab_server::demo::Demo,
+    runtime: tokio::runtime::Runtime,
+    _dir: tempfile::TempDir,
+}
+
+impl Servers {
+    fn start() -> anyhow::Result<Self> {
+        let runtime = tokio::runtime::Runtime::new()?;
+        let dir = tempfile::tempdir()?;
+        let store = confab_server::Store::open(&dir.path().join("server.db"))?;
+        let demo = confab_server::demo::ensure(&store)?;
+        let (strict, observer) = runtime.block_on(async {
+            let strict = confab_server::start(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+                store.clone(),
+                confab_server::Config {
+                    strict: true,
+                    ..confab_server::Config::default()
+                },
+            )
+            .await?;
+            let observer = confab_server::start(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await?,
+                store,
+                confab_server::Config::default(),
+            )
+            .await?;
+            anyhow::Ok((strict, observer))
+        })?;
+        Ok(Self {
+            strict,
+            observer,
+            demo,
+            runtime,
+            _dir: dir,
+        })
+    }
+
+    fn id(&self, username: &str) -> String {
+        self.demo.person(username).map(|p| p.id.clone()).unwrap_or_default()
+    }
+
+    fn peer(&self, username: &str) -> Peer {
+        Peer {
+            url: self.observer.url(),
+            key: self.demo.person(username).map(|p| p.key.clone()).unwrap_or_default(),
+            http: reqwest::blocking::Client::new(),
+        }
+    }
+
+    fn stop(self) -> anyhow::Result<()> {
+        self.runtime.block_on(async {
+            self.strict.shutdown().await?;
+            self.observer.shutdown().await
+        })?;
+        Ok(())
+    }
+}
+
+/// Signs in through the first-run screen and waits for the synced list.
+fn sign_in(driver: &Driver, data: &std::path::Path, url: &str, dialect: &str, key: &str) -> anyhow::Result<Session> {
+    let session = driver.session(
+        env!("CARGO_BIN_EXE_confab"),
+        &["--data-dir".into(), data.display().to_string()],
+    )?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    session.type_into("[data-testid=signin-url]", url)?;
+    session.execute(&format!(
+        "const s = document.querySelector('[data-testid=signin-dialect]'); s.value = '{dialect}'; s.dispatchEvent(new Event('change'));"
+    ))?;
+    session.type_into("[data-testid=signin-key]", key)?;
+    session.click("button[type=submit]")?;
+    session.wait_for("[data-testid=conversation]", WAIT)?;
+    Ok(session)
+}
+
+/// Clicks the conversation whose title is made of exactly `names` (in any order).
+fn open(session: &Session, names: &[&str]) -> anyhow::Result<()> {
+    let wanted = serde_json::to_string(names)?;
+    session.wait_until(
+        &format!("a conversation with {names:?}"),
+        &format!(
+            "(() => {{ const want = {wanted}; const row = [...document.querySelectorAll('[data-testid=conversation]')].find(e => {{ const t = e.querySelector('.title')?.textContent.split(', ') ?? []; return t.length === want.length && want.every(n => t.includes(n)); }}); if (row) row.click(); return !!row; }})()"
+        ),
+        WAIT,
+    )?;
+    session.wait_for("[data-testid=composer]", WAIT)?;
+    Ok(())
+}
+
+fn send(session: &Session, text: &str) -> anyhow::Result<()> {
+    session.type_into("[data-testid=composer]", &format!("{text}\u{E007}"))
+}
+
+fn missing_features(session: &Session) -> anyhow::Result<String> {
+    session.click("[data-testid=open-settings]")?;
+    let text = session.wait_until(
+        "the missing features",
+        "document.querySelector('[data-testid=missing-features]')?.textContent",
+        WAIT,
+    )?;
+    Ok(text.as_str().unwrap_or_default().to_string())
+}
+
+#[test]
+fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Result<()> {
+    let servers = Servers::start()?;
+    let driver = Driver::start()?;
+
+    // portal: people are known by id only; sam is learned from the listing.
+    let data = tempfile::tempdir()?;
+    let sam_key = servers
+        .demo
+        .account("portal")
+        .map(|a| a.key.clone())
+        .unwrap_or_default();
+    let session = sign_in(&driver, data.path(), &servers.strict.url(), "portal", &sam_key)?;
+    let ada_id = servers.id("ada");
+    open(&session, &[&ada_id])?;
+    send(&session, "hello from a documents-only server")?;
+    let ada = servers.peer("ada");
+    let direct_with_sam = |list: &Value| -> Option<String> {
+        list.as_array()?
+            .iter()
+            .find(|c| {
+                c["participants"]
+                    .as_array()
+                    .is_some_and(|p| p.len() == 2 && p.contains(&json!(servers.id("sam"))))
+            })
+            .and_then(|c| c["id"].as_str().map(str::to_string))
+    };
+    let conversation = direct_with_sam(&ada.get("/api/messages")?).ok_or_else(|| anyhow::anyhow!("ada's side"))?;
+    let message_id = std::cell::RefCell::new(String::new());
+    let received = eventually("ada to receive it", || {
+        let seen = ada.get(&format!("/api/messages/{conversation}"))?;
+        let last = seen["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .cloned()
+            .unwrap_or_default();
+        *message_id.borrow_mut() = last["id"].as_str().unwrap_or_default().to_string();
+        Ok(last["body"] == "hello from a documents-only server")
+    });
+    if let Err(error) = received {
+        let outbox =
+            session.execute_async("window.__TAURI_INTERNALS__.invoke('outbox').then(done, e => done(String(e)))")?;
+        let text = session.execute("return document.body.innerText")?;
+        anyhow::bail!("{error}; the outbox holds {outbox}; the window shows {text}");
+    }
+    let message_id = message_id.into_inner();
+    session.wait_for(&format!("[data-message=\"{message_id}\"] [data-testid=react]"), WAIT)?;
+    session.execute(&format!(
+        "document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"
+    ))?;
+    session.click("[data-testid=pick]")?;
+    eventually("the reaction to reach the server", || {
+        let seen = ada.get(&format!("/api/messages/{conversation}"))?;
+        Ok(seen["messages"]
+            .as_array()
+            .and_then(|m| m.iter().find(|m| m["id"] == message_id.as_str()))
+            .is_some_and(|m| m["reactions"].as_object().is_some_and(|r| !r.is_empty())))
+    })?;
+
+    // Leave the group of four.
+    open(&session, &[&ada_id, &servers.id("grace"), &servers.id("linus")])?;
+    session.click("[data-testid=conversation-menu]")?;
+    session.click("[data-testid=leave]")?;
+    session.click("[data-testid=confirm-leave]")?;
+    eventually("the server to agree", || {
+        let list = ada.get("/api/messages")?;
+        Ok(list.as_array().is_some_and(|l| {
+            l.iter().any(|c| {
+                c["last_message"]["body"] == "Room 4B is booked."
+                    && c["participants"].as_array().map_or(0, Vec::len) == 3
+            })
+        }))
+    })?;
+    let missing = missing_features(&session)?;
+    for line in ["a people directory", "live updates"] {
+        assert!(
+            missing.contains(&format!("this server does not offer {line}")),
+            "{line}: {missing}"
+        );
+    }
+    session.close()?;
+
+    // protocol: riley, with names from the messages' contacts.
+    let data = tempfile::tempdir()?;
+    let riley_key = servers
+        .demo
+        .account("protocol")
+        .map(|a| a.key.clone())
+        .unwrap_or_default();
+    let session = sign_in(&driver, data.path(), &servers.strict.url(), "protocol", &riley_key)?;
+    open(&session, &["ada"])?;
+    session.wait_until(
+        "the cached history",
+        "document.body.textContent.includes('See you there')",
+        WAIT,
+    )?;
+    send(&session, "protocol without extensions")?;
+    let riley = servers.id("riley");
+    let direct = ada.get("/v1/conversations?limit=100")?["data"]
+        .as_array()
+        .and_then(|d| d.iter().find(|c| c["contact_id"] == riley.as_str()).cloned())
+        .ok_or_else(|| anyhow::anyhow!("ada's side"))?;
+    let newest = || -> anyhow::Result<Value> {
+        Ok(ada.get(&format!(
+            "/v1/messages?conversation_id={}&limit=1",
+            direct["id"].as_str().unwrap_or_default()
+        ))?["data"][0]
+            .clone())
+    };
+    eventually("ada to receive it", || {
+        Ok(newest()?["message"] == "protocol without extensions")
+    })?;
+    let message_id = newest()?["id"].as_str().unwrap_or_default().to_string();
+    session.wait_for(&format!("[data-message=\"{message_id}\"] [data-testid=react]"), WAIT)?;
+    session.execute(&format!(
+        "document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"
+    ))?;
+    session.click("[data-testid=pick]")?;
+    eventually("the reaction to reach the server", || {
+        Ok(ada.get(&format!("/v1/messages/{message_id}"))?["reactions"] == json!([{ "thumbs_up": ["riley"] }]))
+    })?;
+    // Removing it: the chip toggles, and the full set without it goes out.
+    session.wait_for(&format!("[data-message=\"{message_id}\"] [data-testid=reaction]"), WAIT)?;
+    std::thread::sleep(Duration::from_millis(300));
+    session.execute(&format!(
+        "document.querySelector('[data-message=\"{message_id}\"] [data-testid=reaction]').click();"
+    ))?;
+    eventually("the reaction to be removed on the server", || {
+        Ok(ada.get(&format!("/v1/messages/{message_id}"))?["reactions"] == json!([]))
+    })?;
+    let missing = missing_features(&session)?;
+    assert!(missing.contains("this server does not offer live updates"), "{missing}");
+    session.close()?;
+    servers.stop()
+}
