@@ -31,8 +31,7 @@ use crate::{
     error::{ApiError, ApiResult},
     sanitize::sanitize,
     store::{
-        self, now_ms, Attachment, ConversationView, Event, EventKind, Kind, Message, NewConversation, Page, Person,
-        MAX_ATTACHMENT_BYTES,
+        self, now_ms, Attachment, ConversationView, Kind, Message, NewConversation, Page, Person, MAX_ATTACHMENT_BYTES,
     },
     stream, Shared,
 };
@@ -477,55 +476,50 @@ async fn events(
 ) -> ApiResult<impl IntoResponse> {
     let after = stream::start_after(&state, &headers, query.last_event_id).await?;
     let base = base_url(&headers);
-    let render: stream::Render = Arc::new(move |state, viewer, event| render_event(state, viewer, event, base.clone()));
+    let render = stream::render(Arc::new(Events { base }));
     Ok(stream::events(state, me, after, render))
 }
 
-fn render_event(
-    state: Shared,
-    viewer: Person,
-    event: Event,
+/// Events in managem's shape (camelCase); groups are not part of this dialect, nor their
+/// events.
+struct Events {
     base: String,
-) -> BoxFuture<'static, ApiResult<Option<Value>>> {
-    Box::pin(async move {
-        let kind = event.kind.as_str();
-        let conversation_id = event.conversation_id.clone();
-        // Groups are not part of this dialect; their events are not either.
-        let id = conversation_id.clone();
-        let direct = state
-            .store
-            .read(move |conn| store::conversation_kind(conn, &id))
-            .await?
-            == Some(Kind::Direct);
-        if !direct {
-            return Ok(None);
-        }
-        Ok(match event.kind {
-            EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
-                let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
-                    return Ok(None);
-                };
-                let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
-                Some(json!({ "type": kind, "conversationId": conversation_id, "message": rendered.into_iter().next() }))
-            }
-            EventKind::MessageDeleted => {
-                Some(json!({ "type": kind, "conversationId": conversation_id, "messageId": event.subject_id }))
-            }
-            EventKind::ConversationCreated | EventKind::ConversationUpdated => {
-                let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state
-                    .store
-                    .read(move |conn| store::conversation_for(conn, &id, &person))
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let conversation = render_conversation(&state, &viewer.id, &base, view).await?;
-                Some(json!({ "type": kind, "conversationId": conversation_id, "conversation": conversation }))
-            }
-            EventKind::ConversationDeleted => Some(json!({ "type": kind, "conversationId": conversation_id })),
-            EventKind::MemberLeft => None,
+}
+
+impl stream::EventShape for Events {
+    fn camel_case(&self) -> bool {
+        true
+    }
+
+    fn member_left_field(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn shows(&self, state: Shared, conversation_id: String) -> BoxFuture<'static, ApiResult<bool>> {
+        Box::pin(async move {
+            let kind = state
+                .store
+                .read(move |conn| store::conversation_kind(conn, &conversation_id))
+                .await?;
+            Ok(kind == Some(Kind::Direct))
         })
-    })
+    }
+
+    fn message(&self, state: Shared, viewer: Person, message: Message) -> BoxFuture<'static, ApiResult<Value>> {
+        let base = self.base.clone();
+        Box::pin(async move {
+            let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
+            Ok(rendered.into_iter().next().unwrap_or(Value::Null))
+        })
+    }
+
+    fn conversation(
+        &self,
+        state: Shared,
+        viewer: Person,
+        view: ConversationView,
+    ) -> BoxFuture<'static, ApiResult<Value>> {
+        let base = self.base.clone();
+        Box::pin(async move { render_conversation(&state, &viewer.id, &base, view).await })
+    }
 }

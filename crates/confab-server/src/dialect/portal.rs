@@ -23,7 +23,7 @@ use crate::{
     body::{Input, StringList},
     emoji,
     error::{ApiError, ApiResult},
-    store::{self, now_ms, ConversationView, Event, EventKind, Kind, Message, NewConversation, Page, Person},
+    store::{self, now_ms, ConversationView, Kind, Message, NewConversation, Page, Person},
     stream, Shared,
 };
 
@@ -430,41 +430,35 @@ async fn events(
     Query(query): Query<EventsQuery>,
 ) -> ApiResult<impl IntoResponse> {
     let after = stream::start_after(&state, &headers, query.last_event_id).await?;
-    Ok(stream::events(state, me, after, std::sync::Arc::new(render_event)))
+    Ok(stream::events(
+        state,
+        me,
+        after,
+        stream::render(std::sync::Arc::new(Events)),
+    ))
 }
 
-fn render_event(state: Shared, viewer: Person, event: Event) -> BoxFuture<'static, ApiResult<Option<Value>>> {
-    Box::pin(async move {
-        let kind = event.kind.as_str();
-        let conversation_id = event.conversation_id.clone();
-        Ok(match event.kind {
-            EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
-                let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
-                    return Ok(None);
-                };
-                let mut rendered = render_messages(&state, &viewer, vec![message]).await?;
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "message": rendered.pop() }))
-            }
-            EventKind::MessageDeleted => {
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "message_id": event.subject_id }))
-            }
-            EventKind::ConversationCreated | EventKind::ConversationUpdated => {
-                let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state
-                    .store
-                    .read(move |conn| store::conversation_for(conn, &id, &person))
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                let conversation = render_conversation(&state, &viewer, view).await?;
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "conversation": conversation }))
-            }
-            EventKind::ConversationDeleted => Some(json!({ "type": kind, "conversation_id": conversation_id })),
-            EventKind::MemberLeft => {
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "person_id": event.subject_id }))
-            }
+/// Events in portal's shape: messages and conversations as its other routes render them.
+struct Events;
+
+impl stream::EventShape for Events {
+    fn member_left_field(&self) -> Option<&'static str> {
+        Some("person_id")
+    }
+
+    fn message(&self, state: Shared, viewer: Person, message: Message) -> BoxFuture<'static, ApiResult<Value>> {
+        Box::pin(async move {
+            let mut rendered = render_messages(&state, &viewer, vec![message]).await?;
+            Ok(rendered.pop().unwrap_or(Value::Null))
         })
-    })
+    }
+
+    fn conversation(
+        &self,
+        state: Shared,
+        viewer: Person,
+        view: ConversationView,
+    ) -> BoxFuture<'static, ApiResult<Value>> {
+        Box::pin(async move { render_conversation(&state, &viewer, view).await })
+    }
 }

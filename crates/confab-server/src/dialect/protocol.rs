@@ -27,8 +27,8 @@ use crate::{
     emoji,
     error::{ApiError, ApiResult},
     store::{
-        self, now_ms, Attachment, ConversationView, Event, EventKind, Kind, MembershipChange, Message, NewConversation,
-        Page, Person, MAX_ATTACHMENT_BYTES,
+        self, now_ms, Attachment, ConversationView, Kind, MembershipChange, Message, NewConversation, Page, Person,
+        MAX_ATTACHMENT_BYTES,
     },
     stream, Shared,
 };
@@ -756,50 +756,34 @@ async fn events(
     let after = stream::start_after(&state, &headers, query.last_event_id).await?;
     // Attachment URLs in events point where the stream was opened.
     let base = base_url(&headers);
-    let render: stream::Render = Arc::new(move |state, viewer, event| render_event(state, viewer, event, base.clone()));
+    let render = stream::render(Arc::new(Events { base }));
     Ok(stream::events(state, me, after, render))
 }
 
-fn render_event(
-    state: Shared,
-    viewer: Person,
-    event: Event,
+/// Events in protocol's shape; attachment URLs point where the stream was opened.
+struct Events {
     base: String,
-) -> BoxFuture<'static, ApiResult<Option<Value>>> {
-    Box::pin(async move {
-        let kind = event.kind.as_str();
-        let conversation_id = event.conversation_id.clone();
-        Ok(match event.kind {
-            EventKind::MessageCreated | EventKind::MessageEdited | EventKind::MessageReaction => {
-                let id = event.subject_id.unwrap_or_default();
-                let Some(message) = state.store.read(move |conn| store::message(conn, &id)).await? else {
-                    return Ok(None);
-                };
-                let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
-                Some(
-                    json!({ "type": kind, "conversation_id": conversation_id, "message": rendered.into_iter().next() }),
-                )
-            }
-            EventKind::MessageDeleted => {
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "message_id": event.subject_id }))
-            }
-            EventKind::ConversationCreated | EventKind::ConversationUpdated => {
-                let (id, person) = (conversation_id.clone(), viewer.id.clone());
-                let Some(view) = state
-                    .store
-                    .read(move |conn| store::conversation_for(conn, &id, &person))
-                    .await?
-                else {
-                    return Ok(None);
-                };
-                Some(
-                    json!({ "type": kind, "conversation_id": conversation_id, "conversation": conversation_json(&view, &viewer.id) }),
-                )
-            }
-            EventKind::ConversationDeleted => Some(json!({ "type": kind, "conversation_id": conversation_id })),
-            EventKind::MemberLeft => {
-                Some(json!({ "type": kind, "conversation_id": conversation_id, "contact_id": event.subject_id }))
-            }
+}
+
+impl stream::EventShape for Events {
+    fn member_left_field(&self) -> Option<&'static str> {
+        Some("contact_id")
+    }
+
+    fn message(&self, state: Shared, viewer: Person, message: Message) -> BoxFuture<'static, ApiResult<Value>> {
+        let base = self.base.clone();
+        Box::pin(async move {
+            let rendered = render_messages(&state, &viewer.id, &base, vec![message]).await?;
+            Ok(rendered.into_iter().next().unwrap_or(Value::Null))
         })
-    })
+    }
+
+    fn conversation(
+        &self,
+        _state: Shared,
+        viewer: Person,
+        view: ConversationView,
+    ) -> BoxFuture<'static, ApiResult<Value>> {
+        Box::pin(async move { Ok(conversation_json(&view, &viewer.id)) })
+    }
 }
