@@ -5,15 +5,18 @@
 //! This crate never depends on `tauri` (a test checks).
 
 pub mod client;
+mod config;
 pub mod dialect;
 mod engine;
 pub mod error;
 pub mod events;
 pub mod model;
 pub mod secrets;
+mod shared;
 pub mod store;
 
-pub use client::{Client, ClientConfig};
+pub use client::Client;
+pub use config::ClientConfig;
 pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;
 pub use store::{messages_search::SearchFilter, ConversationFilter};

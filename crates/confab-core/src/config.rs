@@ -1,0 +1,34 @@
+//! How a client behaves.
+
+use std::{path::PathBuf, time::Duration};
+
+use crate::dialect::REQUEST_TIMEOUT;
+
+/// How the client behaves; the defaults suit the desktop app.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Where the profile's database lives.
+    pub data_dir: PathBuf,
+    pub request_timeout: Duration,
+    /// Messages fetched per page.
+    pub page_size: usize,
+    /// Polling interval while the window is focused, for servers without an event stream.
+    pub poll_interval: Duration,
+    /// Polling interval in the background.
+    pub background_poll_interval: Duration,
+    /// The longest wait between attempts after failures.
+    pub max_backoff: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            request_timeout: REQUEST_TIMEOUT,
+            page_size: 50,
+            poll_interval: Duration::from_secs(5),
+            background_poll_interval: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}

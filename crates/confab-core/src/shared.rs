@@ -1,0 +1,160 @@
+//! State shared by a client and its background tasks: the store, the keyring, the event bus,
+//! and per account the connection, the sync state and the signals that wake its tasks. The
+//! client and the engine both use it; neither depends on the other through it.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex,
+    },
+    time::Duration,
+};
+
+use tokio::{sync::Notify, task::JoinHandle};
+
+use crate::{
+    config::ClientConfig,
+    dialect::Remote,
+    error::{Error, Result},
+    events::{Bus, Event},
+    model::{Person, SyncState},
+    secrets::SecretStore,
+    store::Store,
+};
+
+/// (account, conversation).
+type ConversationKey = (String, String);
+
+/// Shared state of a client and its background tasks.
+pub(crate) struct Inner {
+    pub store: Store,
+    pub secrets: Arc<dyn SecretStore>,
+    pub bus: Bus,
+    pub config: ClientConfig,
+    pub(crate) remotes: Mutex<HashMap<String, Arc<Remote>>>,
+    pub(crate) states: Mutex<HashMap<String, SyncState>>,
+    pub(crate) outbox_signals: Mutex<HashMap<String, Arc<Notify>>>,
+    pub(crate) resync_signals: Mutex<HashMap<String, Arc<Notify>>>,
+    pub(crate) tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
+    pub(crate) focused: AtomicBool,
+    /// The conversation open in the window, if any: (account, conversation).
+    pub(crate) viewing: Mutex<Option<(String, String)>>,
+    /// Conversations whose marker changed lately, with when: read once more a moment later.
+    pub(crate) recent: Mutex<HashMap<ConversationKey, (Option<String>, std::time::Instant)>>,
+    /// The newest preview announced per conversation, so each is announced once.
+    pub(crate) previews: Mutex<HashMap<(String, String), String>>,
+}
+
+impl Inner {
+    /// The connection to an account's server, made on first use with the key from the keyring.
+    pub fn remote(&self, account_id: &str) -> Result<Arc<Remote>> {
+        if let Some(remote) = lock(&self.remotes).get(account_id) {
+            return Ok(Arc::clone(remote));
+        }
+        let account = self.store.account(account_id)?;
+        let key = self.secrets.get(account_id)?.ok_or(Error::MissingKey)?;
+        let me = account.me().map(|id| Person {
+            id: id.to_string(),
+            name: account.user_name.clone(),
+            username: Some(account.user_name.clone()),
+            avatar_url: None,
+            extra: serde_json::Value::Null,
+        });
+        let remote = Arc::new(Remote::new(
+            account.dialect,
+            &account.server_url,
+            key.expose(),
+            account_id,
+            me,
+            self.store.account_features(account_id)?,
+            self.config.request_timeout,
+        )?);
+        lock(&self.remotes).insert(account_id.to_string(), Arc::clone(&remote));
+        Ok(remote)
+    }
+
+    pub fn state(&self, account_id: &str) -> SyncState {
+        lock(&self.states).get(account_id).cloned().unwrap_or(SyncState::Idle)
+    }
+
+    /// Sets and announces an account's state (only when it changes).
+    pub fn set_state(&self, account_id: &str, state: SyncState) {
+        let changed = lock(&self.states)
+            .insert(account_id.to_string(), state.clone())
+            .as_ref()
+            != Some(&state);
+        if changed {
+            self.bus.publish(Event::SyncStateChanged {
+                account_id: account_id.to_string(),
+                state,
+            });
+        }
+    }
+
+    pub fn outbox_signal(&self, account_id: &str) -> Arc<Notify> {
+        Arc::clone(lock(&self.outbox_signals).entry(account_id.to_string()).or_default())
+    }
+
+    pub fn resync_signal(&self, account_id: &str) -> Arc<Notify> {
+        Arc::clone(lock(&self.resync_signals).entry(account_id.to_string()).or_default())
+    }
+
+    /// Wakes the outbox worker; with `now`, also makes waiting retries due at once (the
+    /// connection just came back).
+    pub fn wake_outbox(&self, account_id: &str, now: bool) {
+        if now {
+            if let Err(error) = self.store.make_due(account_id) {
+                tracing::warn!(%error, "could not reschedule the outbox");
+            }
+        }
+        self.outbox_signal(account_id).notify_one();
+    }
+
+    pub fn focused(&self) -> bool {
+        self.focused.load(Ordering::Relaxed)
+    }
+
+    /// The conversation of this account open in the window.
+    pub fn viewing(&self, account_id: &str) -> Option<String> {
+        lock(&self.viewing)
+            .as_ref()
+            .filter(|(a, _)| a == account_id)
+            .map(|(_, c)| c.clone())
+    }
+
+    /// Whether to read a conversation whose marker did not change: yes while its last change
+    /// is under two seconds old (a marker in whole seconds hides a second message in the
+    /// same second), then once more, then no.
+    pub fn recheck(&self, account_id: &str, update: &crate::store::ConversationUpdate, changed: bool) -> bool {
+        let key = (account_id.to_string(), update.id.clone());
+        let mut recent = lock(&self.recent);
+        if changed {
+            recent.insert(key, (update.sync_marker.clone(), std::time::Instant::now()));
+            return false;
+        }
+        match recent.get(&key) {
+            Some((marker, since)) if *marker == update.sync_marker => {
+                if since.elapsed() >= Duration::from_secs(2) {
+                    recent.remove(&key);
+                }
+                true
+            }
+            Some(_) => {
+                recent.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// True the first time a conversation's preview shows this message.
+    pub fn first_preview(&self, account_id: &str, conversation_id: &str, message_id: &str) -> bool {
+        let key = (account_id.to_string(), conversation_id.to_string());
+        lock(&self.previews).insert(key, message_id.to_string()).as_deref() != Some(message_id)
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
