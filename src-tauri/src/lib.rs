@@ -240,7 +240,10 @@ pub fn run() {
     };
     app.run(|app, event| {
         if let RunEvent::ExitRequested { .. } = event {
-            app.state::<Shell>().client().stop();
+            // A message sent just before quitting gets a moment to leave; anything cut off is
+            // checked on the next start, never sent twice.
+            let client = app.state::<Shell>().client();
+            tauri::async_runtime::block_on(client.shutdown(std::time::Duration::from_secs(3)));
         }
     });
 }

@@ -24,7 +24,7 @@ use crate::{
     secrets::{ApiKey, SecretStore},
     shared::{lock, Inner},
     store::{
-        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Store,
+        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Owner, Store,
     },
 };
 
@@ -47,6 +47,7 @@ impl Client {
     pub fn open(config: ClientConfig, secrets: Arc<dyn SecretStore>) -> Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let store = Store::open(&config.data_dir.join("confab.db"))?;
+        let owner = Owner::new(&config.data_dir)?;
         Ok(Self {
             inner: Arc::new(Inner {
                 store,
@@ -62,6 +63,10 @@ impl Client {
                 viewing: Mutex::default(),
                 recent: Mutex::default(),
                 previews: Mutex::default(),
+                owner,
+                in_flight: std::sync::atomic::AtomicUsize::new(0),
+                idle: tokio::sync::Notify::new(),
+                closing: AtomicBool::new(false),
             }),
         })
     }
@@ -185,6 +190,29 @@ impl Client {
         let sync = tokio::spawn(engine::run_sync(Arc::clone(&self.inner), account_id.to_string()));
         let outbox = tokio::spawn(engine::run_outbox(Arc::clone(&self.inner), account_id.to_string()));
         tasks.insert(account_id.to_string(), vec![sync, outbox]);
+    }
+
+    /// Stops gracefully: no new delivery starts, deliveries under way get up to `grace` to
+    /// finish (so a quit right after Enter still sends), then every background task stops.
+    /// Whatever is cut off is found again, marked as possibly sent, by the next start.
+    pub async fn shutdown(&self, grace: std::time::Duration) {
+        self.inner.closing.store(true, Ordering::Release);
+        let idle = async {
+            loop {
+                let notified = self.inner.idle.notified();
+                tokio::pin!(notified);
+                // Registered before the count is read, so a delivery ending in between wakes it.
+                notified.as_mut().enable();
+                if self.inner.in_flight.load(Ordering::Acquire) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        if tokio::time::timeout(grace, idle).await.is_err() {
+            tracing::warn!("quitting with deliveries still under way; they are checked on the next start");
+        }
+        self.stop();
     }
 
     /// Stops every background task.
@@ -349,7 +377,7 @@ impl Client {
         apply: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<()>,
     ) -> Result<String> {
         let client_id = new_client_id();
-        self.inner.store.write(|tx| {
+        self.inner.store.write_durable(|tx| {
             apply(tx, &client_id)?;
             outbox::enqueue(tx, account_id, conversation_id, &client_id, &operation)?;
             Ok(())
@@ -650,7 +678,7 @@ impl Client {
         // The conversation's local id is derived from the client id, known only inside queue().
         let client_id = new_client_id();
         let conversation_id = local_id(&client_id);
-        self.inner.store.write(|tx| {
+        self.inner.store.write_durable(|tx| {
             let update = crate::store::ConversationUpdate {
                 id: conversation_id.clone(),
                 kind: if others.len() > 1 {

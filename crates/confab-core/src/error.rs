@@ -5,8 +5,11 @@ use std::time::Duration;
 /// Why a request to a server failed.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RemoteError {
-    /// The server could not be reached, or the connection broke.
+    /// No connection to the server could be made: nothing was sent.
     #[error("the server is unreachable: {0}")]
+    Refused(String),
+    /// The connection broke, possibly after the request was sent.
+    #[error("the connection to the server broke: {0}")]
     Network(String),
     #[error("the server did not answer in time")]
     Timeout,
@@ -40,9 +43,25 @@ impl RemoteError {
         matches!(
             self,
             RemoteError::Network(_)
+                | RemoteError::Refused(_)
                 | RemoteError::Timeout
                 | RemoteError::RateLimited { .. }
                 | RemoteError::Server { .. }
+        )
+    }
+
+    /// Whether the request certainly did not take effect: nothing left, or the server
+    /// answered that it did not do it. Otherwise (a timeout, a broken connection, a 5xx) it
+    /// may have.
+    pub fn not_received(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Refused(_)
+                | RemoteError::Unauthorized
+                | RemoteError::NotFound
+                | RemoteError::RateLimited { .. }
+                | RemoteError::Rejected { .. }
+                | RemoteError::Missing(_)
         )
     }
 
@@ -95,6 +114,9 @@ pub enum Error {
     Invalid(String),
     #[error("{0}")]
     Unsupported(String),
+    /// Whether an earlier attempt reached the server cannot be told from its answers.
+    #[error("may not have been sent: {0}")]
+    Unsettled(String),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -5,7 +5,7 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc, Mutex,
     },
     time::Duration,
@@ -20,7 +20,7 @@ use crate::{
     events::{Bus, Event},
     model::{Person, SyncState},
     secrets::SecretStore,
-    store::Store,
+    store::{Owner, Store},
 };
 
 /// (account, conversation).
@@ -44,9 +44,32 @@ pub(crate) struct Inner {
     pub(crate) recent: Mutex<HashMap<ConversationKey, (Option<String>, std::time::Instant)>>,
     /// The newest preview announced per conversation, so each is announced once.
     pub(crate) previews: Mutex<HashMap<(String, String), String>>,
+    /// This process, as the owner of the outbox operations it claims.
+    pub(crate) owner: Owner,
+    /// Deliveries under way, and a signal when that drops to none (for a graceful quit).
+    pub(crate) in_flight: AtomicUsize,
+    pub(crate) idle: Notify,
+    /// Set when the client is stopping: no new delivery starts.
+    pub(crate) closing: AtomicBool,
+}
+
+/// Counts a delivery as under way while it lives.
+pub(crate) struct InFlight<'a>(&'a Inner);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
 }
 
 impl Inner {
+    pub(crate) fn delivering(&self) -> InFlight<'_> {
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        InFlight(self)
+    }
+
     /// The connection to an account's server, made on first use with the key from the keyring.
     pub fn remote(&self, account_id: &str) -> Result<Arc<Remote>> {
         if let Some(remote) = lock(&self.remotes).get(account_id) {
@@ -70,6 +93,7 @@ impl Inner {
             self.store.account_features(account_id)?,
             self.config.request_timeout,
         )?);
+        remote.set_clock_offset(self.store.clock_offset(account_id)?);
         lock(&self.remotes).insert(account_id.to_string(), Arc::clone(&remote));
         Ok(remote)
     }

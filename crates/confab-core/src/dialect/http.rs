@@ -25,6 +25,8 @@ pub struct Http {
     key: String,
     client: reqwest::Client,
     streaming: reqwest::Client,
+    /// The server's clock less ours, from the `Date` header of its answers (milliseconds).
+    clock_offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl std::fmt::Debug for Http {
@@ -52,7 +54,41 @@ impl Http {
             key: key.to_string(),
             client: build(Some(timeout))?,
             streaming: build(None)?,
+            clock_offset: std::sync::Arc::default(),
         })
+    }
+
+    /// The server's time now, as far as its `Date` headers tell (to about a second).
+    pub fn server_now(&self) -> i64 {
+        crate::now_ms().saturating_add(self.clock_offset())
+    }
+
+    pub fn clock_offset(&self) -> i64 {
+        self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Starts from an offset learned earlier (the last process's).
+    pub fn set_clock_offset(&self, offset_ms: i64) {
+        self.clock_offset.store(offset_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Reads the `Date` header of an answer. It has whole seconds, so the server's time is
+    /// taken as the middle of that second.
+    fn observe(&self, response: &Response) {
+        let date = response
+            .headers()
+            .get(header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        if let Some(date) = date {
+            let server = date
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()
+                .and_then(|d| i64::try_from(d.as_millis()).ok());
+            if let Some(server) = server {
+                self.set_clock_offset(server + 500 - crate::now_ms());
+            }
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -100,6 +136,7 @@ impl Http {
             .send()
             .await
             .map_err(network)?;
+        self.observe(&response);
         let response = check(response).await?;
         Ok(response.bytes().await.map_err(network)?.to_vec())
     }
@@ -182,7 +219,10 @@ impl Http {
 }
 
 fn network(error: reqwest::Error) -> RemoteError {
-    if error.is_timeout() {
+    if error.is_connect() {
+        // No connection was made: nothing was sent.
+        RemoteError::Refused(error.without_url().to_string())
+    } else if error.is_timeout() {
         RemoteError::Timeout
     } else if error.is_decode() || error.is_body() {
         // The connection broke while the answer arrived.

@@ -210,6 +210,13 @@ impl Api for Managem {
         true
     }
 
+    /// The server sanitizes links, emojis and profanity (how exactly is its own business), so
+    /// bodies are compared on what no sanitizer changes: the words, with links, emoji and
+    /// placeholders left out and a masked word (`****`) standing for any word of its length.
+    fn same_body(&self, sent: &str, stored: &str) -> bool {
+        same_words(sent, stored)
+    }
+
     fn attachments(&self) -> bool {
         true
     }
@@ -412,5 +419,45 @@ impl Api for Managem {
     fn event_conversation(&self, _cx: &Context, value: Value) -> Result<Option<ConversationUpdate>, RemoteError> {
         let wire: WireConversation = super::http::from_value(value)?;
         Ok(Some(conversation(wire).0))
+    }
+}
+
+fn loose_words(text: &str, stored: bool) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|t| {
+            let lower = t.to_lowercase();
+            let link = ["://", "www.", "mailto:"].iter().any(|m| lower.contains(m));
+            let placeholder = stored && (lower.starts_with('[') || lower.ends_with(']'));
+            !link && !placeholder
+        })
+        .map(|t| t.chars().filter(|c| c.is_alphanumeric() || *c == '*').flat_map(char::to_lowercase).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `stored` is `sent` as a sanitizing server may have rewritten it.
+pub fn same_words(sent: &str, stored: &str) -> bool {
+    if sent == stored {
+        return true;
+    }
+    let (a, b) = (loose_words(sent, false), loose_words(stored, true));
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(a, b)| a == b || (b.chars().all(|c| c == '*') && b.chars().count() == a.chars().count()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_words;
+
+    #[test]
+    fn sanitized_bodies_match_what_was_sent() {
+        assert!(same_words(
+            "Great, see https://track.example/1042 thanks 🎉",
+            "Great, see [link removed] thanks"
+        ));
+        assert!(same_words("what the shit", "what the ****"));
+        assert!(!same_words("what the shit", "what the ***"));
+        assert!(!same_words("order 1042 shipped", "order 1043 shipped"));
+        assert!(!same_words("hello there", "hello"));
     }
 }

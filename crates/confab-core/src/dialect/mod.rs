@@ -190,6 +190,12 @@ pub trait Api: Send + Sync {
         false
     }
 
+    /// Whether a body the server stored is the one that was sent. Exact by default; a dialect
+    /// whose servers rewrite bodies (managem sanitizes) compares loosely.
+    fn same_body(&self, sent: &str, stored: &str) -> bool {
+        sent == stored
+    }
+
     /// The listing carries each conversation's unread count; otherwise it is counted here.
     fn counts_unread(&self) -> bool {
         false
@@ -407,6 +413,24 @@ impl Remote {
 
     pub fn declares(&self, feature: Feature) -> bool {
         self.api.features().iter().any(|(f, _)| *f == feature)
+    }
+
+    /// The server's time now, to about a second (from its `Date` headers).
+    pub fn server_now(&self) -> i64 {
+        self.cx.http.server_now()
+    }
+
+    pub fn clock_offset(&self) -> i64 {
+        self.cx.http.clock_offset()
+    }
+
+    pub fn set_clock_offset(&self, offset_ms: i64) {
+        self.cx.http.set_clock_offset(offset_ms);
+    }
+
+    /// Whether a stored body is the one sent, for a server that may rewrite bodies.
+    pub fn same_body(&self, sent: &str, stored: &str) -> bool {
+        self.api.same_body(sent, stored)
     }
 
     /// Usable as far as known: declared by the dialect and not found missing.

@@ -1,25 +1,36 @@
-//! The outbox worker of one account: deliver operations in order per conversation.
+//! The outbox worker of one account: deliver operations in order per conversation, each
+//! exactly once, without help from the server.
+//!
+//! An operation is claimed by one process at a time (`Store::claim_next`). Before a request
+//! for an operation that creates something (a message, a conversation) leaves, the attempt is
+//! recorded durably with the server's time (`Store::begin_attempt`): from then until the
+//! outcome is recorded, it may have reached the server. Such an operation is looked for on the
+//! server before it is ever sent again (`find_message`, `find_created`): among what the server
+//! created from the first attempt on, by the account, with the same text (as the server may
+//! have rewritten it), never a message the cache held before the first attempt. When the
+//! server's answers cannot settle it, the message says so instead of guessing. The client id
+//! still goes out as `Idempotency-Key` for servers that have it, but nothing depends on it.
 
-use std::{sync::Arc, time::Duration};
-
-use rusqlite::params;
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use crate::{
-    dialect::{Flags, Remote},
+    dialect::{Flags, Remote, MAX_PAGES},
     error::{Error, RemoteError, Result},
     events::Event,
     model::{Delivery, Feature, Message},
     now_ms,
     shared::Inner,
-    store::{conversations, messages, outbox, Change, Operation, QueuedOperation},
+    store::{conversations, messages, outbox, Change, ConversationUpdate, Operation, QueuedOperation},
 };
 
 use super::{
     backoff::delay_for,
     sync::{announce_messages, catch_up, remember, unless_missing},
 };
-// ---------------------------------------------------------------------------------------------
-// Outbox
+
+/// How far the server's clock is trusted, either way, when matching times (its `Date` header
+/// has whole seconds, protocol's times too).
+const CLOCK_MARGIN_MS: i64 = 5_000;
 
 /// What became of one delivery attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,8 +51,9 @@ pub enum Outcome {
     },
 }
 
-/// Delivers one operation and records what happened.
+/// Delivers one claimed operation and records what happened.
 pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outcome> {
+    let _flight = inner.delivering();
     let remote = inner.remote(&item.account_id)?;
     let result = attempt(inner, &remote, item).await;
     remember(inner, &item.account_id, &remote)?;
@@ -50,15 +62,16 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
             tracing::info!(account = %item.account_id, conversation = %item.conversation_id, "delivered {}", item.operation.name());
             Outcome::Delivered
         }
-        Err(Error::Remote(RemoteError::Missing(feature)))
-            if !matches!(
-                item.operation,
-                Operation::Send { .. } | Operation::CreateConversation { .. }
-            ) =>
-        {
+        Err(Error::Remote(RemoteError::Missing(feature))) if !item.operation.creates() => {
             tracing::info!(account = %item.account_id, "dropped {}: the server does not offer {}", item.operation.name(), feature.describe());
             Outcome::Unsupported {
                 reason: RemoteError::Missing(feature).to_string(),
+            }
+        }
+        Err(Error::Unsettled(why)) => {
+            tracing::warn!(account = %item.account_id, "{} may not have been sent: {why}", item.operation.name());
+            Outcome::Failed {
+                reason: format!("may not have been sent: {why}; check the conversation, and retry if it is missing"),
             }
         }
         Err(Error::Remote(error)) => classify(item, error),
@@ -67,8 +80,8 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
     match &outcome {
         Outcome::Delivered => {}
         Outcome::Unsupported { .. } => {
-            inner.store.write(|tx| {
-                tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
+            inner.store.write_durable(|tx| {
+                outbox::remove(tx, item.id)?;
                 conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None)
             })?;
             inner.resync_signal(&item.account_id).notify_one();
@@ -83,10 +96,7 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
             inner
                 .store
                 .write(|tx| conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None))?;
-            if !matches!(
-                item.operation,
-                Operation::Send { .. } | Operation::CreateConversation { .. }
-            ) {
+            if !item.operation.creates() {
                 inner.resync_signal(&item.account_id).notify_one();
             }
             inner.bus.publish(Event::MessagesChanged {
@@ -116,7 +126,7 @@ fn classify(item: &QueuedOperation, error: RemoteError) -> Outcome {
             retry_in: delay_for(6, Duration::from_secs(60)),
         },
         e if e.is_transient() => {
-            let attempt = u32::try_from(item.attempts).unwrap_or(u32::MAX);
+            let attempt = u32::try_from(item.attempts.saturating_sub(1)).unwrap_or(u32::MAX);
             Outcome::Postponed {
                 reason: e.to_string(),
                 retry_in: delay_for(attempt, Duration::from_secs(60)),
@@ -140,29 +150,54 @@ fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<Me
     }
 }
 
+/// Writes what a delivery did, and removes the operation, in one durable transaction. If this
+/// fails (a full disk, another process holding the database too long), the operation stays
+/// marked as possibly received, and is looked for before it is ever sent again.
+fn finish(inner: &Arc<Inner>, item: &QueuedOperation, f: &dyn Fn(&rusqlite::Transaction<'_>) -> Result<()>) -> Result<()> {
+    inner.store.write_durable(|tx| {
+        f(tx)?;
+        outbox::remove(tx, item.id)
+    })
+}
+
+/// Sends a request that was recorded first; an answer that proves nothing was received clears
+/// the record.
+async fn recorded<T>(
+    inner: &Arc<Inner>,
+    remote: &Remote,
+    item: &QueuedOperation,
+    request: impl std::future::Future<Output = std::result::Result<T, RemoteError>>,
+) -> Result<T> {
+    inner.store.begin_attempt(item, remote.server_now())?;
+    let result = request.await;
+    if let Err(error) = &result {
+        if error.not_received() && item.operation.creates() {
+            inner.store.settle(item.id)?;
+        }
+    }
+    Ok(result?)
+}
+
 async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) -> Result<()> {
     let account_id = item.account_id.as_str();
     let conversation_id = item.conversation_id.as_str();
     let key = item.client_id.as_str();
-    let finish = |f: &dyn Fn(&rusqlite::Transaction<'_>) -> Result<()>| -> Result<()> {
-        inner.store.write(|tx| {
-            f(tx)?;
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [item.id])?;
-            Ok(())
-        })
-    };
+    if !item.operation.creates() {
+        // Counted, for the backoff; sending these twice does no harm.
+        inner.store.begin_attempt(item, remote.server_now())?;
+    }
     match &item.operation {
         Operation::Send { body, attachments } => {
-            let already = if item.attempts > 0 {
-                find_on_server(inner, remote, item, body).await?
+            let already = if item.uncertain {
+                find_message(inner, remote, item, conversation_id, body).await?
             } else {
                 None
             };
             let sent = match already {
                 Some(message) => message,
-                None => remote.send(conversation_id, body, attachments, key).await?,
+                None => recorded(inner, remote, item, remote.send(conversation_id, body, attachments, key)).await?,
             };
-            finish(&|tx| messages::delivered(tx, account_id, key, &sent))?;
+            finish(inner, item, &|tx| messages::delivered(tx, account_id, key, &sent))?;
             announce_messages(
                 inner,
                 account_id,
@@ -176,22 +211,34 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             body,
             source,
         } => {
-            let created = remote.create(participants, body, source.as_ref(), key).await?;
-            inner.store.upsert_people(account_id, &created.people)?;
-            let update = created.conversation;
-            let opening = match created.opening {
-                Some(message) => Some(message),
-                // The answer does not carry the opening message: read it, where the server lets
-                // it be read.
-                None if remote.offers(Feature::Reading) => {
-                    let page = unless_missing(remote.messages(&update.id, None, 20).await)?;
-                    let me = remote.me_id();
-                    page.and_then(|p| p.messages.into_iter().find(|m| Some(&m.sender_id) == me.as_ref()))
+            let already = if item.uncertain {
+                find_created(inner, remote, item, participants, body, source.as_ref()).await?
+            } else {
+                None
+            };
+            let (update, opening) = match already {
+                Some(found) => found,
+                None => {
+                    let created =
+                        recorded(inner, remote, item, remote.create(participants, body, source.as_ref(), key)).await?;
+                    inner.store.upsert_people(account_id, &created.people)?;
+                    let update = created.conversation;
+                    let opening = match created.opening {
+                        Some(message) => Some(message),
+                        // The answer does not carry the opening message: read it, where the
+                        // server lets it be read.
+                        None if remote.offers(Feature::Reading) => {
+                            let page = unless_missing(remote.messages(&update.id, None, 20).await)?;
+                            let me = remote.me_id();
+                            page.and_then(|p| p.messages.into_iter().find(|m| Some(&m.sender_id) == me.as_ref()))
+                        }
+                        None => None,
+                    };
+                    (update, opening)
                 }
-                None => None,
             };
             let remote_id = update.id.clone();
-            finish(&|tx| {
+            finish(inner, item, &|tx| {
                 conversations::upsert(tx, account_id, &update)?;
                 outbox::rename_conversation(tx, account_id, conversation_id, &remote_id)?;
                 match &opening {
@@ -213,7 +260,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             let on = matches!(item.operation, Operation::React { .. });
             let target = resolve_message(inner, account_id, message)?;
             let updated = remote.react(&target, emoji, on, key).await?;
-            finish(&|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
+            finish(inner, item, &|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
             announce_messages(
                 inner,
                 account_id,
@@ -225,7 +272,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         Operation::Edit { message, body } => {
             let id = resolve_message(inner, account_id, message)?.id;
             let updated = remote.edit(&id, body).await?;
-            finish(&|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
+            finish(inner, item, &|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
         }
         Operation::Delete { message } => {
             let id = resolve_message(inner, account_id, message)
@@ -235,16 +282,16 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                     e => Err(e),
                 })?;
             match remote.delete(&id).await {
-                Ok(()) | Err(RemoteError::NotFound) => finish(&|_| Ok(()))?,
+                Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
                 Err(e) => return Err(e.into()),
             }
         }
         Operation::Leave => match remote.leave(conversation_id, key).await {
-            Ok(()) | Err(RemoteError::NotFound) => finish(&|_| Ok(()))?,
+            Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
             Err(e) => return Err(e.into()),
         },
         Operation::DeleteConversation => match remote.delete_conversation(conversation_id).await {
-            Ok(()) | Err(RemoteError::NotFound) => finish(&|_| Ok(()))?,
+            Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
             Err(e) => return Err(e.into()),
         },
         Operation::SetPinned { pinned } => {
@@ -253,7 +300,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(&|_| Ok(()))?;
+            finish(inner, item, &|_| Ok(()))?;
         }
         Operation::SetMuted { muted } => {
             let flags = Flags {
@@ -261,7 +308,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(&|_| Ok(()))?;
+            finish(inner, item, &|_| Ok(()))?;
         }
         Operation::SetArchived { archived } => {
             let flags = Flags {
@@ -269,11 +316,11 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(&|_| Ok(()))?;
+            finish(inner, item, &|_| Ok(()))?;
         }
         Operation::MarkRead => {
             remote.mark_read(conversation_id).await?;
-            finish(&|_| Ok(()))?;
+            finish(inner, item, &|_| Ok(()))?;
             // Read now: on a server where reading marks read, this is when its messages are
             // fetched.
             if remote.reads_may_mark_read() {
@@ -284,33 +331,127 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
     Ok(())
 }
 
-/// After an attempt whose fate is unknown: is the message on the server already? A message
-/// of ours with the same text, sent no earlier than five minutes before we queued it (clocks
-/// differ), that the cache does not already hold as another message.
-async fn find_on_server(
+/// Looks on the server for the message an earlier attempt of `item` may have sent:
+/// `Some(message)` if it is there, `None` if the server's history since the first attempt
+/// shows it is not (so it may be sent), and `Error::Unsettled` if the answers cannot tell.
+async fn find_message(
     inner: &Arc<Inner>,
     remote: &Remote,
     item: &QueuedOperation,
+    conversation_id: &str,
     body: &str,
 ) -> Result<Option<Message>> {
-    let page = remote.messages(&item.conversation_id, None, 50).await?;
+    let Some(first) = item.first_attempt_at else {
+        return Ok(None);
+    };
+    if !remote.offers(Feature::Reading) {
+        return Err(Error::Unsettled(
+            "this server does not let Confab read the conversation to check".into(),
+        ));
+    }
+    let from = first.saturating_sub(CLOCK_MARGIN_MS);
+    let until = item
+        .last_attempt_at
+        .unwrap_or(first)
+        .saturating_add(i64::try_from(inner.config.request_timeout.as_millis()).unwrap_or(i64::MAX))
+        .saturating_add(CLOCK_MARGIN_MS);
     let me = remote.me_id();
-    let conn = inner.store.reader();
-    for candidate in page.messages {
-        if me.as_ref() != Some(&candidate.sender_id)
-            || candidate.body != body
-            || candidate.created_at < item.created_at - 5 * 60_000
-        {
+    let upto = item.first_attempt_row.unwrap_or(i64::MAX);
+    let mut before: Option<String> = None;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut attributable_elsewhere = false;
+    for _ in 0..MAX_PAGES {
+        let page = match remote.messages(conversation_id, before.as_deref(), 50).await {
+            Ok(page) => page,
+            Err(RemoteError::Missing(_)) => {
+                return Err(Error::Unsettled("this server does not let Confab read far enough back to check".into()))
+            }
+            Err(error) => return Err(error.into()),
+        };
+        if before.is_some() && page.messages.iter().any(|m| seen.contains(&m.id)) {
+            return Err(Error::Unsettled(
+                "this server does not page back far enough to check".into(),
+            ));
+        }
+        let mut reached_start = false;
+        for candidate in &page.messages {
+            seen.insert(candidate.id.clone());
+            if candidate.created_at < from {
+                reached_start = true;
+                continue;
+            }
+            if candidate.created_at > until || !remote.same_body(body, &candidate.body) {
+                continue;
+            }
+            if me.is_none() {
+                attributable_elsewhere = true;
+                continue;
+            }
+            if me.as_deref() != Some(candidate.sender_id.as_str()) {
+                continue;
+            }
+            if messages::free_for(&inner.store.reader(), &item.account_id, &candidate.id, &item.client_id, upto)? {
+                return Ok(Some(candidate.clone()));
+            }
+        }
+        if attributable_elsewhere {
+            return Err(Error::Unsettled(
+                "a message with this text is there, and Confab does not know yet which person you are on this server".into(),
+            ));
+        }
+        if reached_start || !page.has_more {
+            return Ok(None);
+        }
+        before = page.messages.last().map(|m| m.id.clone());
+        if before.is_none() {
+            return Ok(None);
+        }
+    }
+    Err(Error::Unsettled("the conversation's history is too long to check".into()))
+}
+
+/// Looks on the server for the conversation an earlier attempt of `item` may have created:
+/// one with the same people (and source), holding the opening message (see
+/// [`find_message`]).
+async fn find_created(
+    inner: &Arc<Inner>,
+    remote: &Remote,
+    item: &QueuedOperation,
+    participants: &[String],
+    body: &str,
+    source: Option<&crate::model::Source>,
+) -> Result<Option<(ConversationUpdate, Option<Message>)>> {
+    if item.first_attempt_at.is_none() {
+        return Ok(None);
+    }
+    let listing = match remote.conversations().await {
+        Ok(listing) if listing.complete => listing,
+        Ok(_) | Err(RemoteError::Missing(_)) => {
+            return Err(Error::Unsettled(
+                "this server does not list all conversations, so Confab cannot check".into(),
+            ))
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let me = remote.me_id();
+    let wanted: HashSet<&str> = participants.iter().map(String::as_str).collect();
+    for conversation in listing.conversations {
+        let others: HashSet<&str> = conversation
+            .participants
+            .iter()
+            .map(String::as_str)
+            .filter(|p| me.as_deref() != Some(*p))
+            .collect();
+        let same_source = match (source, &conversation.source) {
+            (Some(want), Some(have)) => want.kind == have.kind && want.id == have.id,
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        if others != wanted || !same_source {
             continue;
         }
-        let held_elsewhere: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2 AND (client_id IS NULL OR client_id != ?3)
-                AND client_id IS NOT NULL)",
-            params![item.account_id, candidate.id, item.client_id],
-            |r| r.get(0),
-        )?;
-        if !held_elsewhere {
-            return Ok(Some(candidate));
+        if let Some(opening) = find_message(inner, remote, item, &conversation.id, body).await? {
+            return Ok(Some((conversation, Some(opening))));
         }
     }
     Ok(None)
@@ -320,27 +461,51 @@ async fn find_on_server(
 /// last transient failure if delivery stopped on one.
 pub async fn deliver_due(inner: &Arc<Inner>, account_id: &str) -> Result<(usize, Option<String>)> {
     let mut delivered = 0;
-    while let Some(item) = inner.store.next_due(account_id, now_ms())? {
-        match deliver(inner, &item).await? {
-            Outcome::Delivered => delivered += 1,
-            Outcome::Failed { .. } | Outcome::Unsupported { .. } => {}
-            Outcome::Postponed { reason, .. } => return Ok((delivered, Some(reason))),
+    while !inner.closing.load(std::sync::atomic::Ordering::Acquire) {
+        let Some(item) = inner.store.claim_next(account_id, now_ms(), &inner.owner)? else {
+            break;
+        };
+        match deliver(inner, &item).await {
+            Ok(Outcome::Delivered) => delivered += 1,
+            Ok(Outcome::Failed { .. } | Outcome::Unsupported { .. }) => {}
+            Ok(Outcome::Postponed { reason, .. }) => return Ok((delivered, Some(reason))),
+            Err(error) => {
+                // Whatever the attempt recorded stays; the claim goes, so that another process
+                // (or this one, after its backoff) takes it up.
+                let _ = inner.store.release(item.id, &inner.owner);
+                return Err(error);
+            }
         }
     }
     Ok((delivered, None))
 }
 
-/// Runs the account's outbox until the task is dropped.
+/// Runs the account's outbox until the task is dropped. Every failure backs off; trouble with
+/// the key (missing, the keyring locked or gone) waits for a new key as "needs sign-in".
 pub async fn run_outbox(inner: Arc<Inner>, account_id: String) {
     let wake = inner.outbox_signal(&account_id);
+    let mut failures: u32 = 0;
     loop {
-        if let Err(error) = deliver_due(&inner, &account_id).await {
-            tracing::warn!(account = %account_id, %error, "outbox delivery failed");
-        }
-        let wait = match inner.store.next_attempt_at(&account_id) {
-            Ok(Some(at)) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
-                .min(Duration::from_secs(30)),
-            _ => Duration::from_secs(30),
+        let wait = match deliver_due(&inner, &account_id).await {
+            Ok(_) => {
+                failures = 0;
+                match inner.store.next_attempt_at(&account_id) {
+                    Ok(Some(at)) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
+                        .min(Duration::from_secs(30)),
+                    _ => Duration::from_secs(30),
+                }
+            }
+            Err(Error::MissingKey | Error::Keyring(_)) => {
+                inner.set_state(&account_id, crate::model::SyncState::NeedsSignIn);
+                inner.config.max_backoff
+            }
+            Err(Error::UnknownAccount(_)) => return,
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let wait = delay_for(failures, inner.config.max_backoff);
+                tracing::warn!(account = %account_id, %error, "outbox delivery failed; trying again in {wait:?}");
+                wait
+            }
         };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}

@@ -26,6 +26,10 @@ use super::backoff::{delay_for, Backoff};
 /// missing, and who the account is. A newly learned identity recounts the account's unread
 /// counts, which until then counted nothing as the account's own.
 pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result<()> {
+    let offset = remote.clock_offset();
+    if (offset - inner.store.clock_offset(account_id)?).abs() > 1_000 {
+        inner.store.set_clock_offset(account_id, offset)?;
+    }
     let account = inner.store.account(account_id)?;
     let me = remote.me();
     let learned = account.me().is_none() && me.is_some();

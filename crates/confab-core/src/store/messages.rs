@@ -248,6 +248,19 @@ pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result
 }
 
 /// Whether any of `ids` is already cached as a message the server has.
+/// Whether a server message may be taken for the operation `client_id`: it is not cached as
+/// another operation's message, nor cached at or before row `upto` (before the operation's
+/// first request left).
+pub(crate) fn free_for(conn: &Connection, account_id: &str, id: &str, client_id: &str, upto: i64) -> Result<bool> {
+    let taken: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2
+             AND ((client_id IS NOT NULL AND client_id != ?3) OR (client_id IS NULL AND row <= ?4)))",
+        params![account_id, id, client_id, upto],
+        |r| r.get(0),
+    )?;
+    Ok(!taken)
+}
+
 pub(crate) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> Result<bool> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2 AND delivery = 'sent'")?;

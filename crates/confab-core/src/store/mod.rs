@@ -8,6 +8,7 @@
 pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod outbox;
+pub(crate) mod owner;
 
 use std::{
     path::{Path, PathBuf},
@@ -28,6 +29,7 @@ pub mod messages_search {
     pub use super::messages::SearchFilter;
 }
 pub use outbox::{Operation, QueuedOperation};
+pub use owner::Owner;
 
 use crate::{
     error::{Error, Result},
@@ -41,6 +43,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_account_features",
         include_str!("migrations/0003_account_features.sql"),
     ),
+    ("0004_delivery", include_str!("migrations/0004_delivery.sql")),
 ];
 const READERS: usize = 3;
 
@@ -93,13 +96,29 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Runs `f` in one write transaction.
+    /// Runs `f` in one write transaction. It takes the write lock at its start (IMMEDIATE), so
+    /// under another process's write it waits (`busy_timeout`) instead of failing midway.
     pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
+    }
+
+    /// [`Store::write`], durable on return: the commit is synced to disk (`synchronous=FULL`),
+    /// and with it every commit before it. For what must survive a power cut: the outbox.
+    pub(crate) fn write_durable<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let result = (|| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        result
     }
 
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
@@ -156,6 +175,25 @@ impl Store {
                     .map(|f| (f, v))
             })
             .collect())
+    }
+
+    /// The server's clock less this device's, as last seen.
+    pub fn clock_offset(&self, id: &str) -> Result<i64> {
+        Ok(self
+            .reader()
+            .query_row("SELECT clock_offset_ms FROM accounts WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    pub fn set_clock_offset(&self, id: &str, offset_ms: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE accounts SET clock_offset_ms = ?2 WHERE id = ?1 AND clock_offset_ms != ?2",
+                params![id, offset_ms],
+            )?;
+            Ok(())
+        })
     }
 
     /// Records what was learned about an account's server and identity; true when anything

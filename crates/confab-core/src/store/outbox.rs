@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::{Owner, Store};
 use crate::{error::Result, model::OutboxItem, model::Source};
 
 /// One operation the server has not seen yet. Messages are named by their server id, or by
@@ -69,6 +69,15 @@ impl Operation {
     }
 }
 
+impl Operation {
+    /// Whether sending it twice could make two of something (a message, a conversation): such
+    /// an operation is recorded as possibly received before its request leaves, and looked
+    /// for on the server before it is ever sent again.
+    pub fn creates(&self) -> bool {
+        matches!(self, Operation::Send { .. } | Operation::CreateConversation { .. })
+    }
+}
+
 /// An operation waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueuedOperation {
@@ -79,9 +88,17 @@ pub struct QueuedOperation {
     pub operation: Operation,
     pub attempts: i64,
     pub created_at: i64,
+    /// An earlier request may have reached the server; its outcome was never recorded.
+    pub uncertain: bool,
+    /// When the first and latest requests left, in the server's time.
+    pub first_attempt_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    /// The newest cached message row when the first request left.
+    pub first_attempt_row: Option<i64>,
 }
 
-const COLUMNS: &str = "id, client_id, account_id, conversation_id, payload, attempts, created_at";
+const COLUMNS: &str =
+    "id, client_id, account_id, conversation_id, payload, attempts, created_at, uncertain, first_attempt_at, last_attempt_at, first_attempt_row, claimed_by";
 
 fn row(r: &Row<'_>) -> rusqlite::Result<(QueuedOperation, bool)> {
     let payload: String = r.get(4)?;
@@ -95,6 +112,10 @@ fn row(r: &Row<'_>) -> rusqlite::Result<(QueuedOperation, bool)> {
             operation: parsed.clone().unwrap_or(Operation::MarkRead),
             attempts: r.get(5)?,
             created_at: r.get(6)?,
+            uncertain: r.get(7)?,
+            first_attempt_at: r.get(8)?,
+            last_attempt_at: r.get(9)?,
+            first_attempt_row: r.get(10)?,
         },
         parsed.is_some(),
     ))
@@ -121,6 +142,12 @@ pub(crate) fn enqueue(
         ],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Removes a delivered (or dropped) operation.
+pub(crate) fn remove(tx: &Transaction<'_>, id: i64) -> Result<()> {
+    tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
+    Ok(())
 }
 
 /// Moves everything about a locally created conversation to the id the server gave it.
@@ -155,28 +182,79 @@ pub(crate) fn rename_conversation(tx: &Transaction<'_>, account_id: &str, from: 
 }
 
 impl Store {
-    /// The next operation of `account` that is due: the oldest pending one of its
-    /// conversation (order is kept per conversation) whose retry time has come.
-    pub fn next_due(&self, account_id: &str, now: i64) -> Result<Option<QueuedOperation>> {
+    /// Claims the next operation of `account` that is due, for `owner`: the oldest pending one
+    /// of its conversation (order is kept per conversation) whose retry time has come, and
+    /// that no other running process has claimed. The claim is taken in the same (immediate)
+    /// transaction that found it, so two processes never take the same operation.
+    pub fn claim_next(&self, account_id: &str, now: i64, owner: &Owner) -> Result<Option<QueuedOperation>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o
              WHERE o.state = 'pending' AND o.account_id = ?1 AND o.next_attempt_at <= ?2
                AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.account_id = o.account_id
                                AND p.conversation_id = o.conversation_id AND p.id < o.id)
-             ORDER BY o.id LIMIT 1"
+             ORDER BY o.id"
         );
-        let conn = self.reader();
-        let found = conn.query_row(&sql, params![account_id, now], row).optional()?;
-        match found {
+        let claimed = self.write(|tx| {
+            let candidates = {
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let rows = stmt
+                    .query_map(params![account_id, now], |r| Ok((row(r)?, r.get::<_, Option<String>>(11)?)))?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                rows
+            };
+            for ((item, readable), claimed_by) in candidates {
+                if claimed_by.as_deref().is_some_and(|other| owner.is_alive(other)) && claimed_by.as_deref() != Some(owner.id()) {
+                    continue;
+                }
+                tx.execute("UPDATE outbox SET claimed_by = ?2 WHERE id = ?1", params![item.id, owner.id()])?;
+                return Ok(Some((item, readable)));
+            }
+            Ok(None)
+        })?;
+        match claimed {
             Some((item, true)) => Ok(Some(item)),
             Some((item, false)) => {
-                drop(conn);
                 // A payload this version cannot read must not block everything behind it.
                 self.fail_operation(&item, "this operation was written by another version of Confab")?;
-                self.next_due(account_id, now)
+                self.claim_next(account_id, now, owner)
             }
             None => Ok(None),
         }
+    }
+
+    /// Records, durably, that a request for the operation is about to leave: from here until
+    /// its outcome is recorded, it may have reached the server.
+    pub fn begin_attempt(&self, item: &QueuedOperation, server_now: i64) -> Result<()> {
+        self.write_durable(|tx| {
+            tx.execute(
+                "UPDATE outbox SET attempts = attempts + 1, uncertain = uncertain OR ?2,
+                     first_attempt_at = COALESCE(first_attempt_at, ?3), last_attempt_at = ?3,
+                     first_attempt_row = COALESCE(first_attempt_row, (SELECT IFNULL(MAX(row), 0) FROM messages))
+                 WHERE id = ?1",
+                params![item.id, item.operation.creates(), server_now],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The server certainly did not receive the operation (it refused it, or nothing left):
+    /// nothing is looked for before it is sent again.
+    pub fn settle(&self, id: i64) -> Result<()> {
+        self.write_durable(|tx| {
+            tx.execute("UPDATE outbox SET uncertain = 0 WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    /// Lets go of a claim without recording anything (the process is stopping).
+    pub fn release(&self, id: i64, owner: &Owner) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE outbox SET claimed_by = NULL WHERE id = ?1 AND claimed_by = ?2",
+                params![id, owner.id()],
+            )?;
+            Ok(())
+        })
     }
 
     /// Makes every pending operation of `account` due now (the user asked, or the connection
@@ -200,11 +278,12 @@ impl Store {
         )?)
     }
 
-    /// A transient failure: try again at `next_at`.
+    /// A transient failure: try again at `next_at` (the attempt itself was counted when it
+    /// began). The claim is let go.
     pub fn postpone(&self, id: i64, next_at: i64, reason: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_durable(|tx| {
             tx.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, failure = ?3 WHERE id = ?1",
+                "UPDATE outbox SET next_attempt_at = ?2, failure = ?3, claimed_by = NULL WHERE id = ?1",
                 params![id, next_at, reason],
             )?;
             Ok(())
@@ -213,9 +292,9 @@ impl Store {
 
     /// A final failure: kept, with its reason, until retried or discarded.
     pub fn fail_operation(&self, item: &QueuedOperation, reason: &str) -> Result<()> {
-        self.write(|tx| {
+        self.write_durable(|tx| {
             tx.execute(
-                "UPDATE outbox SET state = 'failed', attempts = attempts + 1, failure = ?2 WHERE id = ?1",
+                "UPDATE outbox SET state = 'failed', failure = ?2, claimed_by = NULL, uncertain = 0 WHERE id = ?1",
                 params![item.id, reason],
             )?;
             if matches!(
@@ -273,8 +352,11 @@ impl Store {
                 )
                 .optional()?;
             let Some(account_id) = found else { return Ok(false) };
+            // The user saw it failed (or "may not have been sent") and asks to send it: as new.
             tx.execute(
-                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, failure = NULL WHERE client_id = ?1",
+                "UPDATE outbox SET state = 'pending', next_attempt_at = 0, failure = NULL, uncertain = 0,
+                     first_attempt_at = NULL, last_attempt_at = NULL, first_attempt_row = NULL, claimed_by = NULL
+                 WHERE client_id = ?1",
                 [client_id],
             )?;
             super::messages::set_delivery(tx, &account_id, client_id, &crate::model::Delivery::Pending)?;
