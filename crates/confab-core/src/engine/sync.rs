@@ -130,25 +130,13 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
                 changed.push(update.id.clone());
             }
         }
-        let mut removed = Vec::new();
-        if !listing.complete {
-            // A listing the server would not page through to its end proves nothing about
-            // what is absent from it.
-            return Ok((changed, removed));
-        }
-        // Gone from the server (deleted, or left elsewhere): gone here, unless it is still
-        // being created from this device.
-        let mut stmt = tx.prepare_cached(
-            "SELECT id FROM conversations WHERE account_id = ?1 AND id NOT LIKE 'local:%'
-             AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.account_id = ?1 AND outbox.conversation_id = conversations.id)",
-        )?;
-        let cached = stmt.query_map([account_id], |r| r.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        for id in cached {
-            if !server_ids.contains(id.as_str()) {
-                conversations::delete(tx, account_id, &id)?;
-                removed.push(id);
-            }
-        }
+        // Only a complete listing says anything about what is absent from it, and one absence
+        // may be a conversation that moved while the listing was paged: it takes two.
+        let removed = if listing.complete {
+            conversations::sweep_absent(tx, account_id, &server_ids)?
+        } else {
+            Vec::new()
+        };
         Ok((changed, removed))
     })?;
     if !changed.is_empty() || !removed.is_empty() {
@@ -195,7 +183,20 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
             announce_preview(inner, remote, account_id, update)?;
             continue;
         }
-        catch_up(inner, remote, account_id, &update.id, update.sync_marker.as_deref()).await?;
+        match catch_up(inner, remote, account_id, &update.id, update.sync_marker.as_deref()).await {
+            Ok(()) => {}
+            // The server says the conversation is gone: an explicit answer.
+            Err(Error::Remote(RemoteError::NotFound)) => {
+                if inner.store.write(|tx| conversations::delete(tx, account_id, &update.id))? {
+                    inner.bus.publish(Event::ConversationsChanged {
+                        account_id: account_id.into(),
+                        ids: vec![],
+                        removed: vec![update.id.clone()],
+                    });
+                }
+            }
+            Err(error) => return Err(error),
+        }
     }
     mark_synced(inner, account_id)
 }

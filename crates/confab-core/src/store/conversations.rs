@@ -351,3 +351,44 @@ impl Store {
         )?)
     }
 }
+
+/// After a complete listing: conversations in it are present again; cached ones absent from
+/// it count one more absence, and those absent from two complete listings in a row are
+/// removed (with their messages and drafts), unless this device still has work queued for
+/// them. Returns the removed ids.
+pub(crate) fn sweep_absent(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    present: &std::collections::HashSet<&str>,
+) -> Result<Vec<String>> {
+    let cached: Vec<(String, i64)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT id, absent_listings FROM conversations WHERE account_id = ?1 AND id NOT LIKE 'local:%'
+             AND NOT EXISTS (SELECT 1 FROM outbox WHERE outbox.account_id = ?1 AND outbox.conversation_id = conversations.id)",
+        )?;
+        let rows = stmt
+            .query_map([account_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows
+    };
+    let mut removed = Vec::new();
+    for (id, absences) in cached {
+        if present.contains(id.as_str()) {
+            if absences > 0 {
+                tx.execute(
+                    "UPDATE conversations SET absent_listings = 0 WHERE account_id = ?1 AND id = ?2",
+                    rusqlite::params![account_id, id],
+                )?;
+            }
+        } else if absences >= 1 {
+            delete(tx, account_id, &id)?;
+            removed.push(id);
+        } else {
+            tx.execute(
+                "UPDATE conversations SET absent_listings = absent_listings + 1 WHERE account_id = ?1 AND id = ?2",
+                rusqlite::params![account_id, id],
+            )?;
+        }
+    }
+    Ok(removed)
+}
