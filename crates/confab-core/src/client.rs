@@ -24,7 +24,8 @@ use crate::{
     secrets::{ApiKey, SecretStore},
     shared::{lock, Inner},
     store::{
-        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Owner, Store,
+        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Owner,
+        Store,
     },
 };
 
@@ -46,7 +47,9 @@ impl Client {
     /// Opens the profile in `config.data_dir` (created if missing).
     pub fn open(config: ClientConfig, secrets: Arc<dyn SecretStore>) -> Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let store = Store::open(&config.data_dir.join("confab.db"))?;
+        let (store, recovery) = Store::open_or_recover(&config.data_dir.join("confab.db"))?;
+        store.check_in_background(std::time::Duration::from_secs(30));
+        crate::store::save_accounts(&config.data_dir, &store.accounts()?)?;
         let owner = Owner::new(&config.data_dir)?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -67,8 +70,14 @@ impl Client {
                 in_flight: std::sync::atomic::AtomicUsize::new(0),
                 idle: tokio::sync::Notify::new(),
                 closing: AtomicBool::new(false),
+                recovery: recovery.map(|r| r.message()),
             }),
         })
+    }
+
+    /// What happened if the profile's database was damaged and rebuilt when it was opened.
+    pub fn recovery(&self) -> Option<&str> {
+        self.inner.recovery.as_deref()
     }
 
     pub fn store(&self) -> &Store {
@@ -118,6 +127,7 @@ impl Client {
             return Err(error);
         }
         self.inner.store.learn_about_account(&account.id, &features, None)?;
+        crate::store::save_accounts(&self.inner.config.data_dir, &self.inner.store.accounts()?)?;
         if let Some(me) = me {
             self.inner.store.upsert_people(&account.id, &[me])?;
         }
@@ -145,6 +155,7 @@ impl Client {
         lock(&self.inner.remotes).remove(id);
         self.inner.secrets.delete(id)?;
         self.inner.store.remove_account(id)?;
+        crate::store::save_accounts(&self.inner.config.data_dir, &self.inner.store.accounts()?)?;
         lock(&self.inner.states).remove(id);
         self.inner.bus.publish(Event::AccountsChanged);
         Ok(())

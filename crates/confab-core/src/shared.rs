@@ -51,6 +51,8 @@ pub(crate) struct Inner {
     pub(crate) idle: Notify,
     /// Set when the client is stopping: no new delivery starts.
     pub(crate) closing: AtomicBool,
+    /// Said once when the database was damaged and rebuilt at open.
+    pub(crate) recovery: Option<String>,
 }
 
 /// Counts a delivery as under way while it lives.

@@ -430,7 +430,12 @@ fn loose_words(text: &str, stored: bool) -> Vec<String> {
             let placeholder = stored && (lower.starts_with('[') || lower.ends_with(']'));
             !link && !placeholder
         })
-        .map(|t| t.chars().filter(|c| c.is_alphanumeric() || *c == '*').flat_map(char::to_lowercase).collect::<String>())
+        .map(|t| {
+            t.chars()
+                .filter(|c| c.is_alphanumeric() || *c == '*')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -442,7 +447,9 @@ pub fn same_words(sent: &str, stored: &str) -> bool {
     }
     let (a, b) = (loose_words(sent, false), loose_words(stored, true));
     a.len() == b.len()
-        && a.iter().zip(&b).all(|(a, b)| a == b || (b.chars().all(|c| c == '*') && b.chars().count() == a.chars().count()))
+        && a.iter()
+            .zip(&b)
+            .all(|(a, b)| a == b || (b.chars().all(|c| c == '*') && b.chars().count() == a.chars().count()))
 }
 
 #[cfg(test)]

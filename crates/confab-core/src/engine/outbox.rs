@@ -153,7 +153,11 @@ fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<Me
 /// Writes what a delivery did, and removes the operation, in one durable transaction. If this
 /// fails (a full disk, another process holding the database too long), the operation stays
 /// marked as possibly received, and is looked for before it is ever sent again.
-fn finish(inner: &Arc<Inner>, item: &QueuedOperation, f: &dyn Fn(&rusqlite::Transaction<'_>) -> Result<()>) -> Result<()> {
+fn finish(
+    inner: &Arc<Inner>,
+    item: &QueuedOperation,
+    f: &dyn Fn(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<()> {
     inner.store.write_durable(|tx| {
         f(tx)?;
         outbox::remove(tx, item.id)
@@ -195,7 +199,15 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             };
             let sent = match already {
                 Some(message) => message,
-                None => recorded(inner, remote, item, remote.send(conversation_id, body, attachments, key)).await?,
+                None => {
+                    recorded(
+                        inner,
+                        remote,
+                        item,
+                        remote.send(conversation_id, body, attachments, key),
+                    )
+                    .await?
+                }
             };
             finish(inner, item, &|tx| messages::delivered(tx, account_id, key, &sent))?;
             announce_messages(
@@ -219,8 +231,13 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             let (update, opening) = match already {
                 Some(found) => found,
                 None => {
-                    let created =
-                        recorded(inner, remote, item, remote.create(participants, body, source.as_ref(), key)).await?;
+                    let created = recorded(
+                        inner,
+                        remote,
+                        item,
+                        remote.create(participants, body, source.as_ref(), key),
+                    )
+                    .await?;
                     inner.store.upsert_people(account_id, &created.people)?;
                     let update = created.conversation;
                     let opening = match created.opening {
@@ -260,7 +277,9 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             let on = matches!(item.operation, Operation::React { .. });
             let target = resolve_message(inner, account_id, message)?;
             let updated = remote.react(&target, emoji, on, key).await?;
-            finish(inner, item, &|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
+            finish(inner, item, &|tx| {
+                messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ())
+            })?;
             announce_messages(
                 inner,
                 account_id,
@@ -272,7 +291,9 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         Operation::Edit { message, body } => {
             let id = resolve_message(inner, account_id, message)?.id;
             let updated = remote.edit(&id, body).await?;
-            finish(inner, item, &|tx| messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ()))?;
+            finish(inner, item, &|tx| {
+                messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ())
+            })?;
         }
         Operation::Delete { message } => {
             let id = resolve_message(inner, account_id, message)
@@ -364,7 +385,9 @@ async fn find_message(
         let page = match remote.messages(conversation_id, before.as_deref(), 50).await {
             Ok(page) => page,
             Err(RemoteError::Missing(_)) => {
-                return Err(Error::Unsettled("this server does not let Confab read far enough back to check".into()))
+                return Err(Error::Unsettled(
+                    "this server does not let Confab read far enough back to check".into(),
+                ))
             }
             Err(error) => return Err(error.into()),
         };
@@ -390,13 +413,20 @@ async fn find_message(
             if me.as_deref() != Some(candidate.sender_id.as_str()) {
                 continue;
             }
-            if messages::free_for(&inner.store.reader(), &item.account_id, &candidate.id, &item.client_id, upto)? {
+            if messages::free_for(
+                &inner.store.reader(),
+                &item.account_id,
+                &candidate.id,
+                &item.client_id,
+                upto,
+            )? {
                 return Ok(Some(candidate.clone()));
             }
         }
         if attributable_elsewhere {
             return Err(Error::Unsettled(
-                "a message with this text is there, and Confab does not know yet which person you are on this server".into(),
+                "a message with this text is there, and Confab does not know yet which person you are on this server"
+                    .into(),
             ));
         }
         if reached_start || !page.has_more {
@@ -407,7 +437,9 @@ async fn find_message(
             return Ok(None);
         }
     }
-    Err(Error::Unsettled("the conversation's history is too long to check".into()))
+    Err(Error::Unsettled(
+        "the conversation's history is too long to check".into(),
+    ))
 }
 
 /// Looks on the server for the conversation an earlier attempt of `item` may have created:
@@ -490,8 +522,10 @@ pub async fn run_outbox(inner: Arc<Inner>, account_id: String) {
             Ok(_) => {
                 failures = 0;
                 match inner.store.next_attempt_at(&account_id) {
-                    Ok(Some(at)) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
-                        .min(Duration::from_secs(30)),
+                    Ok(Some(at)) => {
+                        Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
+                            .min(Duration::from_secs(30))
+                    }
                     _ => Duration::from_secs(30),
                 }
             }

@@ -187,7 +187,10 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
             Ok(()) => {}
             // The server says the conversation is gone: an explicit answer.
             Err(Error::Remote(RemoteError::NotFound)) => {
-                if inner.store.write(|tx| conversations::delete(tx, account_id, &update.id))? {
+                if inner
+                    .store
+                    .write(|tx| conversations::delete(tx, account_id, &update.id))?
+                {
                     inner.bus.publish(Event::ConversationsChanged {
                         account_id: account_id.into(),
                         ids: vec![],

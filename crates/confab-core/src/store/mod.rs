@@ -9,6 +9,7 @@ pub(crate) mod conversations;
 pub(crate) mod messages;
 pub(crate) mod outbox;
 pub(crate) mod owner;
+pub(crate) mod recover;
 
 use std::{
     path::{Path, PathBuf},
@@ -30,6 +31,7 @@ pub mod messages_search {
 }
 pub use outbox::{Operation, QueuedOperation};
 pub use owner::Owner;
+pub use recover::{save_accounts, Recovery};
 
 use crate::{
     error::{Error, Result},

@@ -198,15 +198,22 @@ impl Store {
             let candidates = {
                 let mut stmt = tx.prepare_cached(&sql)?;
                 let rows = stmt
-                    .query_map(params![account_id, now], |r| Ok((row(r)?, r.get::<_, Option<String>>(11)?)))?
+                    .query_map(params![account_id, now], |r| {
+                        Ok((row(r)?, r.get::<_, Option<String>>(11)?))
+                    })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
                 rows
             };
             for ((item, readable), claimed_by) in candidates {
-                if claimed_by.as_deref().is_some_and(|other| owner.is_alive(other)) && claimed_by.as_deref() != Some(owner.id()) {
+                if claimed_by.as_deref().is_some_and(|other| owner.is_alive(other))
+                    && claimed_by.as_deref() != Some(owner.id())
+                {
                     continue;
                 }
-                tx.execute("UPDATE outbox SET claimed_by = ?2 WHERE id = ?1", params![item.id, owner.id()])?;
+                tx.execute(
+                    "UPDATE outbox SET claimed_by = ?2 WHERE id = ?1",
+                    params![item.id, owner.id()],
+                )?;
                 return Ok(Some((item, readable)));
             }
             Ok(None)

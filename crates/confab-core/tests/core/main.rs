@@ -6,6 +6,7 @@ mod common;
 mod proxy;
 
 mod dialects;
+mod durability;
 mod faults;
 mod fixtures;
 mod keyring;
