@@ -84,6 +84,12 @@ pub fn capabilities(shell: State<'_, Shell>, account_id: String) -> CommandResul
     Ok(shell.client().capabilities(&account_id)?)
 }
 
+/// What the user should know from startup: the profile's database was damaged and rebuilt.
+#[tauri::command]
+pub fn startup_notice(shell: State<'_, Shell>) -> Option<String> {
+    shell.client().recovery().map(str::to_string)
+}
+
 #[tauri::command]
 pub fn sync_states(shell: State<'_, Shell>) -> CommandResult<HashMap<String, SyncState>> {
     let accounts = shell.client().accounts()?;
@@ -426,6 +432,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         demo_set_online,
         capabilities,
         sync_states,
+        startup_notice,
         conversations,
         conversation,
         messages,

@@ -165,6 +165,34 @@ fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc
     });
 }
 
+/// Held for as long as the app runs: the profile is this instance's.
+struct ProfileLock(#[allow(dead_code)] std::fs::File);
+
+/// Locks the profile for this instance; another instance of the same profile already holds
+/// it when the single-instance plugin could not tell (another platform, another build).
+fn lock_profile(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let file = std::fs::File::create(data_dir.join("app.lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("Confab is already running with the profile in {}", data_dir.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error.into()),
+    }
+}
+
+/// A short, stable name for a profile's path (FNV-1a of its canonical form), for the D-Bus name
+/// of its single instance.
+fn profile_key(dir: &std::path::Path) -> String {
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in canonical.to_string_lossy().bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
 fn open_client(data_dir: &std::path::Path) -> anyhow::Result<Client> {
     let secrets: Arc<dyn SecretStore> = Arc::new(Keyring::new(KEYRING_SERVICE));
     Ok(Client::open(ClientConfig::new(data_dir.join("profile")), secrets)?)
@@ -183,8 +211,22 @@ pub fn show_main<R: tauri::Runtime>(app: &AppHandle<R>) {
 pub fn run() {
     let options = Options::from_args(std::env::args());
     let mut builder = tauri::Builder::default();
-    // One instance of the default profile: a second launch focuses the first window. A profile
-    // of its own (`--data-dir`) is independent, so tests and second profiles can run beside it.
+    // One instance per profile: a second launch of the same profile focuses the first window;
+    // another profile (`--data-dir`) runs beside it. On Linux the plugin's D-Bus name carries
+    // the profile (the default profile keeps the app's identifier). Elsewhere the plugin knows
+    // only the identifier, so it guards the default profile and the profile lock (in setup)
+    // guards the others.
+    #[cfg(target_os = "linux")]
+    {
+        let mut single = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| show_main(app));
+        if let Some(dir) = &options.data_dir {
+            // Made now, so that its canonical path (and so the name) is the same every launch.
+            let _ = std::fs::create_dir_all(dir);
+            single = single.dbus_id(format!("app.confab.desktop.p{}", profile_key(dir)));
+        }
+        builder = builder.plugin(single.build());
+    }
+    #[cfg(not(target_os = "linux"))]
     if options.data_dir.is_none() {
         builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| show_main(app)));
     }
@@ -199,6 +241,8 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             std::fs::create_dir_all(&data_dir)?;
+            let lock = lock_profile(&data_dir)?;
+            app.manage(ProfileLock(lock));
             let client = open_client(&data_dir)?;
             let shell = Shell::new(data_dir, client.clone());
             app.manage(shell);

@@ -17,10 +17,14 @@ use confab_core::{
 /// The keyring service the desktop app files keys under, so both see the same accounts.
 const KEYRING_SERVICE: &str = "app.confab.desktop";
 
+/// The desktop app's identifier (`tauri.conf.json`), which names its data directory.
+const APP_IDENTIFIER: &str = "app.confab.desktop";
+
 #[derive(Parser)]
 #[command(name = "confab-cli", version, about = "Confab from the command line")]
 struct Cli {
-    /// The profile directory (default: the OS data directory's `confab`).
+    /// The profile directory (default: the desktop app's own profile, so both see the same
+    /// accounts, and can run side by side).
     #[arg(long, global = true, env = "CONFAB_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// The account to use, by id (needed when there is more than one).
@@ -162,15 +166,20 @@ fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
     };
+    // Where the app keeps its profile: the OS data directory, the app's identifier, `profile`.
     Ok(base
         .ok_or_else(|| anyhow!("no home directory; pass --data-dir"))?
-        .join("confab"))
+        .join(APP_IDENTIFIER)
+        .join("profile"))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let dir = data_dir(cli.data_dir)?;
     let client = Client::open(ClientConfig::new(&dir), Arc::new(Keyring::new(KEYRING_SERVICE)))
         .with_context(|| format!("could not open the profile in {}", dir.display()))?;
+    if let Some(recovery) = client.recovery() {
+        eprintln!("confab-cli: {recovery}");
+    }
     match cli.command {
         Command::Account { command } => account(&client, command).await,
         Command::Sync => {

@@ -34,6 +34,8 @@ export interface Backend {
   demoSetOnline(online: boolean): Promise<void>;
   capabilities(accountId: string): Promise<Capabilities>;
   syncStates(): Promise<Record<string, SyncState>>;
+  /** Said once at startup, e.g. that a damaged local database was rebuilt. */
+  startupNotice(): Promise<string | null>;
   conversations(filter: ConversationFilter): Promise<Conversation[]>;
   messages(accountId: string, conversationId: string, before: Cursor | null, limit: number): Promise<MessagePage>;
   messagesAround(accountId: string, conversationId: string, at: Cursor, each: number): Promise<MessagePage>;
@@ -92,6 +94,7 @@ export const tauriBackend: Backend = {
   demoSetOnline: (online) => invoke('demo_set_online', { online }),
   capabilities: (accountId) => invoke('capabilities', { accountId }),
   syncStates: () => invoke('sync_states'),
+  startupNotice: () => invoke('startup_notice'),
   conversations: (filter) => invoke('conversations', { filter }),
   messages: (accountId, conversationId, before, limit) => invoke('messages', { accountId, conversationId, before, limit }),
   messagesAround: (accountId, conversationId, at, each) => invoke('messages_around', { accountId, conversationId, at, each }),

@@ -190,6 +190,9 @@ export class FakeBackend implements Backend {
       ? caps({ edit: true, delete: true, reactionsByName: true, serverPin: true, serverMute: true, serverArchive: true, deleteConversation: true })
       : caps({ leave: true, createGroup: true });
   }
+  async startupNotice(): Promise<string | null> {
+    return null;
+  }
   async syncStates() {
     return { ...this.states };
   }

@@ -56,6 +56,8 @@ export class Inbox {
     await this.loadAccounts();
     await this.refreshConversations();
     this.syncStates = await this.backend.syncStates();
+    const notice = await this.backend.startupNotice();
+    if (notice) this.notice = { text: notice };
     this.ready = true;
   }
 
