@@ -123,6 +123,34 @@ impl Store {
         result
     }
 
+    /// Makes the database behave as on a full disk: it may not grow by a page (SQLite's
+    /// `max_page_count`), and the free pages it had are used up. Every write that needs space
+    /// then fails with `SQLITE_FULL`, as on a real full disk. For tests and benchmarks; returns
+    /// how many KiB were used up.
+    pub fn simulate_full_disk(&self) -> Result<usize> {
+        let conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        conn.execute_batch("CREATE TABLE IF NOT EXISTS disk_filler (x BLOB)")?;
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        conn.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+        let mut used = 0;
+        while used < 1_000_000 {
+            match conn.execute("INSERT INTO disk_filler VALUES (zeroblob(1024))", []) {
+                Ok(_) => used += 1,
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::DiskFull => break,
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(used)
+    }
+
+    /// Ends [`Store::simulate_full_disk`]: space is back.
+    pub fn end_full_disk(&self) -> Result<()> {
+        let conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        conn.query_row("PRAGMA max_page_count = 4294967294", [], |_| Ok(()))?;
+        conn.execute_batch("DROP TABLE IF EXISTS disk_filler")?;
+        Ok(())
+    }
+
     /// `PRAGMA integrity_check`: `"ok"` for a sound database.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self.reader().query_row("PRAGMA integrity_check", [], |r| r.get(0))?)

@@ -7,6 +7,7 @@ mod proxy;
 
 mod dialects;
 mod durability;
+mod exactly_once;
 mod faults;
 mod fixtures;
 mod keyring;

@@ -37,6 +37,9 @@ pub enum Fault {
     LoseResponses {
         count: usize,
     },
+    /// Forward each request at once, and hold its answer this long (the server has done the
+    /// work; the client has not heard yet).
+    SlowAnswers(Duration),
 }
 
 #[derive(Clone)]
@@ -168,6 +171,9 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
     };
     if matches!(fault, Fault::LoseResponses { .. }) {
         return (StatusCode::BAD_GATEWAY, "response lost").into_response();
+    }
+    if let Fault::SlowAnswers(delay) = &fault {
+        tokio::time::sleep(*delay).await;
     }
     let status = answer.status();
     let headers: HeaderMap = answer.headers().clone();
