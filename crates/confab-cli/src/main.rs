@@ -416,22 +416,15 @@ fn resolve_conversation(client: &Client, account: &Account, given: &str) -> anyh
 }
 
 async fn deliver(client: &Client, account: &Account, what: &str) -> anyhow::Result<()> {
-    let missing_before = client.capabilities(&account.id)?.missing;
-    let (_, stopped) = client.deliver(&account.id).await?;
-    // An operation the server turned out not to offer is dropped, not failed: say so.
-    let newly_missing: Vec<String> = client
-        .capabilities(&account.id)?
-        .missing
-        .into_iter()
-        .filter(|m| !missing_before.contains(m))
-        .collect();
+    let report = client.deliver_reporting(&account.id).await?;
+    let stopped = report.stopped;
     let failed = client
         .outbox(Some(&account.id))?
         .into_iter()
         .find(|i| i.failure.is_some());
     match (stopped, failed) {
         (_, Some(item)) => bail!("{what} failed: {}", item.failure.unwrap_or_default()),
-        (None, None) if !newly_missing.is_empty() => bail!("{what} not done: {}", newly_missing.join("; ")),
+        (None, None) if !report.dropped.is_empty() => bail!("{what} not done: {}", report.dropped.join("; ")),
         (Some(reason), None) => {
             println!("{what} queued: {reason}; it will be delivered on the next `confab-cli sync`");
             Ok(())

@@ -271,6 +271,13 @@ impl Client {
     /// Tries everything pending in an account's outbox now, waiting retries included; returns
     /// how many were delivered and why delivery stopped early, if it did.
     pub async fn deliver(&self, account_id: &str) -> Result<(usize, Option<String>)> {
+        let report = self.deliver_reporting(account_id).await?;
+        Ok((report.delivered, report.stopped))
+    }
+
+    /// [`Client::deliver`], saying also which operations were dropped because the server does
+    /// not offer them.
+    pub async fn deliver_reporting(&self, account_id: &str) -> Result<engine::DeliveryReport> {
         self.inner.store.make_due(account_id)?;
         engine::deliver_due(&self.inner, account_id).await
     }

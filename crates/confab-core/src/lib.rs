@@ -17,6 +17,7 @@ pub mod store;
 
 pub use client::Client;
 pub use config::ClientConfig;
+pub use engine::DeliveryReport;
 pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;
 pub use store::{messages_search::SearchFilter, ConversationFilter};

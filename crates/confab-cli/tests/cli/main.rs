@@ -2,6 +2,7 @@
 //! temporary directory and its keys in the real OS keyring (`make test` provides one).
 
 mod crash;
+mod exactly_once;
 mod session;
 mod strict;
 

@@ -15,5 +15,5 @@ mod backoff;
 mod outbox;
 mod sync;
 
-pub use outbox::{deliver_due, run_outbox};
+pub use outbox::{deliver_due, run_outbox, DeliveryReport};
 pub use sync::{load_older, run_sync, sync_once};

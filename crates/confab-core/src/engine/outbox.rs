@@ -489,18 +489,31 @@ async fn find_created(
     Ok(None)
 }
 
-/// Delivers everything due now for one account; returns how many were delivered and the
-/// last transient failure if delivery stopped on one.
-pub async fn deliver_due(inner: &Arc<Inner>, account_id: &str) -> Result<(usize, Option<String>)> {
-    let mut delivered = 0;
+/// What one round of delivery did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub delivered: usize,
+    /// Why delivery stopped early (a transient failure), if it did.
+    pub stopped: Option<String>,
+    /// Operations dropped because the server does not offer them, with the reason.
+    pub dropped: Vec<String>,
+}
+
+/// Delivers everything due now for one account.
+pub async fn deliver_due(inner: &Arc<Inner>, account_id: &str) -> Result<DeliveryReport> {
+    let mut report = DeliveryReport::default();
     while !inner.closing.load(std::sync::atomic::Ordering::Acquire) {
         let Some(item) = inner.store.claim_next(account_id, now_ms(), &inner.owner)? else {
             break;
         };
         match deliver(inner, &item).await {
-            Ok(Outcome::Delivered) => delivered += 1,
-            Ok(Outcome::Failed { .. } | Outcome::Unsupported { .. }) => {}
-            Ok(Outcome::Postponed { reason, .. }) => return Ok((delivered, Some(reason))),
+            Ok(Outcome::Delivered) => report.delivered += 1,
+            Ok(Outcome::Failed { .. }) => {}
+            Ok(Outcome::Unsupported { reason }) => report.dropped.push(reason),
+            Ok(Outcome::Postponed { reason, .. }) => {
+                report.stopped = Some(reason);
+                return Ok(report);
+            }
             Err(error) => {
                 // Whatever the attempt recorded stays; the claim goes, so that another process
                 // (or this one, after its backoff) takes it up.
@@ -509,7 +522,7 @@ pub async fn deliver_due(inner: &Arc<Inner>, account_id: &str) -> Result<(usize,
             }
         }
     }
-    Ok((delivered, None))
+    Ok(report)
 }
 
 /// Runs the account's outbox until the task is dropped. Every failure backs off; trouble with
