@@ -7,7 +7,6 @@ use std::sync::{
     Arc, Mutex,
 };
 
-use rusqlite::params;
 use tokio::task::JoinHandle;
 
 use crate::{
@@ -453,11 +452,7 @@ impl Client {
             echo.id = local_id(client_id);
             echo.client_id = Some(client_id.to_string());
             messages::insert_local(tx, &echo)?;
-            tx.execute(
-                "DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
-                params![account_id, conversation_id],
-            )?;
-            Ok(())
+            crate::store::clear_draft(tx, account_id, conversation_id)
         })?;
         self.announce(account_id, conversation_id, vec![local_id(&client_id)], vec![]);
         self.inner
@@ -586,10 +581,18 @@ impl Client {
         }
         if message.delivery != Delivery::Sent {
             if let Some(client_id) = &message.client_id {
-                self.inner.store.write(|tx| {
-                    tx.execute("DELETE FROM outbox WHERE client_id = ?1", [client_id])?;
-                    messages::delete(tx, account_id, client_id).map(|_| ())
+                let cancelled = self.inner.store.write_durable(|tx| {
+                    if !outbox::cancel(tx, client_id, &self.inner.owner)? {
+                        return Ok(false);
+                    }
+                    messages::delete(tx, account_id, client_id).map(|_| true)
                 })?;
+                if !cancelled {
+                    return Err(Error::Invalid(
+                        "this message is being sent right now (or may already have been): delete it once it shows as sent"
+                            .into(),
+                    ));
+                }
                 self.announce(account_id, &message.conversation_id, vec![], vec![message.id]);
                 self.inner.bus.publish(Event::OutboxChanged {
                     account_id: account_id.into(),
@@ -814,17 +817,8 @@ impl Client {
         // The server may count messages as unread that this device already shows as read
         // (they crossed in flight), so the mark always goes out, once per conversation.
         let queued = self.inner.store.write(|tx| {
-            tx.execute(
-                "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
-                params![account_id, conversation_id, now],
-            )?;
-            let pending: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM outbox WHERE account_id = ?1 AND conversation_id = ?2
-                     AND operation = 'mark_read' AND state = 'pending')",
-                params![account_id, conversation_id],
-                |r| r.get(0),
-            )?;
-            Ok(pending)
+            conversations::mark_read_here(tx, account_id, conversation_id, now)?;
+            outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())
         })?;
         // A server without read state keeps none: the mark stays on this device.
         if !queued && self.capabilities(account_id)?.mark_read {

@@ -6,8 +6,6 @@
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
-use rusqlite::params;
-
 use crate::{
     dialect::{Remote, RemoteEvent, MAX_PAGES},
     error::{Error, RemoteError, Result},
@@ -43,25 +41,12 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
         inner.store.upsert_people(account_id, std::slice::from_ref(me))?;
         let recount = !remote.counts_unread();
         let ids: Vec<String> = inner.store.write(|tx| {
-            // What was written here before the account knew itself is its own.
-            tx.execute(
-                "UPDATE messages SET sender_id = ?2 WHERE account_id = ?1 AND sender_id = ''",
-                params![account_id, me.id],
-            )?;
-            if !recount {
-                return Ok(Vec::new());
+            messages::attribute_unattributed(tx, account_id, &me.id)?;
+            if recount {
+                conversations::recount_all_unread(tx, account_id, &me.id)
+            } else {
+                Ok(Vec::new())
             }
-            let ids = {
-                let mut stmt = tx.prepare_cached("SELECT id FROM conversations WHERE account_id = ?1")?;
-                let ids = stmt
-                    .query_map([account_id], |r| r.get::<_, String>(0))?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                ids
-            };
-            for id in &ids {
-                recount_unread(tx, account_id, id, &me.id)?;
-            }
-            Ok(ids)
         })?;
         inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
@@ -205,14 +190,7 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
 }
 
 fn mark_synced(inner: &Arc<Inner>, account_id: &str) -> Result<()> {
-    inner.store.write(|tx| {
-        tx.execute(
-            "INSERT INTO sync_state (account_id, synced_at) VALUES (?1, ?2)
-             ON CONFLICT (account_id) DO UPDATE SET synced_at = excluded.synced_at",
-            params![account_id, now_ms()],
-        )?;
-        Ok(())
-    })
+    inner.store.set_synced_at(account_id, now_ms())
 }
 
 /// A conversation left unread on the server: its listing's newest message is news to notify
@@ -252,14 +230,7 @@ pub async fn catch_up(
 ) -> Result<()> {
     let me = remote.me_id();
     let page_size = inner.config.page_size;
-    let had_messages = {
-        let conn = inner.store.reader();
-        conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND conversation_id = ?2 AND delivery = 'sent')",
-            params![account_id, conversation_id],
-            |r| r.get::<_, bool>(0),
-        )?
-    };
+    let had_messages = messages::has_sent(&inner.store.reader(), account_id, conversation_id)?;
     let mut fetched: Vec<Message> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut first_page: Option<Vec<Message>> = None;
@@ -321,7 +292,7 @@ pub async fn catch_up(
             conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
         }
         if !remote.counts_unread() {
-            recount_unread(tx, account_id, conversation_id, me.as_deref().unwrap_or(""))?;
+            conversations::recount_unread(tx, account_id, conversation_id, me.as_deref().unwrap_or(""))?;
         }
         Ok((changes, removed))
     })?;
@@ -357,24 +328,6 @@ fn cursor_honoured(remote: &Remote, page: &[Message], seen: &HashSet<String>) ->
         remote.note(Feature::History, honoured);
     }
     honoured
-}
-
-/// Unread for dialects that keep no count: others' messages neither read on the server nor
-/// older than the local read mark.
-pub(crate) fn recount_unread(
-    tx: &rusqlite::Transaction<'_>,
-    account_id: &str,
-    conversation_id: &str,
-    me: &str,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE conversations SET unread = (
-             SELECT COUNT(*) FROM messages m WHERE m.account_id = ?1 AND m.conversation_id = ?2 AND m.sender_id != ?3
-             AND m.read_at IS NULL AND m.created_at > conversations.read_upto)
-         WHERE account_id = ?1 AND id = ?2",
-        params![account_id, conversation_id, me],
-    )?;
-    Ok(())
 }
 
 pub(super) fn announce_messages(
@@ -435,13 +388,9 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
         other => other,
     };
     let Some(page) = page else {
-        inner.store.write(|tx| {
-            tx.execute(
-                "UPDATE conversations SET history_complete = 1 WHERE account_id = ?1 AND id = ?2",
-                params![account_id, conversation_id],
-            )?;
-            Ok(())
-        })?;
+        inner
+            .store
+            .write(|tx| conversations::set_history_complete(tx, account_id, conversation_id))?;
         remember(inner, account_id, &remote)?;
         inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
@@ -455,10 +404,7 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
     let changes = inner.store.write(|tx| {
         let changes = messages::upsert(tx, account_id, &page.messages)?;
         if !page.has_more {
-            tx.execute(
-                "UPDATE conversations SET history_complete = 1 WHERE account_id = ?1 AND id = ?2",
-                params![account_id, conversation_id],
-            )?;
+            conversations::set_history_complete(tx, account_id, conversation_id)?;
         }
         Ok(changes)
     })?;
@@ -497,10 +443,7 @@ pub async fn apply_event(
             let changes = inner.store.write(|tx| {
                 let changes = messages::upsert(tx, account_id, std::slice::from_ref(&message))?;
                 if from_other && changes.iter().any(|(_, c)| *c == Change::New) {
-                    tx.execute(
-                        "UPDATE conversations SET unread = unread + 1 WHERE account_id = ?1 AND id = ?2 AND read_upto < ?3",
-                        params![account_id, conversation_id, message.created_at],
-                    )?;
+                    conversations::add_unread(tx, account_id, &conversation_id, message.created_at)?;
                 }
                 save_id(tx)?;
                 Ok(changes)
@@ -574,25 +517,7 @@ pub async fn apply_event(
                 let changed = if !me.is_empty() && person_id == me {
                     conversations::delete(tx, account_id, &conversation_id)?
                 } else {
-                    let participants: Option<String> = rusqlite::OptionalExtension::optional(tx.query_row(
-                        "SELECT participants FROM conversations WHERE account_id = ?1 AND id = ?2",
-                        params![account_id, conversation_id],
-                        |r| r.get(0),
-                    ))?;
-                    let mut list: Vec<String> = participants
-                        .and_then(|p| serde_json::from_str(&p).ok())
-                        .unwrap_or_default();
-                    let before = list.len();
-                    list.retain(|p| *p != person_id);
-                    tx.execute(
-                        "UPDATE conversations SET participants = ?3 WHERE account_id = ?1 AND id = ?2",
-                        params![
-                            account_id,
-                            conversation_id,
-                            serde_json::to_string(&list).unwrap_or_default()
-                        ],
-                    )?;
-                    list.len() != before
+                    conversations::remove_participant(tx, account_id, &conversation_id, &person_id)?
                 };
                 save_id(tx)?;
                 Ok(changed)
@@ -630,7 +555,7 @@ pub async fn run_sync(inner: Arc<Inner>, account_id: String) {
                 backoff.reset();
                 Duration::from_millis(200)
             }
-            Err(Error::Remote(RemoteError::Unauthorized)) | Err(Error::MissingKey) => {
+            Err(Error::Remote(RemoteError::Unauthorized)) | Err(Error::MissingKey) | Err(Error::Keyring(_)) => {
                 inner.set_state(&account_id, SyncState::NeedsSignIn);
                 // Nothing will work until the key changes; look again now and then.
                 inner.config.max_backoff

@@ -392,3 +392,94 @@ pub(crate) fn sweep_absent(
     }
     Ok(removed)
 }
+
+// ---- unread: every write of a conversation's unread count is here (and in `upsert`, which
+// takes the server's own count where the dialect gives one).
+
+/// Unread for dialects that keep no count: others' messages neither read on the server nor
+/// older than the local read mark.
+pub(crate) fn recount_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET unread = (
+             SELECT COUNT(*) FROM messages m WHERE m.account_id = ?1 AND m.conversation_id = ?2 AND m.sender_id != ?3
+             AND m.read_at IS NULL AND m.created_at > conversations.read_upto)
+         WHERE account_id = ?1 AND id = ?2",
+        params![account_id, conversation_id, me],
+    )?;
+    Ok(())
+}
+
+/// Recounts every conversation of the account (see [`recount_unread`]); returns their ids.
+pub(crate) fn recount_all_unread(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
+    let ids = {
+        let mut stmt = tx.prepare_cached("SELECT id FROM conversations WHERE account_id = ?1")?;
+        let ids = stmt
+            .query_map([account_id], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        ids
+    };
+    for id in &ids {
+        recount_unread(tx, account_id, id, me)?;
+    }
+    Ok(ids)
+}
+
+/// One more unread message, unless it is older than what was read here.
+pub(crate) fn add_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, sent_at: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET unread = unread + 1 WHERE account_id = ?1 AND id = ?2 AND read_upto < ?3",
+        params![account_id, conversation_id, sent_at],
+    )?;
+    Ok(())
+}
+
+/// Read here, up to `at`.
+pub(crate) fn mark_read_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, at: i64) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
+        params![account_id, conversation_id, at],
+    )?;
+    Ok(())
+}
+
+/// The whole history is cached (or as much as the server pages back to).
+pub(crate) fn set_history_complete(tx: &Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE conversations SET history_complete = 1 WHERE account_id = ?1 AND id = ?2",
+        params![account_id, conversation_id],
+    )?;
+    Ok(())
+}
+
+/// Someone left: they are no longer among the participants. True if they were.
+pub(crate) fn remove_participant(
+    tx: &Transaction<'_>,
+    account_id: &str,
+    conversation_id: &str,
+    person_id: &str,
+) -> Result<bool> {
+    let participants: Option<String> = tx
+        .query_row(
+            "SELECT participants FROM conversations WHERE account_id = ?1 AND id = ?2",
+            params![account_id, conversation_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut list: Vec<String> = participants
+        .and_then(|p| serde_json::from_str(&p).ok())
+        .unwrap_or_default();
+    let before = list.len();
+    list.retain(|p| p != person_id);
+    if list.len() == before {
+        return Ok(false);
+    }
+    tx.execute(
+        "UPDATE conversations SET participants = ?3 WHERE account_id = ?1 AND id = ?2",
+        params![
+            account_id,
+            conversation_id,
+            serde_json::to_string(&list).unwrap_or_default()
+        ],
+    )?;
+    Ok(true)
+}

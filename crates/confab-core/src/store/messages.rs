@@ -261,6 +261,24 @@ pub(crate) fn free_for(conn: &Connection, account_id: &str, id: &str, client_id:
     Ok(!taken)
 }
 
+/// Whether the conversation has any message from the server cached.
+pub(crate) fn has_sent(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND conversation_id = ?2 AND delivery = 'sent')",
+        params![account_id, conversation_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// What was written here before the account knew who it is (an empty sender) is its own.
+pub(crate) fn attribute_unattributed(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE messages SET sender_id = ?2 WHERE account_id = ?1 AND sender_id = ''",
+        params![account_id, me],
+    )?;
+    Ok(())
+}
+
 pub(crate) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> Result<bool> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2 AND delivery = 'sent'")?;

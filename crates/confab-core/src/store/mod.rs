@@ -188,6 +188,18 @@ impl Store {
         .ok_or_else(|| Error::UnknownAccount(id.to_string()))
     }
 
+    /// When the account last finished a sync pass.
+    pub(crate) fn set_synced_at(&self, account_id: &str, at: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO sync_state (account_id, synced_at) VALUES (?1, ?2)
+                 ON CONFLICT (account_id) DO UPDATE SET synced_at = excluded.synced_at",
+                params![account_id, at],
+            )?;
+            Ok(())
+        })
+    }
+
     /// What the account's server was found to offer (`true`) or lack (`false`).
     pub fn account_features(&self, id: &str) -> Result<std::collections::BTreeMap<crate::model::Feature, bool>> {
         let text: Option<String> = self
@@ -410,5 +422,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", index + 1)?;
         tx.commit()?;
     }
+    Ok(())
+}
+
+/// Drops a conversation's draft (its message was sent).
+pub(crate) fn clear_draft(tx: &rusqlite::Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
+        params![account_id, conversation_id],
+    )?;
     Ok(())
 }
