@@ -121,7 +121,11 @@ fn message(account: &str, conversation: &str, n: u64) -> Message {
         conversation_id: conversation.into(),
         id: format!("m{n:08}"),
         client_id: None,
-        sender_id: if n % 3 == 0 { "me".into() } else { "them".into() },
+        sender_id: if n.is_multiple_of(3) {
+            "me".into()
+        } else {
+            "them".into()
+        },
         body: body(n),
         reactions: Default::default(),
         attachments: Vec::new(),
