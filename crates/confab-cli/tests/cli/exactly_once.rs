@@ -181,6 +181,7 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
             killed >= 25,
             "most of the 50 kills caught a delivery under way ({killed})"
         );
+        eprintln!("figures: 200 sends, 50 kills, {killed} of them mid-delivery");
         drain(&data);
         conversations
     })

@@ -283,14 +283,15 @@ async fn a_full_disk_backs_off_and_delivers_once_space_returns() {
     let seen = proxy.seen()[requests_before..].to_vec();
     // One send at most (a request that may have been received is never repeated: the next
     // steps look for it instead), and every loop backs off: a 1.6 s ceiling over 4 s is a
-    // handful of steps for the outbox and for the sync loop, a request or two each, where a
-    // loop without backoff would have made hundreds.
+    // handful of steps for the outbox (one request each: a look for the message) and for the
+    // sync loop (two or three each), where the old 50 ms retry made about 80 a second.
     assert!(seen.iter().filter(|r| r.starts_with("POST ")).count() <= 1, "{seen:?}");
     assert!(
-        seen.len() <= 20,
+        seen.len() <= 40,
         "{} requests while the disk was full: {seen:?}",
         seen.len()
     );
+    eprintln!("figures: {} requests in 4 s while the disk was full", seen.len());
     assert!(copies(&world, "written as the disk filled") <= 1);
 
     client.store().end_full_disk().expect("space again");
