@@ -541,12 +541,23 @@ fn signing_in_keeps_the_key_in_the_keyring_and_signing_out_removes_it() -> anyho
         Some(key.clone()),
         "the key is in the OS keyring"
     );
-    for entry in std::fs::read_dir(data.path().join("profile"))? {
-        let bytes = std::fs::read(entry?.path())?;
-        assert!(
-            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
-            "the key is in no file of the profile"
-        );
+    // Every file under the app's data directory: the database, its WAL, `accounts.json`, the
+    // lock files.
+    let mut folders = vec![data.path().to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let bytes = std::fs::read(&path)?;
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                "the key is in {}",
+                path.display()
+            );
+        }
     }
 
     // A draft survives a restart.
@@ -674,4 +685,58 @@ fn the_tray_shows_the_unread_count_and_marks_everything_read() -> anyhow::Result
             .is_some_and(|l| l.iter().all(|c| c["unread"] == 0)))
     })?;
     app.session.close()
+}
+
+#[test]
+fn a_damaged_database_is_rebuilt_and_the_app_says_so() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let server_dir = tempfile::tempdir()?;
+    let store = confab_server::Store::open(&server_dir.path().join("server.db"))?;
+    let demo = confab_server::demo::ensure(&store)?;
+    let server = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        confab_server::start(listener, store, confab_server::Config::default()).await
+    })?;
+    let key = demo
+        .account("protocol")
+        .map(|p| p.key.clone())
+        .ok_or_else(|| anyhow::anyhow!("riley"))?;
+    let driver = Driver::start()?;
+    let data = tempfile::tempdir()?;
+    let args = ["--data-dir".to_string(), data.path().display().to_string()];
+    let session = driver.session(env!("CARGO_BIN_EXE_confab"), &args)?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    session.type_into("[data-testid=signin-url]", &server.url())?;
+    session.execute("const s = document.querySelector('[data-testid=signin-dialect]'); s.value = 'protocol'; s.dispatchEvent(new Event('change'));")?;
+    session.type_into("[data-testid=signin-key]", &key)?;
+    session.click("button[type=submit]")?;
+    session.wait_until(
+        "the synced list",
+        "document.body.textContent.includes('Weekend hike')",
+        WAIT,
+    )?;
+    session.close()?;
+
+    // The disk garbles the database while Confab is closed.
+    let db = data.path().join("profile/confab.db");
+    std::fs::write(&db, vec![0x42; 32 * 1024])?;
+    let _ = std::fs::remove_file(data.path().join("profile/confab.db-wal"));
+
+    let session = driver.session(env!("CARGO_BIN_EXE_confab"), &args)?;
+    let said = session.wait_until(
+        "the notice",
+        "document.querySelector('[data-testid=notice]')?.textContent",
+        WAIT,
+    )?;
+    let said = said.as_str().unwrap_or_default().to_string();
+    assert!(said.contains("damaged") && said.contains("moved aside"), "{said}");
+    session.wait_until(
+        "the list rebuilt from the server",
+        "document.body.textContent.includes('Weekend hike')",
+        WAIT,
+    )?;
+    session.click("[data-testid=dismiss-notice]")?;
+    session.close()?;
+    runtime.block_on(server.shutdown())?;
+    Ok(())
 }

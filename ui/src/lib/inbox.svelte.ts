@@ -36,7 +36,8 @@ export class Inbox {
   loadingOlder = $state(false);
   outbox = $state<OutboxItem[]>([]);
   error = $state<ErrorPayload | null>(null);
-  notice = $state<{ text: string; undo?: () => void } | null>(null);
+  /** A line at the bottom: gone after a few seconds, or, when sticky, once dismissed. */
+  notice = $state<{ text: string; undo?: () => void; sticky?: boolean } | null>(null);
   ready = $state(false);
   /** Set when the view should scroll to a message (search hit). */
   focusMessage = $state<string | null>(null);
@@ -57,7 +58,7 @@ export class Inbox {
     await this.refreshConversations();
     this.syncStates = await this.backend.syncStates();
     const notice = await this.backend.startupNotice();
-    if (notice) this.notice = { text: notice };
+    if (notice) this.notice = { text: notice, sticky: true };
     this.ready = true;
   }
 
