@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The sender of a message whose sender the server no longer names (a deleted contact).
+pub const UNKNOWN_SENDER: &str = "(deleted)";
+
 /// The three API dialects Confab speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -283,6 +283,54 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, RemoteError> {
     })
 }
 
+/// A JSON list read item by item: an item that does not decode is skipped (and named, by its
+/// `id` or position, with why), the others are kept. One bad record from a server never costs
+/// the rest of the list.
+#[derive(Debug)]
+pub struct Lenient<T> {
+    pub items: Vec<T>,
+    pub skipped: Vec<String>,
+}
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let values = Vec::<serde_json::Value>::deserialize(deserializer)?;
+        let mut out = Lenient {
+            items: Vec::with_capacity(values.len()),
+            skipped: Vec::new(),
+        };
+        for (index, value) in values.into_iter().enumerate() {
+            let name = match value.get("id") {
+                Some(serde_json::Value::String(id)) => id.chars().take(64).collect(),
+                _ => format!("#{index}"),
+            };
+            match from_value::<T>(value) {
+                Ok(item) => out.items.push(item),
+                Err(error) => out.skipped.push(format!("{name}: {error}")),
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl<T> IntoIterator for Lenient<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
 /// Reads a JSON value already parsed (an event's payload), naming the field that does not fit.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, RemoteError> {
     serde_path_to_error::deserialize(value).map_err(|error| {

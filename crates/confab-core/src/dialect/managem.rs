@@ -7,7 +7,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use super::{http::Body, invalid, Api, Context, Created, Listing, Page};
+use super::{
+    http::{Body, Lenient},
+    invalid, Api, Context, Created, Listing, Page,
+};
 use crate::{
     error::RemoteError,
     model::{Attachment, ConversationKind, Dialect, Feature, Message, MessagePreview, Origin, Person, Source},
@@ -90,9 +93,9 @@ pub struct WireConversation {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: serde::de::DeserializeOwned"))]
 struct List<T> {
-    data: Vec<T>,
+    data: Lenient<T>,
     #[serde(default)]
     next_cursor: Option<String>,
 }
@@ -260,7 +263,7 @@ impl Api for Managem {
 
     async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
         let list: List<WireProfile> = cx.extension(Feature::Directory, cx.http.get("/users").await)?;
-        Ok(list.data.iter().map(person).collect())
+        Ok(cx.kept("person", list.data).iter().map(person).collect())
     }
 
     async fn conversations(&self, cx: &Context) -> Result<Listing, RemoteError> {
@@ -272,8 +275,9 @@ impl Api for Managem {
         let mut seen = std::collections::HashSet::new();
         let mut complete = false;
         for _ in 0..super::MAX_PAGES {
-            let repeated = page.data.iter().any(|c| seen.contains(&c.id));
-            for wire in page.data {
+            let data = cx.kept("conversation", page.data);
+            let repeated = data.iter().any(|c| seen.contains(&c.id));
+            for wire in data {
                 if seen.insert(wire.id.clone()) {
                     let (update, who) = conversation(wire);
                     conversations.push(update);
@@ -319,9 +323,10 @@ impl Api for Managem {
         }
         let page: List<WireMessage> = cx.extension(Feature::Reading, cx.http.get(&path).await)?;
         let has_more = page.next_cursor.is_some();
-        let people = page.data.iter().map(|m| person(&m.sender)).collect();
+        let data = cx.kept("message", page.data);
+        let people = data.iter().map(|m| person(&m.sender)).collect();
         Ok(Page {
-            messages: page.data.into_iter().map(|m| message(&cx.account_id, m)).collect(),
+            messages: data.into_iter().map(|m| message(&cx.account_id, m)).collect(),
             has_more,
             people,
         })

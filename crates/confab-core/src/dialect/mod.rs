@@ -152,6 +152,20 @@ impl Context {
         }
     }
 
+    /// Logs what a list left out (see [`http::Lenient`]): the account, what kind of item, and
+    /// each one's id and why. Returns the items kept.
+    pub fn kept<T>(&self, what: &str, list: http::Lenient<T>) -> Vec<T> {
+        if !list.skipped.is_empty() {
+            tracing::warn!(
+                account = %self.account_id,
+                "skipped {} unreadable {what}(s) from the server: {}",
+                list.skipped.len(),
+                list.skipped.join("; ")
+            );
+        }
+        list.items
+    }
+
     /// Fails at once, without a request, when the feature is known to be missing.
     pub fn require(&self, feature: Feature) -> Result<(), RemoteError> {
         match self.has(feature) {

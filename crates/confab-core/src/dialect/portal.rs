@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
-    http::{parse, Body},
+    http::{parse, Body, Lenient},
     invalid, Api, Context, Created, Listing, Page,
 };
 use crate::{
@@ -30,7 +30,9 @@ pub struct WireConversation {
     pub last_message: Option<WirePreview>,
     #[serde(default)]
     pub unread: Option<i64>,
-    pub created_at: i64,
+    /// Shown by the document; a server that leaves it out or null costs nothing but the time.
+    #[serde(default)]
+    pub created_at: Option<i64>,
 }
 
 /// An answer to a react: the documents show none, so any 2xx body is accepted.
@@ -62,7 +64,7 @@ pub struct WireMessage {
 
 #[derive(Debug, Deserialize)]
 struct WireDetail {
-    messages: Vec<WireMessage>,
+    messages: Lenient<WireMessage>,
     #[serde(default)]
     has_more: Option<bool>,
 }
@@ -112,7 +114,7 @@ pub fn conversation(wire: WireConversation) -> ConversationUpdate {
             created_at: m.created_at,
         }),
         last_activity_at: None,
-        created_at: wire.created_at,
+        created_at: wire.created_at.unwrap_or(0),
         sync_marker: marker,
         extra: json!({ "district_id": wire.district_id }),
     }
@@ -215,12 +217,13 @@ impl Api for Portal {
     }
 
     async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
-        let people: Vec<WirePerson> = cx.extension(Feature::Directory, cx.http.get("/api/people").await)?;
-        Ok(people.into_iter().map(person).collect())
+        let people: Lenient<WirePerson> = cx.extension(Feature::Directory, cx.http.get("/api/people").await)?;
+        Ok(cx.kept("person", people).into_iter().map(person).collect())
     }
 
     async fn conversations(&self, cx: &Context) -> Result<Listing, RemoteError> {
-        let list: Vec<WireConversation> = cx.http.get("/api/messages").await?;
+        let list: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
+        let list = cx.kept("conversation", list);
         // Every conversation has the account among its participants: when exactly one
         // person is in all of them, that is who the account is.
         if cx.me_id().is_none() {
@@ -273,8 +276,8 @@ impl Api for Portal {
         let detail: WireDetail = cx.http.get(&path).await?;
         let paged = detail.has_more.is_some();
         cx.note(Feature::QuietRead, paged);
-        let mut messages: Vec<Message> = detail
-            .messages
+        let mut messages: Vec<Message> = cx
+            .kept("message", detail.messages)
             .into_iter()
             .map(|m| message(&cx.account_id, conversation_id, m))
             .collect();
@@ -358,7 +361,7 @@ impl Api for Portal {
                 participants: created.participants,
                 last_message: None,
                 unread: Some(0),
-                created_at: created.created_at,
+                created_at: Some(created.created_at),
             }),
             opening: None,
             people: Vec::new(),
@@ -417,7 +420,8 @@ impl Api for Portal {
             // Either the conversation is gone (then leaving is moot) or the route is: the
             // listing, which does not mark anything read, tells which.
             Err(error) if error.means_absent() => {
-                let listing: Vec<WireConversation> = cx.http.get("/api/messages").await?;
+                let listing: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
+                let listing = listing.items;
                 if listing.iter().any(|c| c.id == conversation_id) {
                     cx.extension(Feature::Leave, Err(error))
                 } else {

@@ -11,7 +11,11 @@ use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{follow_pages, http::Body, invalid, Api, Context, Created, Flags, Listing, Page, Usernames};
+use super::{
+    follow_pages,
+    http::{Body, Lenient},
+    invalid, Api, Context, Created, Flags, Listing, Page, Usernames,
+};
 use crate::{
     error::RemoteError,
     model::{Attachment, ConversationKind, Dialect, Feature, Message, Origin, Person, Source},
@@ -23,9 +27,10 @@ fn ms(seconds: i64) -> i64 {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct List<T> {
     pub has_more: bool,
-    pub data: Vec<T>,
+    pub data: Lenient<T>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,7 +82,9 @@ pub struct WireAttachment {
 pub struct WireMessage {
     pub id: String,
     pub conversation_id: String,
-    pub contact: WireContact,
+    /// The sender; null for a sender whose contact was deleted.
+    #[serde(default)]
+    pub contact: Option<WireContact>,
     pub message: String,
     #[serde(default)]
     pub reactions: Vec<BTreeMap<String, Vec<String>>>,
@@ -150,7 +157,9 @@ pub fn message(account_id: &str, wire: WireMessage, usernames: &Usernames) -> Me
         conversation_id: wire.conversation_id,
         id: wire.id,
         client_id: None,
-        sender_id: wire.contact.id,
+        sender_id: wire
+            .contact
+            .map_or_else(|| crate::model::UNKNOWN_SENDER.to_string(), |c| c.id),
         body: wire.message,
         reactions,
         attachments: wire
@@ -217,18 +226,19 @@ impl Protocol {
     /// Reads one message answer: learns its contact, and the account's identity when the
     /// contact is not the other person of a direct conversation.
     fn read_message(&self, cx: &Context, wire: WireMessage, people: &mut Vec<Person>) -> Message {
-        let contact = person(&wire.contact);
-        self.usernames.learn(std::slice::from_ref(&contact));
-        let other = self
-            .contacts
-            .read()
-            .ok()
-            .and_then(|c| c.get(&wire.conversation_id).cloned());
-        if other.is_some_and(|other| other != contact.id) {
-            cx.learn_me(contact.clone());
-        }
-        if !people.iter().any(|p| p.id == contact.id) {
-            people.push(contact);
+        if let Some(contact) = wire.contact.as_ref().map(person) {
+            self.usernames.learn(std::slice::from_ref(&contact));
+            let other = self
+                .contacts
+                .read()
+                .ok()
+                .and_then(|c| c.get(&wire.conversation_id).cloned());
+            if other.is_some_and(|other| other != contact.id) {
+                cx.learn_me(contact.clone());
+            }
+            if !people.iter().any(|p| p.id == contact.id) {
+                people.push(contact);
+            }
         }
         message(&cx.account_id, wire, &self.usernames)
     }
@@ -241,7 +251,7 @@ impl Protocol {
                     None => "/v1/groups?limit=100".to_string(),
                 };
                 let page: List<WireGroup> = cx.http.get(&path).await?;
-                Ok((page.data, page.has_more))
+                Ok((cx.kept("item", page.data), page.has_more))
             },
             |g: &WireGroup| g.id.as_str(),
         )
@@ -310,7 +320,7 @@ impl Api for Protocol {
     async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
         let first: List<WireContact> = cx.extension(Feature::Directory, cx.http.get("/v1/contacts?limit=100").await)?;
         // The first page was read above to learn whether the route exists; follow it.
-        let mut all = first.data;
+        let mut all = cx.kept("contact", first.data);
         if first.has_more {
             if let Some(last) = all.last().map(|c| c.id.clone()) {
                 let (more, _) = follow_pages(
@@ -321,7 +331,7 @@ impl Api for Protocol {
                                 .http
                                 .get(&format!("/v1/contacts?limit=100&starting_after={after}"))
                                 .await?;
-                            Ok((page.data, page.has_more))
+                            Ok((cx.kept("item", page.data), page.has_more))
                         }
                     },
                     |c: &WireContact| c.id.as_str(),
@@ -352,7 +362,7 @@ impl Api for Protocol {
                     None => "/v1/conversations?limit=100".to_string(),
                 };
                 let page: List<WireConversation> = cx.http.get(&path).await?;
-                Ok((page.data, page.has_more))
+                Ok((cx.kept("item", page.data), page.has_more))
             },
             |c: &WireConversation| c.id.as_str(),
         )
@@ -395,8 +405,8 @@ impl Api for Protocol {
         }
         let page: List<WireMessage> = cx.http.get(&path).await?;
         let mut people = Vec::new();
-        let messages = page
-            .data
+        let messages = cx
+            .kept("message", page.data)
             .into_iter()
             .map(|m| self.read_message(cx, m, &mut people))
             .collect();
@@ -425,9 +435,10 @@ impl Api for Protocol {
             .json(Method::POST, "/v1/messages", Body::Form(form), Some(key))
             .await?;
         // The answer's contact is whoever sent it: the account.
-        let me = person(&wire.contact);
-        self.usernames.learn(std::slice::from_ref(&me));
-        cx.learn_me(me);
+        if let Some(me) = wire.contact.as_ref().map(person) {
+            self.usernames.learn(std::slice::from_ref(&me));
+            cx.learn_me(me);
+        }
         Ok(self.read_message(cx, wire, &mut Vec::new()))
     }
 

@@ -183,6 +183,13 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
                     });
                 }
             }
+            // An answer about this conversation that cannot be used (unreadable, refused): its
+            // trouble only; the others still sync, and so does the live stream.
+            Err(Error::Remote(error)) if !error.is_transient() && !matches!(error, RemoteError::Unauthorized) => {
+                tracing::warn!(account = %account_id, conversation = %update.id, %error, "could not catch this conversation up; the others go on");
+            }
+            // The server unreachable or slow, the key refused, the disk full: the pass stops,
+            // and is tried again after a backoff.
             Err(error) => return Err(error),
         }
     }
