@@ -138,7 +138,7 @@ impl Http {
             .map_err(network)?;
         self.observe(&response);
         let response = check(response).await?;
-        Ok(response.bytes().await.map_err(network)?.to_vec())
+        read_capped(response, MAX_BODY_BYTES).await
     }
 
     /// Sends a request and parses the JSON answer.
@@ -153,10 +153,12 @@ impl Http {
         parse(&bytes)
     }
 
-    /// Downloads a file from this server (an absolute URL on it), with its content type.
+    /// Downloads a file from this server (an absolute URL on it), with its content type. The
+    /// size limit holds while the bytes arrive; a slow link may take as long as it needs, as
+    /// long as it keeps sending (no total timeout, only the idle one).
     pub async fn download(&self, url: &str, max_bytes: usize) -> Result<(Vec<u8>, Option<String>), RemoteError> {
         let response = self
-            .client
+            .streaming
             .get(url)
             .bearer_auth(&self.key)
             .send()
@@ -168,22 +170,15 @@ impl Http {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        if response.content_length().is_some_and(|n| n > max_bytes as u64) {
-            return Err(RemoteError::Rejected {
+        let bytes = read_capped(response, max_bytes).await.map_err(|error| match error {
+            RemoteError::Malformed(_) => RemoteError::Rejected {
                 status: 413,
                 code: "too_large".into(),
                 message: format!("the file is larger than {max_bytes} bytes"),
-            });
-        }
-        let bytes = response.bytes().await.map_err(network)?;
-        if bytes.len() > max_bytes {
-            return Err(RemoteError::Rejected {
-                status: 413,
-                code: "too_large".into(),
-                message: format!("the file is larger than {max_bytes} bytes"),
-            });
-        }
-        Ok((bytes.to_vec(), content_type))
+            },
+            other => other,
+        })?;
+        Ok((bytes, content_type))
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
@@ -195,7 +190,7 @@ impl Http {
         let mut request = self
             .request(&self.streaming, Method::GET, path, Body::None, None)
             .header(header::ACCEPT, "text/event-stream");
-        if let Some(id) = last_event_id {
+        if let Some(id) = last_event_id.filter(|id| valid_event_id(id)) {
             request = request.header("Last-Event-ID", id);
         }
         let response = request.send().await.map_err(network)?;
@@ -213,7 +208,7 @@ impl Http {
         }
         Ok(Some(EventStream {
             body: Box::pin(response.bytes_stream()),
-            buffer: String::new(),
+            decoder: SseDecoder::default(),
         }))
     }
 }
@@ -232,6 +227,60 @@ fn network(error: reqwest::Error) -> RemoteError {
     }
 }
 
+/// A path segment or query value from a server's data (an id), percent-encoded: everything
+/// but the unreserved characters, so an id can never change the path or add a parameter.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The largest answer read from a server; a larger one is refused as it arrives.
+pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most of an error answer read (for its message).
+const MAX_ERROR_BYTES: usize = 64 * 1024;
+
+/// The longest `Retry-After` taken as given; a longer one waits this long and asks again.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// Reads an answer's body, refusing it once it passes `cap` bytes.
+async fn read_capped(response: Response, cap: usize) -> Result<Vec<u8>, RemoteError> {
+    let too_large = || RemoteError::Malformed(format!("the answer is larger than {} MiB", cap / (1024 * 1024)));
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(network)?;
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `Retry-After` in seconds or as an HTTP date, at most [`MAX_RETRY_AFTER`].
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
 async fn check(response: Response) -> Result<Response, RemoteError> {
     let status = response.status();
     if status.is_success() {
@@ -241,9 +290,8 @@ async fn check(response: Response) -> Result<Response, RemoteError> {
         .headers()
         .get(header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
-    let body = response.bytes().await.unwrap_or_default();
+        .and_then(retry_after);
+    let body = read_capped(response, MAX_ERROR_BYTES).await.unwrap_or_default();
     Err(match status.as_u16() {
         401 => RemoteError::Unauthorized,
         404 => RemoteError::NotFound,
@@ -351,27 +399,26 @@ pub struct SseEvent {
     pub data: String,
 }
 
-/// Reads events from an open stream.
+/// The longest event a stream may send (its lines together); a longer one ends the stream
+/// with an error, so a server cannot grow the buffer without bound.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
+
+/// Reads events from an open stream. Bytes are kept until a whole line has arrived, so a
+/// character split across two network chunks is decoded whole.
 pub struct EventStream {
     body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
-    buffer: String,
+    decoder: SseDecoder,
 }
 
 impl EventStream {
     /// The next event; `Ok(None)` when the server closed the stream.
     pub async fn next(&mut self) -> Result<Option<SseEvent>, RemoteError> {
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let frame: String = self.buffer.drain(..end + 2).collect();
-                if let Some(event) = parse_frame(&frame) {
-                    return Ok(Some(event));
-                }
-                continue;
+            if let Some(event) = self.decoder.next_event()? {
+                return Ok(Some(event));
             }
             match self.body.next().await {
-                Some(Ok(chunk)) => self
-                    .buffer
-                    .push_str(&String::from_utf8_lossy(&chunk).replace("\r\n", "\n")),
+                Some(Ok(chunk)) => self.decoder.push(&chunk),
                 Some(Err(error)) => return Err(network(error)),
                 None => return Ok(None),
             }
@@ -379,45 +426,194 @@ impl EventStream {
     }
 }
 
-fn parse_frame(frame: &str) -> Option<SseEvent> {
-    let (mut id, mut event, mut data) = (None, String::from("message"), Vec::new());
-    for line in frame.lines() {
+/// The event-stream format, fed bytes as they come (server-sent events: lines end in CR, LF
+/// or CRLF; a blank line ends an event; `data` lines join with LF; comments start with `:`).
+#[derive(Debug, Default)]
+pub struct SseDecoder {
+    pending: Vec<u8>,
+    scanned: usize,
+    id: Option<String>,
+    event: Option<String>,
+    data: Vec<String>,
+    size: usize,
+    ready: std::collections::VecDeque<SseEvent>,
+}
+
+impl SseDecoder {
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.pending.extend_from_slice(chunk);
+    }
+
+    /// The next complete event, if one has arrived.
+    pub fn next_event(&mut self) -> Result<Option<SseEvent>, RemoteError> {
+        loop {
+            if let Some(event) = self.ready.pop_front() {
+                return Ok(Some(event));
+            }
+            // Only the bytes not looked at yet are scanned for a line end.
+            let Some(offset) = self.pending[self.scanned..]
+                .iter()
+                .position(|b| *b == b'\n' || *b == b'\r')
+            else {
+                self.scanned = self.pending.len();
+                if self.pending.len() + self.size > MAX_EVENT_BYTES {
+                    return Err(too_long());
+                }
+                return Ok(None);
+            };
+            let end = self.scanned + offset;
+            // A CR at the very end may be the first half of a CRLF: wait for the next byte.
+            if self.pending[end] == b'\r' && end + 1 == self.pending.len() {
+                self.scanned = end;
+                return Ok(None);
+            }
+            let skip = if self.pending[end] == b'\r' && self.pending.get(end + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+            let line: Vec<u8> = self.pending.drain(..end + skip).take(end).collect();
+            self.scanned = 0;
+            self.line(&String::from_utf8_lossy(&line))?;
+        }
+    }
+
+    fn line(&mut self, line: &str) -> Result<(), RemoteError> {
+        if line.is_empty() {
+            if !self.data.is_empty() {
+                self.ready.push_back(SseEvent {
+                    id: self.id.clone(),
+                    event: self.event.take().unwrap_or_else(|| "message".into()),
+                    data: std::mem::take(&mut self.data).join("\n"),
+                });
+            }
+            self.event = None;
+            self.size = 0;
+            return Ok(());
+        }
+        self.size += line.len();
+        if self.size > MAX_EVENT_BYTES {
+            return Err(too_long());
+        }
         if line.starts_with(':') {
-            continue;
+            return Ok(());
         }
         let (field, value) = line
             .split_once(':')
             .map_or((line, ""), |(f, v)| (f, v.strip_prefix(' ').unwrap_or(v)));
         match field {
-            "id" => id = Some(value.to_string()),
-            "event" => event = value.to_string(),
-            "data" => data.push(value),
+            // An id that could not be sent back as a header is ignored, never stored.
+            "id" if valid_event_id(value) => self.id = Some(value.to_string()),
+            "event" => self.event = Some(value.to_string()),
+            "data" => self.data.push(value.to_string()),
             _ => {}
         }
+        Ok(())
     }
-    (!data.is_empty()).then(|| SseEvent {
-        id,
-        event,
-        data: data.join("\n"),
-    })
+}
+
+fn too_long() -> RemoteError {
+    RemoteError::Malformed(format!(
+        "the server's event stream sent an event over {MAX_EVENT_BYTES} bytes"
+    ))
+}
+
+/// An event id Confab keeps (to resume with `Last-Event-ID`): 1 to 256 visible ASCII
+/// characters, so it is always a valid header value.
+pub fn valid_event_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 256 && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn decode(chunks: &[&[u8]]) -> Vec<SseEvent> {
+        let mut decoder = SseDecoder::default();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            decoder.push(chunk);
+            while let Some(event) = decoder.next_event().expect("decodes") {
+                out.push(event);
+            }
+        }
+        out
+    }
+
     #[test]
-    fn frames_parse_with_ids_and_multiline_data() {
-        let event = parse_frame("id: 7\nevent: message.created\ndata: {\"a\":\ndata: 1}\n\n").expect("an event");
+    fn events_parse_with_ids_and_multiline_data() {
+        let events = decode(&[b"id: 7\nevent: message.created\ndata: {\"a\":\ndata: 1}\n\n: keep-alive\n\n"]);
         assert_eq!(
-            event,
-            SseEvent {
+            events,
+            vec![SseEvent {
                 id: Some("7".into()),
                 event: "message.created".into(),
                 data: "{\"a\":\n1}".into()
-            }
+            }]
         );
-        assert_eq!(parse_frame(": keep-alive\n\n"), None, "comments are not events");
+    }
+
+    #[test]
+    fn a_character_split_across_chunks_is_decoded_whole() {
+        let text = "data: caf\u{e9} \u{1f389}\n\n".as_bytes();
+        // Every split point, including inside the two-byte é and the four-byte emoji.
+        for cut in 1..text.len() {
+            let events = decode(&[&text[..cut], &text[cut..]]);
+            assert_eq!(events.len(), 1, "cut at {cut}");
+            assert_eq!(events[0].data, "caf\u{e9} \u{1f389}", "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn line_ends_may_be_cr_lf_or_crlf_even_split() {
+        let events = decode(&[b"id: 1\r", b"\ndata: a\r\r", b"data: b\n", b"\n"]);
+        assert_eq!(events.len(), 2);
+        assert_eq!((events[0].id.as_deref(), events[0].data.as_str()), (Some("1"), "a"));
+        assert_eq!(events[1].data, "b");
+    }
+
+    #[test]
+    fn an_id_that_is_no_header_value_is_not_kept() {
+        let events = decode(&[b"id: ok-1\ndata: x\n\nid: bad\x01id\ndata: y\n\n"]);
+        assert_eq!(events[1].id.as_deref(), Some("ok-1"), "the last good id stays");
+        assert!(!valid_event_id(&"x".repeat(300)));
+    }
+
+    #[test]
+    fn an_endless_event_is_refused_not_buffered() {
+        let mut decoder = SseDecoder::default();
+        let line = vec![b'a'; 64 * 1024];
+        decoder.push(b"data: ");
+        let mut failed = false;
+        for _ in 0..40 {
+            decoder.push(&line);
+            if decoder.next_event().is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "refused past {MAX_EVENT_BYTES} bytes");
+    }
+
+    #[test]
+    fn ids_are_encoded_whole() {
+        assert_eq!(encode("a b/c?d=e&f#g"), "a%20b%2Fc%3Fd%3De%26f%23g");
+        assert_eq!(encode("..%2F"), "..%252F");
+        assert_eq!(encode("xgQQXg3hrtjh7AvZ"), "xgQQXg3hrtjh7AvZ");
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn retry_after_is_read_both_ways_and_clamped() {
+        assert_eq!(retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(retry_after("999999999"), Some(MAX_RETRY_AFTER));
+        let later = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(30));
+        let wait = retry_after(&later).expect("a date");
+        assert!(
+            wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28),
+            "{wait:?}"
+        );
+        assert_eq!(retry_after("soon"), None);
     }
 
     #[derive(Debug, serde::Deserialize)]

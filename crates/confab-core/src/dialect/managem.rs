@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 use super::{
+    http::encode,
     http::{Body, Lenient},
     invalid, Api, Context, Created, Listing, Page,
 };
@@ -194,10 +195,6 @@ const FEATURES: &[(Feature, Origin)] = &[
     (Feature::Uploads, Origin::Extension),
     (Feature::Live, Origin::Extension),
 ];
-
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
-}
 
 #[async_trait]
 impl Api for Managem {

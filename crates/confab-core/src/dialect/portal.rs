@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{
+    http::encode,
     http::{parse, Body, Lenient},
     invalid, Api, Context, Created, Listing, Page,
 };
@@ -269,9 +270,9 @@ impl Api for Portal {
         before: Option<&str>,
         limit: usize,
     ) -> Result<Page, RemoteError> {
-        let mut path = format!("/api/messages/{conversation_id}?limit={limit}");
+        let mut path = format!("/api/messages/{}?limit={limit}", encode(conversation_id));
         if let Some(before) = before {
-            path.push_str(&format!("&before={before}"));
+            path.push_str(&format!("&before={}", encode(before)));
         }
         let detail: WireDetail = cx.http.get(&path).await?;
         let paged = detail.has_more.is_some();
@@ -315,7 +316,7 @@ impl Api for Portal {
             .http
             .json(
                 Method::POST,
-                &format!("/api/messages/{conversation_id}"),
+                &format!("/api/messages/{}", encode(conversation_id)),
                 Body::Json(json!({ "body": body })),
                 Some(key),
             )
@@ -376,7 +377,7 @@ impl Api for Portal {
         on: bool,
         key: &str,
     ) -> Result<Message, RemoteError> {
-        let path = format!("/api/messages/{}/react", target.conversation_id);
+        let path = format!("/api/messages/{}/react", encode(&target.conversation_id));
         let body = Body::Json(json!({ "message_id": target.id, "emoji": emoji }));
         let bytes = if on {
             cx.http.send(Method::POST, &path, body, Some(key)).await?
@@ -407,7 +408,7 @@ impl Api for Portal {
             .http
             .send(
                 Method::POST,
-                &format!("/api/messages/{conversation_id}/leave"),
+                &format!("/api/messages/{}/leave", encode(conversation_id)),
                 Body::Json(json!({})),
                 Some(key),
             )
@@ -439,7 +440,7 @@ impl Api for Portal {
                 .http
                 .send(
                     Method::POST,
-                    &format!("/api/messages/{conversation_id}/read"),
+                    &format!("/api/messages/{}/read", encode(conversation_id)),
                     Body::Json(json!({})),
                     None,
                 )
@@ -452,7 +453,7 @@ impl Api for Portal {
         cx.http
             .send(
                 Method::GET,
-                &format!("/api/messages/{conversation_id}"),
+                &format!("/api/messages/{}", encode(conversation_id)),
                 Body::None,
                 None,
             )

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::{
     follow_pages,
+    http::encode,
     http::{Body, Lenient},
     invalid, Api, Context, Created, Flags, Listing, Page, Usernames,
 };
@@ -247,7 +248,7 @@ impl Protocol {
         let (groups, _) = follow_pages(
             |cursor| async move {
                 let path = match cursor {
-                    Some(after) => format!("/v1/groups?limit=100&starting_after={after}"),
+                    Some(after) => format!("/v1/groups?limit=100&starting_after={}", encode(&after)),
                     None => "/v1/groups?limit=100".to_string(),
                 };
                 let page: List<WireGroup> = cx.http.get(&path).await?;
@@ -269,7 +270,7 @@ impl Protocol {
             .http
             .json(
                 Method::PUT,
-                &format!("/v1/messages/{message_id}"),
+                &format!("/v1/messages/{}", encode(message_id)),
                 Body::Form(form),
                 None,
             )
@@ -329,7 +330,7 @@ impl Api for Protocol {
                         async move {
                             let page: List<WireContact> = cx
                                 .http
-                                .get(&format!("/v1/contacts?limit=100&starting_after={after}"))
+                                .get(&format!("/v1/contacts?limit=100&starting_after={}", encode(&after)))
                                 .await?;
                             Ok((cx.kept("item", page.data), page.has_more))
                         }
@@ -358,7 +359,7 @@ impl Api for Protocol {
         let (list, complete) = follow_pages(
             |cursor| async move {
                 let path = match cursor {
-                    Some(after) => format!("/v1/conversations?limit=100&starting_after={after}"),
+                    Some(after) => format!("/v1/conversations?limit=100&starting_after={}", encode(&after)),
                     None => "/v1/conversations?limit=100".to_string(),
                 };
                 let page: List<WireConversation> = cx.http.get(&path).await?;
@@ -635,11 +636,6 @@ async fn update(
             None,
         )
         .await
-}
-
-/// A path segment or query value, percent-encoded.
-fn encode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 /// The JSON value of an archive time for a form: seconds, or empty to unarchive.
