@@ -104,9 +104,10 @@ impl Client {
             crate::RemoteError::NotFound | crate::RemoteError::Rejected { status: 405, .. } => {
                 Error::Invalid(format!("{url} does not speak the {} dialect", dialect.as_str()))
             }
-            crate::RemoteError::Malformed(_) => {
-                Error::Invalid(format!("{url} does not answer like a {} server", dialect.as_str()))
-            }
+            crate::RemoteError::Malformed(why) => Error::Invalid(format!(
+                "{url} does not answer like a {} server ({why})",
+                dialect.as_str()
+            )),
             other => Error::Remote(other),
         })?;
         let account = Account {

@@ -557,19 +557,21 @@ impl Remote {
         self.cx.require(feature)
     }
 
-    /// Downloads an attachment. Only from this account's own server: the API key must never
-    /// be sent anywhere else.
+    /// Downloads an attachment. The API key goes only to this account's own server; a file on
+    /// another host (the documents put assets on `assets.protocol.chat`) is fetched without it,
+    /// and only over http(s).
     pub async fn download(&self, url: &str, max_bytes: usize) -> Result<(Vec<u8>, Option<String>), RemoteError> {
         let base = self.cx.http.base();
         let same_origin = url.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'));
-        if !same_origin {
+        let web = reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+        if !web {
             return Err(RemoteError::Rejected {
                 status: 400,
-                code: "foreign_url".into(),
-                message: "attachments are only fetched from the account's own server".into(),
+                code: "not_a_web_url".into(),
+                message: "attachments are fetched over http and https only".into(),
             });
         }
-        self.cx.http.download(url, max_bytes).await
+        self.cx.http.download(url, max_bytes, same_origin).await
     }
 
     /// The server's event stream (an extension); `None` when it has none.

@@ -10,6 +10,7 @@ mod durability;
 mod exactly_once;
 mod faults;
 mod fixtures;
+mod hostile;
 mod keyring;
 mod live;
 mod offline;
