@@ -246,7 +246,11 @@ pub fn run() {
             let client = open_client(&data_dir)?;
             let shell = Shell::new(data_dir, client.clone());
             app.manage(shell);
-            tray::create(app.handle())?;
+            // A desktop without a tray (no StatusNotifier host, no appindicator library) still
+            // runs Confab: the window is the way in, and closing it quits.
+            if let Err(error) = tray::create(app.handle()) {
+                log::warn!("no tray icon on this desktop ({error}); Confab runs without one");
+            }
             if options.demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::block_on(async move {

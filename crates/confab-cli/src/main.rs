@@ -148,7 +148,7 @@ fn main() {
         for cause in error.chain().skip(1) {
             line.push_str(&format!(": {cause}"));
         }
-        eprintln!("confab-cli: {}", line.replace('\n', " "));
+        eprintln!("confab-cli: {}", output::clean(&line.replace('\n', " ")));
         std::process::exit(1);
     }
 }
@@ -178,7 +178,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let client = Client::open(ClientConfig::new(&dir), Arc::new(Keyring::new(KEYRING_SERVICE)))
         .with_context(|| format!("could not open the profile in {}", dir.display()))?;
     if let Some(recovery) = client.recovery() {
-        eprintln!("confab-cli: {recovery}");
+        eprintln!("confab-cli: {}", output::clean(recovery));
     }
     match cli.command {
         Command::Account { command } => account(&client, command).await,
@@ -250,7 +250,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             deliver(&client, &account, "conversation").await?;
             // Delivered: the opening message now names the server's conversation.
             if let Ok(opening) = client.message(&account.id, &client_id) {
-                println!("{}", opening.conversation_id);
+                println!("{}", output::clean(&opening.conversation_id));
             }
             Ok(())
         }
@@ -318,7 +318,7 @@ async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()>
                 "you (the server does not say who; Confab learns it from your conversations and first message)"
                     .to_string()
             } else {
-                account.user_name.clone()
+                output::clean(&account.user_name)
             };
             println!("added {} ({} as {who})", account.id, account.dialect.as_str());
             for missing in client.capabilities(&account.id)?.missing {
@@ -332,8 +332,8 @@ async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()>
                     "{}\t{}\t{}\t{}",
                     account.id,
                     account.dialect.as_str(),
-                    account.user_name,
-                    account.server_url
+                    output::clean(&account.user_name),
+                    output::clean(&account.server_url)
                 );
             }
             Ok(())
@@ -426,7 +426,10 @@ async fn deliver(client: &Client, account: &Account, what: &str) -> anyhow::Resu
         (_, Some(item)) => bail!("{what} failed: {}", item.failure.unwrap_or_default()),
         (None, None) if !report.dropped.is_empty() => bail!("{what} not done: {}", report.dropped.join("; ")),
         (Some(reason), None) => {
-            println!("{what} queued: {reason}; it will be delivered on the next `confab-cli sync`");
+            println!(
+                "{what} queued: {}; it will be delivered on the next `confab-cli sync`",
+                output::clean(&reason)
+            );
             Ok(())
         }
         (None, None) => {
@@ -437,7 +440,7 @@ async fn deliver(client: &Client, account: &Account, what: &str) -> anyhow::Resu
 }
 
 async fn sync(client: &Client, account: &Account) -> anyhow::Result<()> {
-    let label = format!("{} {}", account.dialect.as_str(), account.user_name);
+    let label = format!("{} {}", account.dialect.as_str(), output::clean(&account.user_name));
     let (delivered, _) = client.deliver(&account.id).await?;
     if delivered > 0 {
         eprintln!("{label}: delivered {delivered} queued write(s)");

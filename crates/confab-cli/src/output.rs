@@ -8,6 +8,41 @@ use confab_core::{
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+/// Text from a server, made safe to print: control characters (C0, DEL, C1: escape sequences
+/// start with them) and the characters that reorder text (bidi overrides and isolates) become
+/// U+FFFD, a tab a space. Nothing a stranger writes can move the cursor, recolour the
+/// terminal, set its title, or make text read other than it is.
+pub fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() || reorders(c) => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
+fn reorders(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON as `serde_json` writes it, with DEL, C1 and reordering characters also written as
+/// `\uXXXX` escapes (the same JSON, safe on a terminal).
+fn json_safe(json: String) -> String {
+    if !json.chars().any(|c| c.is_control() || reorders(c)) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() || reorders(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn when(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
@@ -62,7 +97,13 @@ pub fn conversations(client: &Client, list: &[Conversation]) -> anyhow::Result<(
             String::new()
         };
         let last = c.last_message.as_ref().map(|m| preview(&m.body)).unwrap_or_default();
-        writeln!(out, "{}\t{}{unread}{marks}\t{last}", c.id, title(client, c))?;
+        writeln!(
+            out,
+            "{}\t{}{unread}{marks}\t{}",
+            clean(&c.id),
+            clean(&title(client, c)),
+            clean(&last)
+        )?;
     }
     Ok(())
 }
@@ -84,18 +125,24 @@ pub fn messages(client: &Client, account: &Account, messages: &[Message]) -> any
         let state = match &m.delivery {
             Delivery::Sent => String::new(),
             Delivery::Pending => " (pending)".into(),
-            Delivery::Failed { reason } => format!(" (failed: {reason})"),
+            Delivery::Failed { reason } => format!(" (failed: {})", clean(reason)),
         };
         let edited = if m.edited_at.is_some() { " (edited)" } else { "" };
-        writeln!(out, "[{}] {who}{edited}{state}  {}", when(m.created_at), m.id)?;
+        writeln!(
+            out,
+            "[{}] {}{edited}{state}  {}",
+            when(m.created_at),
+            clean(&who),
+            clean(&m.id)
+        )?;
         for line in m.body.lines() {
-            writeln!(out, "    {line}")?;
+            writeln!(out, "    {}", clean(line))?;
         }
         if !m.reactions.is_empty() {
             let reactions: Vec<String> = m
                 .reactions
                 .iter()
-                .map(|(e, who)| format!("{e} {}", who.len()))
+                .map(|(e, who)| format!("{} {}", clean(e), who.len()))
                 .collect();
             writeln!(out, "    {}", reactions.join("  "))?;
         }
@@ -110,9 +157,9 @@ pub fn hits(hits: &[SearchHit]) -> anyhow::Result<()> {
             out,
             "{}\t{}\t{}\t{}",
             when(hit.created_at),
-            hit.conversation_id,
-            hit.message_id,
-            hit.snippet
+            clean(&hit.conversation_id),
+            clean(&hit.message_id),
+            clean(&hit.snippet)
         )?;
     }
     Ok(())
@@ -136,7 +183,7 @@ fn all_messages(client: &Client, account: &Account, conversation: &str) -> anyho
 pub fn export_jsonl(client: &Client, account: &Account, conversation: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     for message in all_messages(client, account, conversation)? {
-        text.push_str(&serde_json::to_string(&message)?);
+        text.push_str(&json_safe(serde_json::to_string(&message)?));
         text.push('\n');
     }
     Ok(text)
@@ -146,12 +193,12 @@ pub fn export_jsonl(client: &Client, account: &Account, conversation: &str) -> a
 pub fn export_markdown(client: &Client, account: &Account, conversation: &str) -> anyhow::Result<String> {
     let names = names(client, &account.id);
     let c = client.conversation(&account.id, conversation)?;
-    let mut text = format!("# {}\n\n", escape(&title(client, &c)));
+    let mut text = format!("# {}\n\n", escape(&clean(&title(client, &c))));
     for m in all_messages(client, account, conversation)? {
         let who = names.get(&m.sender_id).cloned().unwrap_or_else(|| m.sender_id.clone());
-        text.push_str(&format!("**{}** · {}\n\n", escape(&who), when(m.created_at)));
+        text.push_str(&format!("**{}** · {}\n\n", escape(&clean(&who)), when(m.created_at)));
         for line in m.body.lines() {
-            text.push_str(&format!("> {}\n", escape(line)));
+            text.push_str(&format!("> {}\n", escape(&clean(line))));
         }
         text.push('\n');
     }
@@ -188,8 +235,8 @@ pub fn status(client: &Client) -> anyhow::Result<()> {
             "{} {} as {} on {}: {conversations} conversation(s), last synced {}, outbox: {pending} pending, {failed} failed",
             account.id,
             account.dialect.as_str(),
-            account.user_name,
-            account.server_url,
+            clean(&account.user_name),
+            clean(&account.server_url),
             synced.map_or_else(|| "never".to_string(), when),
         )?;
         for missing in client.capabilities(&account.id)?.missing {
@@ -204,8 +251,8 @@ pub fn status(client: &Client) -> anyhow::Result<()> {
                 "  failed {} {} in {}: {}",
                 item.operation,
                 item.client_id,
-                item.conversation_id,
-                item.failure.as_deref().unwrap_or_default()
+                clean(&item.conversation_id),
+                clean(item.failure.as_deref().unwrap_or_default())
             )?;
         }
     }
@@ -227,5 +274,26 @@ pub fn progress(label: &str, done: usize, total: usize, terminal: bool) {
         );
     } else if done * 10 / total != (done.saturating_sub(1)) * 10 / total || done == 0 {
         eprintln!("{label}: {done}/{total} conversations");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clean, json_safe};
+
+    #[test]
+    fn nothing_a_server_sends_reaches_the_terminal_as_a_control() {
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2Jred\u{9b}31m\u{202e}txt.exe\ttab\u{7f}";
+        let shown = clean(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert!(!shown.contains('\u{202e}'));
+        assert!(
+            shown.contains("pwned") && shown.contains("txt.exe"),
+            "the text itself stays readable"
+        );
+        let json = json_safe(serde_json::to_string(hostile).expect("json"));
+        assert!(!json.chars().any(|c| c.is_control() || c == '\u{202e}'), "{json}");
+        let back: String = serde_json::from_str(&json).expect("still JSON");
+        assert_eq!(back, hostile, "the same data");
     }
 }

@@ -3,6 +3,7 @@
 
 mod crash;
 mod exactly_once;
+mod hostile;
 mod session;
 mod strict;
 
