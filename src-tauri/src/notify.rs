@@ -4,8 +4,12 @@
 //! raises one native notification per conversation, replaced (not stacked) as more arrive.
 //! Clicking it brings Confab forward on that conversation with the composer focused; its
 //! actions are Reply (a small quick-reply window) and Mark as read. On Linux this speaks the
-//! freedesktop protocol through notify-rust, which carries actions; elsewhere the notification
-//! plugin shows it and a click brings the app forward.
+//! freedesktop protocol over one D-Bus connection, with one listener for every notification's
+//! actions; elsewhere the notification plugin shows it and a click brings the app forward.
+//!
+//! A burst (a catch-up after a weekend offline) is coalesced: messages arriving within a
+//! quarter of a second make one update per conversation. Text from strangers is escaped
+//! where the notification server renders markup, so it can never become a link or an image.
 
 use std::{
     collections::HashMap,
@@ -34,19 +38,31 @@ pub struct OpenConversation {
 struct Shown {
     id: u32,
     count: usize,
-    showing: u64,
 }
+
+/// A notification waiting to be shown (or updated) when the burst it is part of settles.
+#[derive(Debug, Clone)]
+struct Pending {
+    title: String,
+    preview: String,
+}
+
+/// How long a burst of messages gathers before its notifications show.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Default)]
 pub struct Notifier {
     /// The conversation open in the main window, if any.
     open: Mutex<Option<(String, String)>>,
     focused: std::sync::atomic::AtomicBool,
-    /// Per conversation: the notification id, how many messages it stands for, and which
-    /// showing of it is current (a replaced notification keeps its id, so only the waiter of
-    /// the newest showing may act on a click).
+    /// Per conversation: the notification's id and how many messages it stands for.
     shown: Mutex<HashMap<(String, String), Shown>>,
-    showings: std::sync::atomic::AtomicU64,
+    /// Per conversation: what to show when the burst settles.
+    pending: Mutex<HashMap<(String, String), Pending>>,
+    flush_scheduled: std::sync::atomic::AtomicBool,
+    /// The notification server, once connected (Linux).
+    #[cfg(target_os = "linux")]
+    daemon: std::sync::OnceLock<Option<freedesktop::Daemon>>,
 }
 
 impl Notifier {
@@ -60,10 +76,17 @@ impl Notifier {
 
     /// The conversation was read: its notification no longer counts messages.
     pub fn forget(&self, account_id: &str, conversation_id: &str) {
-        self.shown
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&(account_id.to_string(), conversation_id.to_string()));
+        let key = (account_id.to_string(), conversation_id.to_string());
+        lock(&self.shown).remove(&key);
+        lock(&self.pending).remove(&key);
+    }
+
+    /// The conversation a shown notification stands for.
+    fn conversation_of(&self, id: u32) -> Option<(String, String)> {
+        lock(&self.shown)
+            .iter()
+            .find(|(_, s)| s.id == id)
+            .map(|(k, _)| k.clone())
     }
 
     /// Whether a new message there should raise a notification.
@@ -117,87 +140,159 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
         _ => sender,
     };
     let key = (account_id.clone(), conversation_id.clone());
-    let (previous, count) = {
-        let shown = notifier.shown.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        shown.get(&key).map_or((None, 1), |s| (Some(s.id), s.count + 1))
-    };
     let preview: String = body.chars().take(200).collect();
-    let text = if count > 1 {
-        format!("{preview}\n({count} new messages)")
-    } else {
-        preview
-    };
-    let showing = notifier.showings.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
-    // Recorded before showing, so a click can never find an older showing current.
-    let record = |id| {
-        notifier
-            .shown
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(key.clone(), Shown { id, count, showing });
-    };
-    record(previous.unwrap_or(0));
-    match show(app, client, notifier, &key, (previous, showing), (&title, &text)) {
-        Some(id) => record(id),
-        None => log::warn!("could not raise a notification"),
+    lock(&notifier.pending).insert(key, Pending { title, preview });
+    // The first message of a burst schedules one flush; the rest join it.
+    if !notifier.flush_scheduled.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        let (app, notifier) = (app.clone(), Arc::clone(notifier));
+        tauri::async_runtime::spawn(async move {
+            tokio::time::sleep(COALESCE).await;
+            notifier
+                .flush_scheduled
+                .store(false, std::sync::atomic::Ordering::Release);
+            flush(&app, &notifier);
+        });
     }
+    let _ = client;
+}
+
+/// Shows what gathered during a burst: one notification per conversation, each counting the
+/// messages it stands for.
+fn flush<R: Runtime>(app: &AppHandle<R>, notifier: &Arc<Notifier>) {
+    let pending: Vec<((String, String), Pending)> = lock(&notifier.pending).drain().collect();
+    for (key, Pending { title, preview }) in pending {
+        let (previous, count) = {
+            let shown = lock(&notifier.shown);
+            shown.get(&key).map_or((None, 1), |s| (Some(s.id), s.count + 1))
+        };
+        let text = if count > 1 {
+            format!("{preview}\n({count} new messages)")
+        } else {
+            preview
+        };
+        match show(app, notifier, previous, (&title, &text)) {
+            Some(id) => {
+                lock(&notifier.shown).insert(key, Shown { id, count });
+            }
+            None => log::warn!("could not raise a notification"),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(target_os = "linux")]
 fn show<R: Runtime>(
     app: &AppHandle<R>,
-    client: &Client,
     notifier: &Arc<Notifier>,
-    key: &(String, String),
-    (replaces, showing): (Option<u32>, u64),
+    replaces: Option<u32>,
     (title, text): (&str, &str),
 ) -> Option<u32> {
-    let mut notification = notify_rust::Notification::new();
-    notification
-        .appname("Confab")
-        .summary(title)
-        .body(text)
-        .action("default", "Open")
-        .action("reply", "Reply")
-        .action("read", "Mark as read")
-        .hint(notify_rust::Hint::Category("im.received".into()));
-    if let Some(id) = replaces {
-        notification.id(id);
-    }
-    let handle = match notification.show() {
-        Ok(handle) => handle,
-        Err(error) => {
-            log::warn!("notification failed: {error}");
-            return None;
-        }
-    };
-    let id = handle.id();
-    let (app, client, notifier, key) = (app.clone(), client.clone(), Arc::clone(notifier), key.clone());
-    // Waiting for the click is blocking. A replaced notification keeps its id, so its waiter
-    // sees the same clicks: only the waiter of the newest showing acts.
-    std::thread::spawn(move || {
-        handle.wait_for_action(|action| {
-            let current = notifier
-                .shown
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(&key)
-                .map(|s| s.showing);
-            if current == Some(showing) {
-                act(&app, &client, &notifier, &key.0, &key.1, action);
+    let daemon = notifier.daemon.get_or_init(|| {
+        let (app, notifier) = (app.clone(), Arc::downgrade(notifier));
+        let connected = freedesktop::Daemon::connect(move |id, action| {
+            let Some(notifier) = notifier.upgrade() else { return };
+            if let Some((account_id, conversation_id)) = notifier.conversation_of(id) {
+                let client = app.state::<crate::Shell>().client();
+                act(&app, &client, &notifier, &account_id, &conversation_id, &action);
             }
         });
+        match connected {
+            Ok(daemon) => Some(daemon),
+            Err(error) => {
+                log::warn!("no notification server on the session bus: {error}");
+                None
+            }
+        }
     });
-    Some(id)
+    let daemon = daemon.as_ref()?;
+    match daemon.notify(replaces.unwrap_or(0), title, text) {
+        Ok(id) => Some(id),
+        Err(error) => {
+            log::warn!("notification failed: {error}");
+            None
+        }
+    }
+}
+
+/// The freedesktop notification server over one D-Bus connection.
+#[cfg(target_os = "linux")]
+mod freedesktop {
+    use std::collections::HashMap;
+
+    use zbus::{blocking::Proxy, zvariant::Value};
+
+    pub struct Daemon {
+        proxy: Proxy<'static>,
+        /// The server renders markup in bodies: text must be escaped.
+        markup: bool,
+    }
+
+    impl Daemon {
+        /// Connects once, and listens on one thread for the actions of every notification.
+        pub fn connect(on_action: impl Fn(u32, String) + Send + 'static) -> zbus::Result<Self> {
+            let connection = zbus::blocking::Connection::session()?;
+            let proxy = Proxy::new(
+                &connection,
+                "org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+            )?;
+            let capabilities: Vec<String> = proxy.call("GetCapabilities", &())?;
+            let markup = capabilities.iter().any(|c| c == "body-markup");
+            let listener = proxy.clone();
+            std::thread::Builder::new()
+                .name("confab-notification-actions".into())
+                .spawn(move || match listener.receive_signal("ActionInvoked") {
+                    Ok(signals) => {
+                        for signal in signals {
+                            if let Ok((id, action)) = signal.body().deserialize::<(u32, String)>() {
+                                on_action(id, action);
+                            }
+                        }
+                    }
+                    Err(error) => log::warn!("cannot listen for notification actions: {error}"),
+                })
+                .map_err(|e| zbus::Error::Failure(e.to_string()))?;
+            Ok(Self { proxy, markup })
+        }
+
+        pub fn notify(&self, replaces: u32, summary: &str, body: &str) -> zbus::Result<u32> {
+            let body = if self.markup { escape(body) } else { body.to_string() };
+            let actions = ["default", "Open", "reply", "Reply", "read", "Mark as read"];
+            let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
+            hints.insert("category", Value::from("im.received"));
+            self.proxy.call(
+                "Notify",
+                &("Confab", replaces, "", summary, body, &actions[..], hints, -1i32),
+            )
+        }
+    }
+
+    /// Text as text in a body that is read as markup.
+    pub fn escape(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
 fn show<R: Runtime>(
     app: &AppHandle<R>,
-    _client: &Client,
     _notifier: &Arc<Notifier>,
-    _key: &(String, String),
-    (replaces, _showing): (Option<u32>, u64),
+    replaces: Option<u32>,
     (title, text): (&str, &str),
 ) -> Option<u32> {
     use tauri_plugin_notification::NotificationExt;
@@ -314,6 +409,15 @@ mod tests {
         assert!(
             notifier.wants("a", "c", false),
             "open but the window is in the background: notify"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn markup_from_strangers_is_escaped() {
+        assert_eq!(
+            freedesktop::escape("<a href=\"https://evil\">win</a> & <img src=x>"),
+            "&lt;a href=&quot;https://evil&quot;&gt;win&lt;/a&gt; &amp; &lt;img src=x&gt;"
         );
     }
 

@@ -392,6 +392,44 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
     assert_eq!(second.replaces_id, first.id, "one notification per conversation");
     assert!(second.body.contains("2 new messages"), "{}", second.body);
 
+    // A stranger's markup is text: the daemon renders markup, so it arrives escaped.
+    ada.post(
+        &format!("/api/messages/{direct}"),
+        json!({ "body": "<a href=\"https://evil.example\">win</a> & <img src=x>" }),
+    )?;
+    eventually("the hostile body", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("win")))
+    })?;
+    let hostile = daemon
+        .shown()
+        .into_iter()
+        .find(|n| n.body.contains("win"))
+        .expect("shown");
+    assert!(
+        hostile
+            .body
+            .starts_with("&lt;a href=&quot;https://evil.example&quot;&gt;win&lt;/a&gt; &amp; &lt;img"),
+        "{}",
+        hostile.body
+    );
+
+    // A burst (a catch-up) is one update, not one per message.
+    let before = daemon.shown().len();
+    for n in 0..30 {
+        ada.post(
+            &format!("/api/messages/{direct}"),
+            json!({ "body": format!("burst {n}") }),
+        )?;
+    }
+    eventually("the burst shown", || {
+        Ok(daemon.shown().iter().any(|n| n.body.contains("burst 29")))
+    })?;
+    std::thread::sleep(Duration::from_millis(600));
+    let updates = daemon.shown().len() - before;
+    assert!(updates <= 6, "30 messages made {updates} notification updates");
+    let last = daemon.shown().last().cloned().expect("shown");
+    assert_eq!(last.replaces_id, first.id, "still the one notification");
+
     // Another conversation gets a notification of its own, and Ada's stays answerable.
     let grace = app.peer("grace")?;
     let grace_direct = grace

@@ -27,7 +27,8 @@ struct Daemon {
 #[interface(name = "org.freedesktop.Notifications")]
 impl Daemon {
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["actions".into(), "body".into()]
+        // Like most desktops' daemons: bodies may carry markup, so the app must escape text.
+        vec!["actions".into(), "body".into(), "body-markup".into()]
     }
 
     #[allow(clippy::too_many_arguments)]
