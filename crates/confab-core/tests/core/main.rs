@@ -13,6 +13,7 @@ mod fixtures;
 mod hostile;
 mod keyring;
 mod live;
+mod mutations;
 mod offline;
 mod search;
 mod store;

@@ -153,7 +153,10 @@ fn run(name: &str, seeds: &[Value], decode: impl Fn(&[u8])) -> (usize, usize) {
             refused += 1;
         }
     }
-    eprintln!("figures: {name}: {} cases, 0 panics ({decoded} well-formed JSON, {refused} not)", cases());
+    eprintln!(
+        "figures: {name}: {} cases, 0 panics ({decoded} well-formed JSON, {refused} not)",
+        cases()
+    );
     (decoded, refused)
 }
 
