@@ -778,3 +778,79 @@ fn a_damaged_database_is_rebuilt_and_the_app_says_so() -> anyhow::Result<()> {
     runtime.block_on(server.shutdown())?;
     Ok(())
 }
+
+#[test]
+fn hostile_messages_are_shown_as_harmless_text() -> anyhow::Result<()> {
+    let app = App::start()?;
+    let ada = app.peer("ada")?;
+    let riley = app.demo()?["people"]["people"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["username"] == "riley"))
+        .map(|p| p["id"].clone())
+        .unwrap_or_default();
+    let direct = ada.get("/v1/conversations?limit=100")?["data"]
+        .as_array()
+        .and_then(|d| d.iter().find(|c| c["contact_id"] == riley))
+        .and_then(|c| c["id"].as_str().map(str::to_string))
+        .ok_or_else(|| anyhow::anyhow!("ada and riley"))?;
+    let big = "long words ".repeat(5_500);
+    // The long one first, so that the others are all in view at the end.
+    let corpus = [
+        big.as_str(),
+        "<script>window.__pwned = 1</script>",
+        "<img src=x onerror=\"window.__pwned = 2\">",
+        "<a href=\"javascript:window.__pwned=3\">click</a>",
+        "javascript:window.__pwned=4",
+        "file:///etc/passwd",
+        "data:text/html,<script>window.__pwned=5</script>",
+        "\u{202e}gpj.exe and zero\u{200b}width",
+        "\u{1b}]0;title\u{7}\u{1b}[2Jterminal",
+        "see (https://ok.example/path) and https://ok.example/a_(b)",
+    ];
+    for body in corpus {
+        ada.post("/v1/messages", json!({ "conversation_id": direct, "message": body }))?;
+    }
+    app.open(&["ada", "protocol"])?;
+    eventually("the last of them", || Ok(app.last_body()?.starts_with("see (")))?;
+    let verdict = app.session.execute(
+        "const bodies = [...document.querySelectorAll('[data-testid=message-body]')];
+         const links = bodies.flatMap(b => [...b.querySelectorAll('a')]).map(a => a.getAttribute('href'));
+         return {
+           pwned: window.__pwned ?? null,
+           elements: bodies.flatMap(b => [...b.querySelectorAll('script, img, iframe, object, embed')]).length,
+           links,
+           text: bodies.map(b => b.textContent).join('\\n'),
+         };",
+    )?;
+    assert_eq!(verdict["pwned"], Value::Null, "no script ran");
+    assert_eq!(verdict["elements"], json!(0), "no element came from a message");
+    let links: Vec<String> = serde_json::from_value(verdict["links"].clone())?;
+    assert!(!links.is_empty(), "the http links are links");
+    assert!(
+        links
+            .iter()
+            .all(|l| l.starts_with("https://") || l.starts_with("http://")),
+        "only http(s) links: {links:?}"
+    );
+    assert!(
+        links.contains(&"https://ok.example/path".to_string()),
+        "a closing parenthesis is not part of the link: {links:?}"
+    );
+    let text = verdict["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("<script>window.__pwned = 1</script>"),
+        "markup shows as text"
+    );
+    for refused in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x"] {
+        let answer = app.session.execute_async(&format!(
+            "window.__TAURI_INTERNALS__.invoke('open_link', {{ url: '{refused}' }}).then(() => done('opened'), e => done(String(e.code ?? e)))"
+        ))?;
+        assert_ne!(answer, json!("opened"), "{refused} must not open");
+    }
+    // Still responsive after a 60 KB message.
+    let started = std::time::Instant::now();
+    app.session.execute("return document.title")?;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    app.screenshot("hostile")?;
+    app.session.close()
+}

@@ -161,6 +161,12 @@ async fn an_answer_that_never_ends_is_cut_off() {
     .expect("it ends")
     .expect_err("refused");
     assert!(refused.to_string().contains("larger than 16 MiB"), "{refused}");
+    // For docs/reliability.md: the process's peak memory (run alone to read it).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            eprintln!("figures: after an endless answer, {peak}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
