@@ -11,7 +11,7 @@ use confab_core::{
 use serde_json::json;
 
 #[path = "../../../../fixtures/seeds/load.rs"]
-mod load;
+pub mod load;
 use load::fixture;
 
 #[test]

@@ -16,9 +16,7 @@ use confab_core::{
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 
-#[path = "../../../../fixtures/seeds/load.rs"]
-mod load;
-use load::fixture;
+use crate::fixtures::load::fixture;
 
 fn cases() -> usize {
     std::env::var("CONFAB_MUTATION_CASES")
@@ -85,11 +83,9 @@ fn mutate(value: &mut Value, rng: &mut StdRng) {
         8 => json!("\u{0}\u{1b}[31m\u{202e}<script>"),
         _ => {
             // Remove it from its parent.
-            if let Some((last, parent)) = path.split_last() {
-                if let (Some(node), Value::String(key)) = (at(value, parent), last) {
-                    if let Value::Object(map) = node {
-                        map.remove(key);
-                    }
+            if let Some((Value::String(key), parent)) = path.split_last() {
+                if let Some(Value::Object(map)) = at(value, parent) {
+                    map.remove(key);
                 }
             }
             return;
