@@ -838,6 +838,10 @@ fn hostile_messages_are_shown_as_harmless_text() -> anyhow::Result<()> {
         links.contains(&"https://ok.example/path".to_string()),
         "a closing parenthesis is not part of the link: {links:?}"
     );
+    assert!(
+        links.contains(&"https://ok.example/a_(b)".to_string()),
+        "unless the link opened it: {links:?}"
+    );
     let text = verdict["text"].as_str().unwrap_or_default();
     assert!(
         text.contains("<script>window.__pwned = 1</script>"),

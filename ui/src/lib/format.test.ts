@@ -57,6 +57,10 @@ describe('text', () => {
     ]);
   });
   it('finds http(s) links and leaves everything else as text', () => {
+    expect(linkParts('(see https://x.org/a) and https://x.org/Rust_(language).').filter((p) => p.href)).toEqual([
+      { text: 'https://x.org/a', href: 'https://x.org/a' },
+      { text: 'https://x.org/Rust_(language)', href: 'https://x.org/Rust_(language)' },
+    ]);
     expect(linkParts('see https://x.org/a. <img src=x onerror=alert(1)> javascript:alert(1)')).toEqual([
       { text: 'see ' },
       { text: 'https://x.org/a', href: 'https://x.org/a' },

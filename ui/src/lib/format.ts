@@ -81,10 +81,15 @@ export function linkParts(text: string): { text: string; href?: string }[] {
   let last = 0;
   for (const match of text.matchAll(pattern)) {
     const index = match.index ?? 0;
+    // Trailing punctuation belongs to the sentence, not the link; a closing parenthesis only
+    // when the link does not open one itself (`https://en.wikipedia.org/wiki/Rust_(language)`).
     let url = match[0];
-    // Trailing punctuation belongs to the sentence, not the link.
-    const trimmed = url.replace(/[.,;:!?)\]]+$/, '');
-    url = trimmed;
+    for (;;) {
+      const end = url[url.length - 1];
+      const unbalanced = end === ')' && url.split(')').length > url.split('(').length;
+      if ('.,;:!?]'.includes(end) || unbalanced) url = url.slice(0, -1);
+      else break;
+    }
     if (index > last) parts.push({ text: text.slice(last, index) });
     parts.push({ text: url, href: url });
     last = index + url.length;
