@@ -112,7 +112,7 @@ impl Context {
         if let Ok(mut me) = self.me.write() {
             match me.as_mut() {
                 None => {
-                    tracing::info!(account = %self.account_id, "learned the account's identity from the server's answers");
+                    tracing::debug!(account = %self.account_id, person = %person.id, "the account's identity is known");
                     *me = Some(person);
                 }
                 Some(known) if known.id == person.id && known.name == known.id && person.name != person.id => {
