@@ -810,29 +810,8 @@ impl Client {
 
     /// Marks a conversation read here at once, and on the server through the outbox.
     pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
-        let conversation = self.conversation(account_id, conversation_id)?;
-        if conversation.id.starts_with("local:") {
-            return Ok(());
-        }
-        let now = now_ms();
-        // The server may count messages as unread that this device already shows as read
-        // (they crossed in flight), so the mark always goes out, once per conversation.
-        let queued = self.inner.store.write(|tx| {
-            conversations::mark_read_here(tx, account_id, conversation_id, now)?;
-            outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())
-        })?;
-        // A server without read state keeps none: the mark stays on this device.
-        if !queued && self.capabilities(account_id)?.mark_read {
-            self.queue(account_id, conversation_id, Operation::MarkRead, |_, _| Ok(()))?;
-        }
-        if conversation.unread > 0 {
-            self.inner.bus.publish(Event::ConversationsChanged {
-                account_id: account_id.into(),
-                ids: vec![conversation_id.into()],
-                removed: vec![],
-            });
-        }
-        Ok(())
+        self.conversation(account_id, conversation_id)?;
+        self.inner.mark_read(account_id, conversation_id)
     }
 
     /// Puts a failed operation back in line.

@@ -67,6 +67,65 @@ impl Drop for InFlight<'_> {
 }
 
 impl Inner {
+    /// What the account can do: its dialect's features less what its server was found to lack.
+    pub fn capabilities(&self, account_id: &str) -> Result<crate::model::Capabilities> {
+        let account = self.store.account(account_id)?;
+        let known = self.store.account_features(account_id)?;
+        Ok(crate::dialect::capabilities(
+            account.dialect,
+            &known,
+            account.me().is_some(),
+        ))
+    }
+
+    /// Marks a conversation read here at once, and on the server through the outbox (where the
+    /// server keeps read state). The server may count messages as unread that this device
+    /// already shows as read (they crossed in flight), so the mark always goes out, once per
+    /// conversation.
+    pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
+        use crate::store::{conversations, outbox, Operation};
+        if conversation_id.starts_with("local:") {
+            return Ok(());
+        }
+        let unread = self
+            .store
+            .conversation(account_id, conversation_id)?
+            .map_or(0, |c| c.unread);
+        let now = crate::now_ms();
+        let queued = self.store.write(|tx| {
+            conversations::mark_read_here(tx, account_id, conversation_id, now)?;
+            outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())
+        })?;
+        if !queued && self.capabilities(account_id)?.mark_read {
+            let client_id = crate::new_client_id();
+            self.store.write_durable(|tx| {
+                outbox::enqueue(tx, account_id, conversation_id, &client_id, &Operation::MarkRead).map(|_| ())
+            })?;
+            self.bus.publish(Event::OutboxChanged {
+                account_id: account_id.to_string(),
+            });
+            self.outbox_signal(account_id).notify_one();
+        }
+        if unread > 0 {
+            self.bus.publish(Event::ConversationsChanged {
+                account_id: account_id.into(),
+                ids: vec![conversation_id.into()],
+                removed: vec![],
+            });
+        }
+        Ok(())
+    }
+
+    /// New messages from others arrived in a conversation: if it is open in the focused window,
+    /// the person is reading them, so it is read.
+    pub fn read_if_looking(&self, account_id: &str, conversation_id: &str) {
+        if self.focused() && self.viewing(account_id).as_deref() == Some(conversation_id) {
+            if let Err(error) = self.mark_read(account_id, conversation_id) {
+                tracing::warn!(account = %account_id, %error, "could not mark the open conversation read");
+            }
+        }
+    }
+
     pub(crate) fn delivering(&self) -> InFlight<'_> {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
         InFlight(self)

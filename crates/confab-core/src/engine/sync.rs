@@ -310,9 +310,11 @@ pub async fn catch_up(
             .store
             .conversation(account_id, conversation_id)?
             .is_some_and(|c| c.muted);
+        let mut news = false;
         for message in fetched.iter().rev() {
             let new = changes.iter().any(|(id, c)| *id == message.id && *c == Change::New);
             if new && me.as_deref() != Some(message.sender_id.as_str()) {
+                news = true;
                 inner.bus.publish(Event::MessageReceived {
                     account_id: account_id.into(),
                     conversation_id: conversation_id.into(),
@@ -322,6 +324,9 @@ pub async fn catch_up(
                     muted,
                 });
             }
+        }
+        if news {
+            inner.read_if_looking(account_id, conversation_id);
         }
     }
     Ok(())
@@ -464,12 +469,13 @@ pub async fn apply_event(
                     .is_some_and(|c| c.muted);
                 inner.bus.publish(Event::MessageReceived {
                     account_id: account_id.into(),
-                    conversation_id,
+                    conversation_id: conversation_id.clone(),
                     message_id: message.id.clone(),
                     sender_id: message.sender_id.clone(),
                     body: message.body.clone(),
                     muted,
                 });
+                inner.read_if_looking(account_id, &conversation_id);
             }
         }
         RemoteEvent::MessageDeleted {

@@ -179,3 +179,58 @@ async fn without_an_event_stream_the_engine_polls() {
     .await;
     client.stop();
 }
+
+/// The open conversation in a focused window is read as messages arrive (live or polled); in
+/// the background, they count as unread.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_open_focused_conversation_is_read_as_messages_arrive() {
+    for strict in [false, true] {
+        let world = World::start_with(Config {
+            strict,
+            ..Config::default()
+        })
+        .await;
+        let sam = sign_in(&world.url(), &world.key("sam"), Dialect::Portal).await;
+        let (client, account) = (&sam.client, &sam.account);
+        client.start();
+        eventually("online", Duration::from_secs(10), || {
+            client.sync_state(&account.id) == confab_core::model::SyncState::Online
+        })
+        .await;
+        let ada = client
+            .conversations(None, ConversationFilter::All)
+            .expect("list")
+            .into_iter()
+            .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
+            .expect("ada")
+            .id;
+        client.mark_read(&account.id, &ada).expect("read");
+        client.set_viewing(Some((account.id.clone(), ada.clone())));
+        client.set_focused(true);
+        let peer = world.as_person("ada");
+        peer.post(&format!("/api/messages/{ada}"), json!({ "body": "while you look" }))
+            .await;
+        eventually("the message, read", Duration::from_secs(10), || {
+            client
+                .messages(&account.id, &ada, None, 10)
+                .is_ok_and(|p| p.messages.iter().any(|m| m.body == "while you look"))
+                && client.conversation(&account.id, &ada).is_ok_and(|c| c.unread == 0)
+        })
+        .await;
+        eventually(
+            "the server hears it (strict: {strict})",
+            Duration::from_secs(10),
+            || client.outbox(Some(&account.id)).is_ok_and(|o| o.is_empty()),
+        )
+        .await;
+
+        client.set_focused(false);
+        peer.post(&format!("/api/messages/{ada}"), json!({ "body": "while you are away" }))
+            .await;
+        eventually("unread in the background", Duration::from_secs(10), || {
+            client.conversation(&account.id, &ada).is_ok_and(|c| c.unread >= 1)
+        })
+        .await;
+        client.stop();
+    }
+}
