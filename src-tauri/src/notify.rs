@@ -153,7 +153,6 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
             flush(&app, &notifier);
         });
     }
-    let _ = client;
 }
 
 /// Shows what gathered during a burst: one notification per conversation, each counting the

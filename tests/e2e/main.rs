@@ -132,6 +132,29 @@ impl Peer {
     }
 }
 
+/// Signs in through the first-run screen and waits for the synced list.
+fn sign_in_through_ui(
+    driver: &Driver,
+    data: &std::path::Path,
+    url: &str,
+    dialect: &str,
+    key: &str,
+) -> anyhow::Result<Session> {
+    let session = driver.session(
+        env!("CARGO_BIN_EXE_confab"),
+        &["--data-dir".into(), data.display().to_string()],
+    )?;
+    session.wait_for("[data-testid=signin-url]", WAIT)?;
+    session.type_into("[data-testid=signin-url]", url)?;
+    session.execute(&format!(
+        "const s = document.querySelector('[data-testid=signin-dialect]'); s.value = '{dialect}'; s.dispatchEvent(new Event('change'));"
+    ))?;
+    session.type_into("[data-testid=signin-key]", key)?;
+    session.click("button[type=submit]")?;
+    session.wait_for("[data-testid=conversation]", WAIT)?;
+    Ok(session)
+}
+
 fn eventually(what: &str, mut check: impl FnMut() -> anyhow::Result<bool>) -> anyhow::Result<()> {
     let deadline = std::time::Instant::now() + WAIT;
     loop {
@@ -742,12 +765,7 @@ fn a_damaged_database_is_rebuilt_and_the_app_says_so() -> anyhow::Result<()> {
     let driver = Driver::start()?;
     let data = tempfile::tempdir()?;
     let args = ["--data-dir".to_string(), data.path().display().to_string()];
-    let session = driver.session(env!("CARGO_BIN_EXE_confab"), &args)?;
-    session.wait_for("[data-testid=signin-url]", WAIT)?;
-    session.type_into("[data-testid=signin-url]", &server.url())?;
-    session.execute("const s = document.querySelector('[data-testid=signin-dialect]'); s.value = 'protocol'; s.dispatchEvent(new Event('change'));")?;
-    session.type_into("[data-testid=signin-key]", &key)?;
-    session.click("button[type=submit]")?;
+    let session = sign_in_through_ui(&driver, data.path(), &server.url(), "protocol", &key)?;
     session.wait_until(
         "the synced list",
         "document.body.textContent.includes('Weekend hike')",

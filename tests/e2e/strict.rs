@@ -76,23 +76,6 @@ impl Servers {
     }
 }
 
-/// Signs in through the first-run screen and waits for the synced list.
-fn sign_in(driver: &Driver, data: &std::path::Path, url: &str, dialect: &str, key: &str) -> anyhow::Result<Session> {
-    let session = driver.session(
-        env!("CARGO_BIN_EXE_confab"),
-        &["--data-dir".into(), data.display().to_string()],
-    )?;
-    session.wait_for("[data-testid=signin-url]", WAIT)?;
-    session.type_into("[data-testid=signin-url]", url)?;
-    session.execute(&format!(
-        "const s = document.querySelector('[data-testid=signin-dialect]'); s.value = '{dialect}'; s.dispatchEvent(new Event('change'));"
-    ))?;
-    session.type_into("[data-testid=signin-key]", key)?;
-    session.click("button[type=submit]")?;
-    session.wait_for("[data-testid=conversation]", WAIT)?;
-    Ok(session)
-}
-
 /// Clicks the conversation whose title is made of exactly `names` (in any order).
 fn open(session: &Session, names: &[&str]) -> anyhow::Result<()> {
     let wanted = serde_json::to_string(names)?;
@@ -133,7 +116,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
         .account("portal")
         .map(|a| a.key.clone())
         .unwrap_or_default();
-    let session = sign_in(&driver, data.path(), &servers.strict.url(), "portal", &sam_key)?;
+    let session = crate::sign_in_through_ui(&driver, data.path(), &servers.strict.url(), "portal", &sam_key)?;
     let ada_id = servers.id("ada");
     open(&session, &[&ada_id])?;
     send(&session, "hello from a documents-only server")?;
@@ -210,7 +193,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
         .account("protocol")
         .map(|a| a.key.clone())
         .unwrap_or_default();
-    let session = sign_in(&driver, data.path(), &servers.strict.url(), "protocol", &riley_key)?;
+    let session = crate::sign_in_through_ui(&driver, data.path(), &servers.strict.url(), "protocol", &riley_key)?;
     open(&session, &["ada"])?;
     session.wait_until(
         "the cached history",

@@ -13,7 +13,7 @@ use confab_core::{
     secrets::{Keyring, SecretStore},
     Client, ClientConfig, ConversationFilter,
 };
-use confab_server::{demo, Config, Store};
+use confab_server::Store;
 use rand::Rng;
 
 use crate::{cli, ok, profile, BIN};
@@ -24,34 +24,16 @@ mod proxy;
 
 use proxy::{Fault, Proxy};
 
+/// A strict server with the demo's people, behind a proxy that can hold its answers.
 struct Setup {
-    store: Store,
-    server: confab_server::RunningServer,
+    served: crate::DemoServer,
     proxy: Proxy,
-    demo: demo::Demo,
-    _dir: tempfile::TempDir,
 }
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("server.db")).expect("store");
-    let demo = demo::ensure(&store).expect("demo");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let config = Config {
-        strict: true,
-        ..Config::default()
-    };
-    let server = confab_server::start(listener, store.clone(), config)
-        .await
-        .expect("server");
-    let proxy = Proxy::start(&server.url()).await;
-    Setup {
-        store,
-        server,
-        proxy,
-        demo,
-        _dir: dir,
-    }
+    let served = crate::demo_server(true).await;
+    let proxy = Proxy::start(&served.server.url()).await;
+    Setup { served, proxy }
 }
 
 /// Signs the portal account in on `profile` through the proxy, syncs, and returns the ids of
@@ -139,11 +121,11 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
     setup.proxy.set(Fault::SlowAnswers(Duration::from_millis(150)));
     let (_dir, profile) = profile();
     let url = setup.proxy.url();
-    let key = setup.demo.account("portal").expect("sam").key.clone();
+    let key = setup.served.demo.account("portal").expect("sam").key.clone();
     let (ada, grace) = (
         // Without a directory, portal knows people by id: the titles are ids.
-        setup.demo.person("ada").expect("ada").id.clone(),
-        setup.demo.person("grace").expect("grace").id.clone(),
+        setup.served.demo.person("ada").expect("ada").id.clone(),
+        setup.served.demo.person("grace").expect("grace").id.clone(),
     );
     let data = profile.clone();
     let conversations = tokio::task::spawn_blocking(move || {
@@ -187,8 +169,8 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
     })
     .await
     .expect("sends");
-    assert_exactly_once(&setup.store, "kill-", 200, &conversations);
-    setup.server.shutdown().await.expect("shutdown");
+    assert_exactly_once(&setup.served.store, "kill-", 200, &conversations);
+    setup.served.server.shutdown().await.expect("shutdown");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -197,11 +179,11 @@ async fn the_app_and_the_cli_on_one_profile_send_each_message_once() {
     setup.proxy.set(Fault::SlowAnswers(Duration::from_millis(20)));
     let (_dir, profile) = profile();
     let url = setup.proxy.url();
-    let key = setup.demo.account("portal").expect("sam").key.clone();
+    let key = setup.served.demo.account("portal").expect("sam").key.clone();
     let (ada, grace) = (
         // Without a directory, portal knows people by id: the titles are ids.
-        setup.demo.person("ada").expect("ada").id.clone(),
-        setup.demo.person("grace").expect("grace").id.clone(),
+        setup.served.demo.person("ada").expect("ada").id.clone(),
+        setup.served.demo.person("grace").expect("grace").id.clone(),
     );
     let data = profile.clone();
     let conversations = tokio::task::spawn_blocking(move || sign_in(&data, &url, &key, &ada, &grace))
@@ -243,9 +225,10 @@ async fn the_app_and_the_cli_on_one_profile_send_each_message_once() {
         .expect("list")
         .len();
     assert!(cached >= 2);
-    // Order per conversation is what each writer queued; across the two writers it is the
-    // order of the queue, which both share: check counts, and each writer's own order.
+    // Both writers share one queue, so the order across them is the queue's: what is checked
+    // is that each message arrived once.
     let rows: Vec<String> = setup
+        .served
         .store
         .read_blocking(|c| {
             let mut stmt = c.prepare("SELECT body FROM messages WHERE body LIKE 'both-%' ORDER BY seq")?;
@@ -259,5 +242,5 @@ async fn the_app_and_the_cli_on_one_profile_send_each_message_once() {
     distinct.sort_unstable();
     distinct.dedup();
     assert_eq!((rows.len(), distinct.len()), (200, 200), "exactly 200, none twice");
-    setup.server.shutdown().await.expect("shutdown");
+    setup.served.server.shutdown().await.expect("shutdown");
 }

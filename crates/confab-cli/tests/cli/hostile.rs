@@ -2,8 +2,6 @@
 //! in a message never reach the terminal through `show`, `conversations`, `search` or
 //! `export`; the text itself still shows.
 
-use confab_server::{demo, Config, Store};
-
 use crate::{cli, ok, profile};
 
 const HOSTILE: &str = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{1b}[31mred \u{9b}1mC1 \u{202e}gpj.exe <script>alert(1)</script> javascript:alert(1) file:///etc/passwd\u{7f}";
@@ -19,13 +17,12 @@ fn assert_clean(what: &str, bytes: &[u8]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hostile_message_prints_as_harmless_text() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("server.db")).expect("store");
-    let demo = demo::ensure(&store).expect("demo");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let server = confab_server::start(listener, store.clone(), Config::default())
-        .await
-        .expect("server");
+    let crate::DemoServer {
+        server,
+        demo,
+        _dir: _server_dir,
+        ..
+    } = crate::demo_server(false).await;
     let url = server.url();
     let riley = demo.account("protocol").expect("riley").clone();
     let ada = demo.person("ada").expect("ada").clone();

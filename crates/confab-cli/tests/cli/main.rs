@@ -59,6 +59,35 @@ pub fn fails(data_dir: &Path, args: &[&str], stdin: &str) -> String {
     stderr
 }
 
+/// The reference server with the demo's people and conversations, on a free loopback port;
+/// `strict`: only what the API documents show.
+pub struct DemoServer {
+    pub server: confab_server::RunningServer,
+    pub store: confab_server::Store,
+    pub demo: confab_server::demo::Demo,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn demo_server(strict: bool) -> DemoServer {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = confab_server::Store::open(&dir.path().join("server.db")).expect("store");
+    let demo = confab_server::demo::ensure(&store).expect("demo");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let config = confab_server::Config {
+        strict,
+        ..confab_server::Config::default()
+    };
+    let server = confab_server::start(listener, store.clone(), config)
+        .await
+        .expect("server");
+    DemoServer {
+        server,
+        store,
+        demo,
+        _dir: dir,
+    }
+}
+
 pub fn profile() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("profile");

@@ -4,20 +4,14 @@ use confab_server::{demo, Config, Store};
 
 use crate::{cli, fails, ok, profile};
 
-async fn server() -> (confab_server::RunningServer, demo::Demo, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("server.db")).expect("store");
-    let demo = demo::ensure(&store).expect("demo");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let server = confab_server::start(listener, store, Config::default())
-        .await
-        .expect("server");
-    (server, demo, dir)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_whole_session_from_sign_in_to_sign_out() {
-    let (server, demo, _server_dir) = server().await;
+    let crate::DemoServer {
+        server,
+        demo,
+        _dir: _server_dir,
+        ..
+    } = crate::demo_server(false).await;
     let (_dir, profile) = profile();
     let riley = demo.account("protocol").expect("riley").clone();
     let url = server.url();
@@ -142,7 +136,11 @@ async fn a_whole_session_from_sign_in_to_sign_out() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn signing_in_with_a_wrong_key_or_url_fails_in_one_line() {
-    let (server, _demo, _server_dir) = server().await;
+    let crate::DemoServer {
+        server,
+        _dir: _server_dir,
+        ..
+    } = crate::demo_server(false).await;
     let (_dir, profile) = profile();
     let url = server.url();
     tokio::task::spawn_blocking(move || {

@@ -2,23 +2,16 @@
 //! (`confab-server serve --strict`): sign in, read, send, react and leave in portal and
 //! protocol, create in managem, every missing extension explained and nothing left failed.
 
-use confab_server::{demo, Config, Store};
-
 use crate::{cli, fails, ok, profile};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_session_against_documents_only_servers() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = Store::open(&dir.path().join("server.db")).expect("store");
-    let demo = demo::ensure(&store).expect("demo");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let config = Config {
-        strict: true,
-        ..Config::default()
-    };
-    let server = confab_server::start(listener, store.clone(), config)
-        .await
-        .expect("server");
+    let crate::DemoServer {
+        server,
+        store,
+        demo,
+        _dir: _server_dir,
+    } = crate::demo_server(true).await;
     let url = server.url();
     let (_dir, data) = profile();
     let keys = |dialect: &str| demo.account(dialect).expect("demo account").key.clone();

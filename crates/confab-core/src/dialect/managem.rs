@@ -229,21 +229,13 @@ impl Api for Managem {
     /// with an empty body that creates nothing: 401 means the key is wrong, a refusal of the
     /// body means it was accepted.
     async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
-        match cx.extension(Feature::Identity, cx.http.get::<WireProfile>("/users/me").await) {
-            Ok(me) => {
-                cx.learn_me(person(&me));
-                return Ok(());
-            }
-            Err(RemoteError::Missing(_)) => {}
-            Err(e) => return Err(e),
+        if let Some(me) = cx.offered(Feature::Identity, cx.http.get::<WireProfile>("/users/me").await)? {
+            cx.learn_me(person(&me));
+            return Ok(());
         }
-        match cx.extension(
-            Feature::Listing,
-            cx.http.get::<List<WireConversation>>("/conversations?limit=1").await,
-        ) {
-            Ok(_) => return Ok(()),
-            Err(RemoteError::Missing(_)) => {}
-            Err(e) => return Err(e),
+        let listing = cx.http.get::<List<WireConversation>>("/conversations?limit=1").await;
+        if cx.offered(Feature::Listing, listing)?.is_some() {
+            return Ok(());
         }
         match cx
             .http

@@ -166,6 +166,15 @@ impl Context {
         list.items
     }
 
+    /// [`Context::extension`], with the route's absence as `None` rather than an error.
+    pub fn offered<T>(&self, feature: Feature, result: Result<T, RemoteError>) -> Result<Option<T>, RemoteError> {
+        match self.extension(feature, result) {
+            Ok(value) => Ok(Some(value)),
+            Err(RemoteError::Missing(_)) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Fails at once, without a request, when the feature is known to be missing.
     pub fn require(&self, feature: Feature) -> Result<(), RemoteError> {
         match self.has(feature) {
@@ -403,10 +412,6 @@ impl Remote {
         Ok((remote.cx.me(), remote.known()))
     }
 
-    pub fn dialect(&self) -> Dialect {
-        self.api.dialect()
-    }
-
     /// The account's person, once known.
     pub fn me(&self) -> Option<Person> {
         self.cx.me()
@@ -465,10 +470,6 @@ impl Remote {
     pub fn reads_may_mark_read(&self) -> bool {
         self.api.features().contains(&(Feature::QuietRead, Origin::Extension))
             && self.has(Feature::QuietRead) != Some(true)
-    }
-
-    pub fn capabilities(&self) -> Capabilities {
-        capabilities(self.dialect(), &self.known(), self.me().is_some())
     }
 
     /// The account's directory: the people one can write to.

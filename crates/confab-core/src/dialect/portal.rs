@@ -207,14 +207,11 @@ impl Api for Portal {
     }
 
     async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
-        match cx.extension(Feature::Identity, cx.http.get::<WirePerson>("/api/me").await) {
-            Ok(me) => {
-                cx.learn_me(person(me));
-                Ok(())
-            }
-            Err(RemoteError::Missing(_)) => self.conversations(cx).await.map(|_| ()),
-            Err(e) => Err(e),
+        if let Some(me) = cx.offered(Feature::Identity, cx.http.get::<WirePerson>("/api/me").await)? {
+            cx.learn_me(person(me));
+            return Ok(());
         }
+        self.conversations(cx).await.map(|_| ())
     }
 
     async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {

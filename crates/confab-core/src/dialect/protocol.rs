@@ -245,18 +245,7 @@ impl Protocol {
     }
 
     async fn groups(&self, cx: &Context) -> Result<Groups, RemoteError> {
-        let (groups, _) = follow_pages(
-            |cursor| async move {
-                let path = match cursor {
-                    Some(after) => format!("/v1/groups?limit=100&starting_after={}", encode(&after)),
-                    None => "/v1/groups?limit=100".to_string(),
-                };
-                let page: List<WireGroup> = cx.http.get(&path).await?;
-                Ok((cx.kept("item", page.data), page.has_more))
-            },
-            |g: &WireGroup| g.id.as_str(),
-        )
-        .await?;
+        let (groups, _) = every_page(cx, "/v1/groups", |g: &WireGroup| g.id.as_str(), None).await?;
         Ok(groups.into_iter().map(|g| (g.id, (g.name, g.member_ids))).collect())
     }
 
@@ -302,50 +291,27 @@ impl Api for Protocol {
     }
 
     async fn check_key(&self, cx: &Context) -> Result<(), RemoteError> {
-        match cx.extension(Feature::Identity, cx.http.get::<WireContact>("/v1/me").await) {
-            Ok(me) => {
-                let me = person(&me);
-                self.usernames.learn(std::slice::from_ref(&me));
-                cx.learn_me(me);
-                Ok(())
-            }
-            Err(RemoteError::Missing(_)) => cx
-                .http
-                .get::<List<WireConversation>>("/v1/conversations?limit=1")
-                .await
-                .map(|_| ()),
-            Err(e) => Err(e),
+        if let Some(me) = cx.offered(Feature::Identity, cx.http.get::<WireContact>("/v1/me").await)? {
+            let me = person(&me);
+            self.usernames.learn(std::slice::from_ref(&me));
+            cx.learn_me(me);
+            return Ok(());
         }
+        cx.http
+            .get::<List<WireConversation>>("/v1/conversations?limit=1")
+            .await
+            .map(|_| ())
     }
 
     async fn people(&self, cx: &Context) -> Result<Vec<Person>, RemoteError> {
-        let first: List<WireContact> = cx.extension(Feature::Directory, cx.http.get("/v1/contacts?limit=100").await)?;
-        // The first page was read above to learn whether the route exists; follow it.
-        let mut all = cx.kept("contact", first.data);
-        if first.has_more {
-            if let Some(last) = all.last().map(|c| c.id.clone()) {
-                let (more, _) = follow_pages(
-                    |cursor| {
-                        let after = cursor.unwrap_or_else(|| last.clone());
-                        async move {
-                            let page: List<WireContact> = cx
-                                .http
-                                .get(&format!("/v1/contacts?limit=100&starting_after={}", encode(&after)))
-                                .await?;
-                            Ok((cx.kept("item", page.data), page.has_more))
-                        }
-                    },
-                    |c: &WireContact| c.id.as_str(),
-                )
-                .await?;
-                for contact in more {
-                    if !all.iter().any(|c| c.id == contact.id) {
-                        all.push(contact);
-                    }
-                }
-            }
-        }
-        let people: Vec<Person> = all.iter().map(person).collect();
+        let (contacts, _) = every_page(
+            cx,
+            "/v1/contacts",
+            |c: &WireContact| c.id.as_str(),
+            Some(Feature::Directory),
+        )
+        .await?;
+        let people: Vec<Person> = contacts.iter().map(person).collect();
         self.usernames.learn(&people);
         Ok(people)
     }
@@ -356,18 +322,7 @@ impl Api for Protocol {
             Err(error) if error.means_absent() => Groups::new(),
             Err(error) => return Err(error),
         };
-        let (list, complete) = follow_pages(
-            |cursor| async move {
-                let path = match cursor {
-                    Some(after) => format!("/v1/conversations?limit=100&starting_after={}", encode(&after)),
-                    None => "/v1/conversations?limit=100".to_string(),
-                };
-                let page: List<WireConversation> = cx.http.get(&path).await?;
-                Ok((cx.kept("item", page.data), page.has_more))
-            },
-            |c: &WireConversation| c.id.as_str(),
-        )
-        .await?;
+        let (list, complete) = every_page(cx, "/v1/conversations", |c: &WireConversation| c.id.as_str(), None).await?;
         if !complete {
             cx.note(Feature::History, false);
         }
@@ -620,6 +575,33 @@ impl Api for Protocol {
         let me = cx.me_id();
         Ok(Some(conversation(me.as_deref(), wire, &Groups::new())))
     }
+}
+
+/// Every page of a list (`limit=100`, then `starting_after` the last id), as far as the server
+/// pages (see [`follow_pages`]); whether it was followed to its end. With `extension`, the list
+/// itself is an extension: its absence is [`RemoteError::Missing`].
+async fn every_page<T: serde::de::DeserializeOwned>(
+    cx: &Context,
+    path: &str,
+    id_of: impl Fn(&T) -> &str,
+    extension: Option<Feature>,
+) -> Result<(Vec<T>, bool), RemoteError> {
+    follow_pages(
+        |cursor| async move {
+            let url = match &cursor {
+                Some(after) => format!("{path}?limit=100&starting_after={}", encode(after)),
+                None => format!("{path}?limit=100"),
+            };
+            let answer = cx.http.get::<List<T>>(&url).await;
+            let page = match (extension, &cursor) {
+                (Some(feature), None) => cx.extension(feature, answer)?,
+                _ => answer?,
+            };
+            Ok((cx.kept("item", page.data), page.has_more))
+        },
+        id_of,
+    )
+    .await
 }
 
 /// Updates conversation fields and returns the conversation as the server now has it.

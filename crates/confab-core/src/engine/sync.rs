@@ -31,6 +31,13 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
     let account = inner.store.account(account_id)?;
     let me = remote.me();
     let learned = account.me().is_none() && me.is_some();
+    // Most passes learn nothing new: then nothing is written (no write lock taken).
+    let same_me = me.as_ref().is_none_or(|me| {
+        account.user_id == me.id && account.user_name == me.username.clone().unwrap_or_else(|| me.name.clone())
+    });
+    if same_me && inner.store.account_features(account_id)? == remote.known() {
+        return Ok(());
+    }
     if !inner
         .store
         .learn_about_account(account_id, &remote.known(), me.as_ref())?

@@ -265,10 +265,11 @@ impl Store {
         }
     }
 
-    /// Records, durably, that a request for the operation is about to leave: from here until
-    /// its outcome is recorded, it may have reached the server.
+    /// Records that a request for the operation is about to leave: for one that creates
+    /// something, durably, since from here until its outcome is recorded it may have reached
+    /// the server; for the others (harmless to repeat) it only counts the attempt.
     pub fn begin_attempt(&self, item: &QueuedOperation, server_now: i64) -> Result<()> {
-        self.write_durable(|tx| {
+        let record = |tx: &Transaction<'_>| {
             tx.execute(
                 "UPDATE outbox SET attempts = attempts + 1, uncertain = uncertain OR ?2,
                      first_attempt_at = COALESCE(first_attempt_at, ?3), last_attempt_at = ?3,
@@ -277,7 +278,12 @@ impl Store {
                 params![item.id, item.operation.creates(), server_now],
             )?;
             Ok(())
-        })
+        };
+        if item.operation.creates() {
+            self.write_durable(record)
+        } else {
+            self.write(record)
+        }
     }
 
     /// The server certainly did not receive the operation (it refused it, or nothing left):

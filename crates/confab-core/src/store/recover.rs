@@ -54,6 +54,10 @@ fn is_damage(error: &Error) -> bool {
 pub fn save_accounts(data_dir: &Path, accounts: &[Account]) -> Result<()> {
     let json = serde_json::to_vec_pretty(accounts).unwrap_or_default();
     let path = data_dir.join("accounts.json");
+    // Written at every start: only when the accounts changed.
+    if std::fs::read(&path).is_ok_and(|saved| saved == json) {
+        return Ok(());
+    }
     let temp = data_dir.join("accounts.json.tmp");
     std::fs::write(&temp, json)?;
     std::fs::rename(temp, path)?;
@@ -98,11 +102,14 @@ impl Store {
         Ok((store, Some(recovery)))
     }
 
-    /// Cheap reads of the small tables, which fail on a file that is not a sound database.
+    /// Cheap reads of the first page of each small table, which fail on a file that is not a
+    /// sound database (deeper damage is the background check's).
     fn sanity(&self) -> Result<()> {
         let conn = self.reader();
         for table in ["accounts", "outbox", "drafts", "conversations"] {
-            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0))?;
+            conn.query_row(&format!("SELECT EXISTS (SELECT 1 FROM {table})"), [], |r| {
+                r.get::<_, bool>(0)
+            })?;
         }
         Ok(())
     }
