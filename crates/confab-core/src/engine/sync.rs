@@ -171,7 +171,9 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
         }
         // On a server where reading marks read, a conversation with unread messages is read
         // only when the user opens it; until then its listing's preview tells what is new.
-        if reads_mark_read && update.unread.unwrap_or(0) > 0 && viewing.as_deref() != Some(update.id.as_str()) {
+        // "Open" means someone is looking only while the window is focused.
+        let looked_at = inner.focused() && viewing.as_deref() == Some(update.id.as_str());
+        if reads_mark_read && update.unread.unwrap_or(0) > 0 && !looked_at {
             announce_preview(inner, remote, account_id, update)?;
             continue;
         }
