@@ -57,6 +57,19 @@ pub async fn add_account(
         .await?)
 }
 
+/// Which dialects the server at `server_url` speaks with this key (empty when it cannot be
+/// told); for the sign-in form to choose for the user.
+#[tauri::command]
+pub async fn detect_dialects(shell: State<'_, Shell>, server_url: String, key: String) -> CommandResult<Vec<Dialect>> {
+    Ok(shell.client().detect_dialects(&server_url, ApiKey::new(key)).await?)
+}
+
+/// "Retry now" on the offline line: every account syncs and delivers at once.
+#[tauri::command]
+pub fn retry_now(shell: State<'_, Shell>) -> CommandResult<()> {
+    Ok(shell.client().retry_now()?)
+}
+
 #[tauri::command]
 pub fn remove_account(shell: State<'_, Shell>, account_id: String) -> CommandResult<()> {
     Ok(shell.client().remove_account(&account_id)?)
@@ -160,6 +173,69 @@ pub fn send(
     body: String,
 ) -> CommandResult<Message> {
     Ok(shell.client().send(&account_id, &conversation_id, &body)?)
+}
+
+/// What `send_files` carries before the files' bytes (see [`parse_files`]).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilesHeader {
+    account_id: String,
+    conversation_id: String,
+    body: String,
+    files: Vec<FileHeader>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct FileHeader {
+    name: String,
+    #[serde(rename = "type")]
+    content_type: String,
+    size: usize,
+}
+
+/// Reads `send_files`'s raw body: a little-endian u32 length, that many bytes of JSON
+/// ([`FilesHeader`]), then each file's bytes in order. One raw body rather than JSON, so a
+/// 20 MB file crosses IPC as 20 MB, not as a list of numbers.
+fn parse_files(raw: &[u8]) -> Result<(FilesHeader, Vec<confab_core::client::NewFile>), ErrorPayload> {
+    let bad = |why: &str| ErrorPayload::invalid(format!("the files could not be read: {why}"));
+    let length = raw
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or_else(|| bad("no header"))?;
+    let header = raw.get(4..4 + length).ok_or_else(|| bad("short header"))?;
+    let header: FilesHeader = serde_json::from_slice(header).map_err(|e| bad(&e.to_string()))?;
+    let mut at = 4 + length;
+    let mut files = Vec::with_capacity(header.files.len());
+    for file in &header.files {
+        let bytes = raw.get(at..at + file.size).ok_or_else(|| bad("short file"))?;
+        at += file.size;
+        files.push(confab_core::client::NewFile {
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            bytes: bytes.to_vec(),
+        });
+    }
+    if at != raw.len() {
+        return Err(bad("bytes left over"));
+    }
+    Ok((header, files))
+}
+
+/// Sends a message with files (picked, dropped or pasted). The body is raw bytes (see
+/// [`parse_files`]); the work runs off the UI thread.
+#[tauri::command]
+pub async fn send_files(shell: State<'_, Shell>, request: tauri::ipc::Request<'_>) -> CommandResult<Message> {
+    let tauri::ipc::InvokeBody::Raw(raw) = request.body() else {
+        return Err(ErrorPayload::invalid("send_files takes the files as raw bytes"));
+    };
+    let (header, files) = parse_files(raw)?;
+    let client = shell.client();
+    tauri::async_runtime::spawn_blocking(move || {
+        client.send_files(&header.account_id, &header.conversation_id, &header.body, files)
+    })
+    .await
+    .map_err(ErrorPayload::internal)?
+    .map_err(ErrorPayload::from)
 }
 
 #[tauri::command]
@@ -426,6 +502,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         app_info,
         accounts,
         add_account,
+        detect_dialects,
+        retry_now,
         remove_account,
         set_key,
         start_demo,
@@ -440,6 +518,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         load_older,
         people,
         send,
+        send_files,
         react,
         edit,
         delete,

@@ -55,8 +55,8 @@ fn mark_all_read(client: &Client) {
     }
 }
 
-/// Shows the unread count in the tray's tooltip and title, and as the window's badge where
-/// the platform has one.
+/// Shows the unread count in the tray's tooltip and title, the window's title, and as the
+/// window's badge where the platform has one.
 pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
     let unread = client.unread_total().unwrap_or(0);
     let text = if unread > 0 {
@@ -69,6 +69,11 @@ pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
         let _ = tray.set_title(if unread > 0 { Some(unread.to_string()) } else { None });
     }
     if let Some(window) = app.get_webview_window("main") {
+        let _ = window.set_title(&if unread > 0 {
+            format!("Confab ({unread})")
+        } else {
+            "Confab".to_string()
+        });
         let _ = window.set_badge_count(if unread > 0 { Some(unread) } else { None });
     }
 }

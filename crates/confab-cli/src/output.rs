@@ -3,7 +3,7 @@
 use std::{collections::HashMap, io::Write};
 
 use confab_core::{
-    model::{Account, Conversation, Delivery, Message, SearchHit},
+    model::{Account, Conversation, Delivery, Message, SearchHit, MATCH_END, MATCH_START},
     Client, ConversationFilter,
 };
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
@@ -159,7 +159,7 @@ pub fn hits(hits: &[SearchHit]) -> anyhow::Result<()> {
             when(hit.created_at),
             clean(&hit.conversation_id),
             clean(&hit.message_id),
-            clean(&hit.snippet)
+            clean(&hit.snippet.replace(MATCH_START, "[").replace(MATCH_END, "]"))
         )?;
     }
     Ok(())

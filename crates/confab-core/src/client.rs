@@ -2,6 +2,7 @@
 //! the cache and never wait on the network; writes go to the outbox first, show at once as a
 //! local echo, and are delivered by the account's outbox worker (or by [`Client::deliver`]).
 
+use std::path::PathBuf;
 use std::sync::{
     atomic::{AtomicBool, Ordering},
     Arc, Mutex,
@@ -23,8 +24,8 @@ use crate::{
     secrets::{ApiKey, SecretStore},
     shared::{lock, Inner},
     store::{
-        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation, Owner,
-        Store,
+        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation,
+        OutgoingFile, Owner, Store,
     },
 };
 
@@ -89,17 +90,33 @@ impl Client {
 
     // ---- accounts
 
+    /// Which dialects a server speaks with this key, found by the documented sign-in check of
+    /// each (nothing is written). A server that checks the key before it looks at the route
+    /// cannot be told apart this way: then the answer is empty and the caller asks the user.
+    /// An unreachable server or a key every dialect refuses is an error.
+    pub async fn detect_dialects(&self, server_url: &str, key: ApiKey) -> Result<Vec<Dialect>> {
+        let url = checked_url(server_url)?;
+        let mut speaks = Vec::new();
+        let mut refused = 0;
+        for dialect in [Dialect::Portal, Dialect::Protocol, Dialect::Managem] {
+            match Remote::sign_in(dialect, &url, key.expose()).await {
+                Ok(_) => speaks.push(dialect),
+                Err(crate::RemoteError::Unauthorized) => refused += 1,
+                Err(error) if error.is_transient() => return Err(Error::Remote(error)),
+                Err(_) => {}
+            }
+        }
+        if speaks.is_empty() && refused == 3 {
+            return Err(Error::Remote(crate::RemoteError::Unauthorized));
+        }
+        Ok(speaks)
+    }
+
     /// Signs in: checks the URL, dialect and key against the server, keeps the key in the
     /// keyring, and starts syncing if the client is running.
     pub async fn add_account(&self, server_url: &str, dialect: Dialect, key: ApiKey) -> Result<Account> {
-        let url = server_url.trim().trim_end_matches('/');
-        let parsed = reqwest::Url::parse(url)
-            .map_err(|_| Error::Invalid(format!("`{url}` is not a URL (e.g. https://chat.example.com)")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(Error::Invalid(
-                "the server URL must start with http:// or https://".into(),
-            ));
-        }
+        let url = checked_url(server_url)?;
+        let url = url.as_str();
         let (me, features) = Remote::sign_in(dialect, url, key.expose()).await.map_err(|e| match e {
             crate::RemoteError::NotFound | crate::RemoteError::Rejected { status: 405, .. } => {
                 Error::Invalid(format!("{url} does not speak the {} dialect", dialect.as_str()))
@@ -158,6 +175,16 @@ impl Client {
         crate::store::save_accounts(&self.inner.config.data_dir, &self.inner.store.accounts()?)?;
         lock(&self.inner.states).remove(id);
         self.inner.bus.publish(Event::AccountsChanged);
+        Ok(())
+    }
+
+    /// Tries every account again now: a sync pass, and the outbox's waiting retries (the
+    /// user's "retry now" while offline).
+    pub fn retry_now(&self) -> Result<()> {
+        for account in self.inner.store.accounts()? {
+            self.inner.resync_signal(&account.id).notify_one();
+            self.inner.wake_outbox(&account.id, true);
+        }
         Ok(())
     }
 
@@ -376,6 +403,20 @@ impl Client {
             .iter()
             .find(|a| a.id == attachment_id)
             .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id}")))?;
+        // A message still being sent: its files are on this device.
+        if let (Some(index), Some(client_id)) = (attachment_id.strip_prefix("local:"), &message.client_id) {
+            let files = self.inner.store.outgoing_files(client_id)?;
+            let file = index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| files.get(i))
+                .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id}")))?;
+            let bytes = std::fs::read(self.inner.config.data_dir.join(&file.path))?;
+            if bytes.len() > max_bytes {
+                return Err(Error::Invalid(format!("the file is larger than {max_bytes} bytes")));
+            }
+            return Ok((bytes, file.content_type.clone(), safe_file_name(&file.name)));
+        }
         let remote = self.inner.remote(account_id)?;
         let (bytes, served_type) = remote.download(&attachment.url, max_bytes).await?;
         let content_type = served_type
@@ -415,9 +456,44 @@ impl Client {
 
     /// Sends a message: at once a local echo in state pending, delivered by the outbox.
     pub fn send(&self, account_id: &str, conversation_id: &str, body: &str) -> Result<Message> {
+        self.send_files(account_id, conversation_id, body, Vec::new())
+    }
+
+    /// Sends a message with files (the text may then be empty). The files are written to the
+    /// profile folder first, so they go out with the message however long it waits offline;
+    /// the outbox uploads them, then sends.
+    pub fn send_files(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        body: &str,
+        files: Vec<NewFile>,
+    ) -> Result<Message> {
         let (account, conversation) = self.live_conversation(account_id, conversation_id)?;
-        if body.trim().is_empty() {
+        if body.trim().is_empty() && files.is_empty() {
             return Err(Error::Invalid("a message needs some text".into()));
+        }
+        if !files.is_empty() && !self.capabilities(account_id)?.uploads {
+            return Err(Error::Unsupported(format!(
+                "this server does not offer {}",
+                crate::model::Feature::Uploads.describe()
+            )));
+        }
+        if files.len() > MAX_FILES {
+            return Err(Error::Invalid(format!("at most {MAX_FILES} files go in one message")));
+        }
+        for file in &files {
+            if file.bytes.is_empty() {
+                return Err(Error::Invalid(format!("{} is empty", safe_file_name(&file.name))));
+            }
+            if file.bytes.len() > MAX_UPLOAD_BYTES {
+                return Err(Error::Invalid(format!(
+                    "{} is {:.1} MB; files up to {} MB can be sent",
+                    safe_file_name(&file.name),
+                    file.bytes.len() as f64 / 1_048_576.0,
+                    MAX_UPLOAD_BYTES / 1_048_576
+                )));
+            }
         }
         if !self.capabilities(account_id)?.send {
             return Err(Error::Unsupported(format!(
@@ -445,21 +521,91 @@ impl Client {
             edited_at: None,
             delivery: Delivery::Pending,
         };
+        // The documents make a message's text required; files alone go with their names as
+        // the text, which every server takes and every reader understands.
+        let body = if body.trim().is_empty() {
+            files
+                .iter()
+                .map(|f| safe_file_name(&f.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            body.to_string()
+        };
+        let body = body.as_str();
+        echo.body = body.to_string();
+        let (folder, outgoing) = self.keep_outgoing(&files)?;
+        echo.attachments = outgoing
+            .iter()
+            .enumerate()
+            .map(|(i, f)| crate::model::Attachment {
+                id: format!("local:{i}"),
+                url: String::new(),
+                name: Some(f.name.clone()),
+                content_type: Some(f.content_type.clone()),
+                size: i64::try_from(f.size).ok(),
+            })
+            .collect();
         let operation = Operation::Send {
             body: body.to_string(),
             attachments: Vec::new(),
+            files: outgoing,
         };
-        let client_id = self.queue(account_id, conversation_id, operation, |tx, client_id| {
+        let queued = self.queue(account_id, conversation_id, operation, |tx, client_id| {
             echo.id = local_id(client_id);
             echo.client_id = Some(client_id.to_string());
             messages::insert_local(tx, &echo)?;
             crate::store::clear_draft(tx, account_id, conversation_id)
-        })?;
+        });
+        let client_id = match queued {
+            Ok(client_id) => client_id,
+            Err(error) => {
+                if let Some(folder) = folder {
+                    let _ = std::fs::remove_dir_all(folder);
+                }
+                return Err(error);
+            }
+        };
         self.announce(account_id, conversation_id, vec![local_id(&client_id)], vec![]);
         self.inner
             .store
             .message(account_id, &client_id)?
             .ok_or_else(|| Error::NotFound("the message just written".into()))
+    }
+
+    /// Writes files to send into a new folder under `outgoing/`, synced to disk before the
+    /// message is queued (the queue is durable; so must be what it refers to).
+    fn keep_outgoing(&self, files: &[NewFile]) -> Result<(Option<PathBuf>, Vec<OutgoingFile>)> {
+        if files.is_empty() {
+            return Ok((None, Vec::new()));
+        }
+        let relative = format!("{OUTGOING}/{}", new_client_id());
+        let folder = self.inner.config.data_dir.join(&relative);
+        let written = (|| -> std::io::Result<Vec<OutgoingFile>> {
+            std::fs::create_dir_all(&folder)?;
+            let mut outgoing = Vec::new();
+            for (i, file) in files.iter().enumerate() {
+                let path = folder.join(i.to_string());
+                let mut out = std::fs::File::create(&path)?;
+                std::io::Write::write_all(&mut out, &file.bytes)?;
+                out.sync_all()?;
+                outgoing.push(OutgoingFile {
+                    path: format!("{relative}/{i}"),
+                    name: safe_file_name(&file.name),
+                    content_type: sniffed_type(file),
+                    size: file.bytes.len() as u64,
+                });
+            }
+            sync_dir(&folder)?;
+            Ok(outgoing)
+        })();
+        match written {
+            Ok(outgoing) => Ok((Some(folder), outgoing)),
+            Err(error) => {
+                let _ = std::fs::remove_dir_all(&folder);
+                Err(Error::Io(error))
+            }
+        }
     }
 
     fn announce(&self, account_id: &str, conversation_id: &str, ids: Vec<String>, removed: Vec<String>) {
@@ -508,6 +654,14 @@ impl Client {
         if emoji.trim().is_empty() || emoji.chars().any(char::is_whitespace) {
             return Err(Error::Invalid("an emoji is one short token without spaces".into()));
         }
+        // One key per emoji, however it was written (a name, with or without U+FE0F); a key
+        // the message already has is taken as it is, so an old or unknown one can be removed.
+        let emoji = if message.reactions.contains_key(emoji) {
+            emoji.to_string()
+        } else {
+            confab_emoji::canonical(emoji)
+        };
+        let emoji = emoji.as_str();
         let key = message.client_id.clone().unwrap_or(message.id.clone());
         let mut reactions = message.reactions.clone();
         let people = reactions.entry(emoji.to_string()).or_default();
@@ -839,13 +993,75 @@ impl Client {
 
     /// Drops a failed operation; an undelivered message goes with it.
     pub fn discard(&self, client_id: &str) -> Result<()> {
+        let files = self.inner.store.outgoing_files(client_id)?;
         let Some((account_id, conversation_id)) = self.inner.store.discard_operation(client_id)? else {
             return Err(Error::Invalid("only a failed operation can be discarded".into()));
         };
+        crate::engine::remove_outgoing(&self.inner.config.data_dir, &files);
         self.announce(&account_id, &conversation_id, vec![], vec![local_id(client_id)]);
         self.inner.bus.publish(Event::OutboxChanged { account_id });
         Ok(())
     }
+}
+
+/// Where files wait to be uploaded, under the profile folder.
+pub(crate) const OUTGOING: &str = "outgoing";
+/// The largest file Confab sends (the server may allow less; it says so, and the message
+/// fails with its reason).
+pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
+/// The most files in one message.
+pub const MAX_FILES: usize = 10;
+
+/// A file the user picked, dropped or pasted, to send.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub name: String,
+    /// As the picker said; empty or generic types are told from the bytes where possible.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The file's type: as given, unless it says nothing and the bytes say it is an image.
+fn sniffed_type(file: &NewFile) -> String {
+    let given = file.content_type.trim();
+    if !given.is_empty() && given != "application/octet-stream" {
+        return given.to_string();
+    }
+    let b = &file.bytes;
+    let sniffed = if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if b.starts_with(&[0xff, 0xd8, 0xff]) {
+        "image/jpeg"
+    } else if b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a") {
+        "image/gif"
+    } else if b.len() > 12 && b.starts_with(b"RIFF") && &b[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        "application/octet-stream"
+    };
+    sniffed.to_string()
+}
+
+/// Makes a new folder entry durable (a no-op where directories cannot be opened: Windows).
+fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// A server URL as accounts keep it: http(s), no trailing slash.
+fn checked_url(server_url: &str) -> Result<String> {
+    let url = server_url.trim().trim_end_matches('/');
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|_| Error::Invalid(format!("`{url}` is not a URL (e.g. https://chat.example.com)")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(Error::Invalid(
+            "the server URL must start with http:// or https://".into(),
+        ));
+    }
+    Ok(url.to_string())
 }
 
 /// A file name with no directories, no control characters and nothing hidden.

@@ -42,6 +42,16 @@ pub enum Event {
     /// The outbox changed (queued, delivered, failed, retried, discarded).
     #[serde(rename_all = "camelCase")]
     OutboxChanged { account_id: String },
+    /// Bytes of a message's files uploaded so far (`sent` of `total`, all its files).
+    #[serde(rename_all = "camelCase")]
+    UploadProgress {
+        account_id: String,
+        conversation_id: String,
+        /// The message's id while it is pending (`local:...`).
+        message_id: String,
+        sent: u64,
+        total: u64,
+    },
 }
 
 /// Publishes events; cheap to clone.

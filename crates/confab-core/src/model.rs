@@ -129,7 +129,8 @@ pub struct Capabilities {
     pub react: bool,
     /// Removing one's own reaction.
     pub unreact: bool,
-    /// Reactions are named (`thumbs_up`) rather than emoji characters.
+    /// Reactions are named on the wire (`thumbs_up`); Confab keeps and shows the character and
+    /// names it when sending (the table is `confab-emoji`).
     pub reactions_by_name: bool,
     pub leave: bool,
     pub server_pin: bool,
@@ -320,7 +321,13 @@ pub struct Cursor {
     pub row: i64,
 }
 
-/// A search hit with a highlighted snippet (`[` and `]` mark the matches).
+/// Where a search snippet's match starts: U+0002, a control character no message text keeps
+/// (bodies are text; brackets in them stay brackets).
+pub const MATCH_START: char = '\u{2}';
+/// Where a search snippet's match ends: U+0003.
+pub const MATCH_END: char = '\u{3}';
+
+/// A search hit with a highlighted snippet ([`MATCH_START`] and [`MATCH_END`] around matches).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]

@@ -26,7 +26,8 @@ export type Capabilities = { edit: boolean, delete: boolean, react: boolean,
  */
 unreact: boolean, 
 /**
- * Reactions are named (`thumbs_up`) rather than emoji characters.
+ * Reactions are named on the wire (`thumbs_up`); Confab keeps and shows the character and
+ * names it when sending (the table is `confab-emoji`).
  */
 reactionsByName: boolean, leave: boolean, serverPin: boolean, serverMute: boolean, serverArchive: boolean, pinMessage: boolean, deleteConversation: boolean, 
 /**
@@ -134,6 +135,10 @@ export type ConversationFilter = "all" | "unread" | "archived";
 
 export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };
 
-export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, } | { "type": "outboxChanged", accountId: string, };
+export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, } | { "type": "outboxChanged", accountId: string, } | { "type": "uploadProgress", accountId: string, conversationId: string, 
+/**
+ * The message's id while it is pending (`local:...`).
+ */
+messageId: string, sent: number, total: number, };
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]?: JsonValue } | null;

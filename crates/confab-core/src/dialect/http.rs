@@ -185,6 +185,39 @@ impl Http {
         Ok((bytes, content_type))
     }
 
+    /// Uploads a file's bytes as the request body (`Content-Type` the file's type, the name in
+    /// `?filename=`), telling `progress` how many bytes have left so far. Like a download it
+    /// may take as long as it needs while it keeps moving (no total timeout).
+    pub async fn upload(
+        &self,
+        path: &str,
+        name: &str,
+        content_type: &str,
+        bytes: bytes::Bytes,
+        progress: std::sync::Arc<dyn Fn(u64) + Send + Sync>,
+    ) -> Result<Vec<u8>, RemoteError> {
+        const CHUNK: usize = 64 * 1024;
+        let total = bytes.len();
+        let chunks = futures_util::stream::iter((0..total.div_ceil(CHUNK)).map(move |i| {
+            let end = ((i + 1) * CHUNK).min(total);
+            progress(end as u64);
+            Ok::<_, std::io::Error>(bytes.slice(i * CHUNK..end))
+        }));
+        let response = self
+            .streaming
+            .post(format!("{}{path}?filename={}", self.base, encode(name)))
+            .bearer_auth(&self.key)
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::CONTENT_LENGTH, total)
+            .body(reqwest::Body::wrap_stream(chunks))
+            .send()
+            .await
+            .map_err(network)?;
+        self.observe(&response);
+        let response = check(response).await?;
+        read_capped(response, MAX_BODY_BYTES).await
+    }
+
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {
         self.json(Method::GET, path, Body::None, None).await
     }

@@ -10,7 +10,7 @@ use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 use super::{
     http::encode,
     http::{Body, Lenient},
-    invalid, Api, Context, Created, Listing, Page,
+    invalid, Api, Context, Created, Listing, Page, Upload,
 };
 use crate::{
     error::RemoteError,
@@ -319,6 +319,10 @@ impl Api for Managem {
             has_more,
             people,
         })
+    }
+
+    async fn upload(&self, cx: &Context, file: &Upload) -> Result<String, RemoteError> {
+        super::uploaded_id(&file.post(cx, "/attachments").await?)
     }
 
     async fn send(

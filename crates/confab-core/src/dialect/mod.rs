@@ -34,6 +34,42 @@ use crate::{
 
 pub use http::EventStream;
 
+/// A file to upload, with what to tell about its progress.
+pub struct Upload {
+    pub name: String,
+    pub content_type: String,
+    pub bytes: bytes::Bytes,
+    /// Called with the bytes sent so far.
+    pub progress: std::sync::Arc<dyn Fn(u64) + Send + Sync>,
+}
+
+impl Upload {
+    /// Hands the bytes to the HTTP client (they are read once).
+    pub(crate) async fn post(&self, cx: &Context, path: &str) -> Result<Vec<u8>, RemoteError> {
+        cx.extension(
+            Feature::Uploads,
+            cx.http
+                .upload(
+                    path,
+                    &self.name,
+                    &self.content_type,
+                    self.bytes.clone(),
+                    self.progress.clone(),
+                )
+                .await,
+        )
+    }
+}
+
+/// The id in an upload's answer, which both dialects give as `{"id": ...}`.
+pub(crate) fn uploaded_id(bytes: &[u8]) -> Result<String, RemoteError> {
+    #[derive(serde::Deserialize)]
+    struct Uploaded {
+        id: String,
+    }
+    Ok(http::parse::<Uploaded>(bytes)?.id)
+}
+
 /// A page of messages from a server, newest first, and the people its answer described.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
@@ -208,7 +244,8 @@ pub trait Api: Send + Sync {
         false
     }
 
-    /// Reactions are named (`thumbs_up`) rather than emoji characters.
+    /// Reactions are named on the wire (`thumbs_up`); Confab keeps and shows the character and
+    /// names it when sending (the table is `confab-emoji`).
     fn reactions_by_name(&self) -> bool {
         false
     }
@@ -254,6 +291,12 @@ pub trait Api: Send + Sync {
         attachments: &[String],
         key: &str,
     ) -> Result<Message, RemoteError>;
+
+    /// Uploads a file to attach to a message; returns the attachment's id. An extension in
+    /// every dialect (the documents show attachments on messages, never how to make one).
+    async fn upload(&self, _cx: &Context, _file: &Upload) -> Result<String, RemoteError> {
+        Err(RemoteError::Missing(Feature::Uploads))
+    }
 
     async fn create(
         &self,
@@ -502,6 +545,11 @@ impl Remote {
     ) -> Result<Message, RemoteError> {
         self.gate(Feature::Sending)?;
         self.api.send(&self.cx, conversation_id, body, attachments, key).await
+    }
+
+    pub async fn upload(&self, file: &Upload) -> Result<String, RemoteError> {
+        self.gate(Feature::Uploads)?;
+        self.api.upload(&self.cx, file).await
     }
 
     pub async fn create(

@@ -15,7 +15,7 @@ use super::{
     follow_pages,
     http::encode,
     http::{Body, Lenient},
-    invalid, Api, Context, Created, Flags, Listing, Page, Usernames,
+    invalid, Api, Context, Created, Flags, Listing, Page, Upload, Usernames,
 };
 use crate::{
     error::RemoteError,
@@ -149,7 +149,8 @@ pub fn message(account_id: &str, wire: WireMessage, usernames: &Usernames) -> Me
     let mut reactions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for object in wire.reactions {
         for (emoji, names) in object {
-            let people = reactions.entry(emoji).or_default();
+            // Stored as the character, as every dialect's reactions are; named back on sending.
+            let people = reactions.entry(confab_emoji::canonical(&emoji)).or_default();
             people.extend(names.into_iter().map(|n| usernames.id_of(&n).unwrap_or(n)));
         }
     }
@@ -373,6 +374,10 @@ impl Api for Protocol {
         })
     }
 
+    async fn upload(&self, cx: &Context, file: &Upload) -> Result<String, RemoteError> {
+        super::uploaded_id(&file.post(cx, "/v1/attachments").await?)
+    }
+
     async fn send(
         &self,
         cx: &Context,
@@ -471,7 +476,10 @@ impl Api for Protocol {
         set.retain(|_, names| !names.is_empty());
         let keys: Vec<(String, String)> = set
             .iter()
-            .flat_map(|(name, people)| people.iter().map(move |p| (format!("reactions[{name}][]"), p.clone())))
+            .flat_map(|(emoji, people)| {
+                let name = confab_emoji::to_name(emoji);
+                people.iter().map(move |p| (format!("reactions[{name}][]"), p.clone()))
+            })
             .collect();
         let mut form: Vec<(&str, String)> = keys.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
         if form.is_empty() {
@@ -487,7 +495,7 @@ impl Api for Protocol {
             return Ok(updated);
         }
         // The server only adds: remove through the removal route, if it has one.
-        let name: String = form_urlencoded::byte_serialize(emoji.as_bytes()).collect();
+        let name: String = form_urlencoded::byte_serialize(confab_emoji::to_name(emoji).as_bytes()).collect();
         let wire: WireMessage = cx.extension(
             Feature::Unreact,
             cx.http

@@ -15,5 +15,6 @@ mod backoff;
 mod outbox;
 mod sync;
 
+pub(crate) use outbox::remove_outgoing;
 pub use outbox::{deliver_due, run_outbox, DeliveryReport};
 pub use sync::{load_older, run_sync, sync_once};

@@ -14,13 +14,15 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use crate::{
-    dialect::{Flags, Remote, MAX_PAGES},
+    dialect::{Flags, Remote, Upload, MAX_PAGES},
     error::{Error, RemoteError, Result},
     events::Event,
     model::{Delivery, Feature, Message},
     now_ms,
     shared::Inner,
-    store::{conversations, messages, outbox, Change, ConversationUpdate, Operation, QueuedOperation},
+    store::{
+        conversations, local_id, messages, outbox, Change, ConversationUpdate, Operation, OutgoingFile, QueuedOperation,
+    },
 };
 
 use super::{
@@ -191,9 +193,14 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         inner.store.begin_attempt(item, remote.server_now())?;
     }
     match &item.operation {
-        Operation::Send { body, attachments } => {
+        Operation::Send {
+            body,
+            attachments,
+            files,
+        } => {
+            let attachments = &upload_files(inner, remote, item, body, attachments, files).await?;
             let already = if item.uncertain {
-                find_message(inner, remote, item, conversation_id, body).await?
+                find_message(inner, remote, item, conversation_id, body, attachments.len()).await?
             } else {
                 None
             };
@@ -210,6 +217,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 }
             };
             finish(inner, item, &|tx| messages::delivered(tx, account_id, key, &sent))?;
+            remove_outgoing(&inner.config.data_dir, files);
             announce_messages(
                 inner,
                 account_id,
@@ -355,12 +363,88 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
 /// Looks on the server for the message an earlier attempt of `item` may have sent:
 /// `Some(message)` if it is there, `None` if the server's history since the first attempt
 /// shows it is not (so it may be sent), and `Error::Unsettled` if the answers cannot tell.
+/// Uploads a message's files that are not on the server yet (`files[i]` is uploaded once
+/// `attachments` has an `i`th id), recording each id as it comes back, durably: an upload
+/// repeated after a lost answer only leaves an unused file on the server, and one recorded is
+/// never repeated. The files stay on disk until the message is sent (its preview reads them).
+/// Returns every attachment id, in order.
+async fn upload_files(
+    inner: &Arc<Inner>,
+    remote: &Remote,
+    item: &QueuedOperation,
+    body: &str,
+    uploaded: &[String],
+    files: &[OutgoingFile],
+) -> Result<Vec<String>> {
+    let mut ids = uploaded.to_vec();
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    for file in files.iter().skip(ids.len()) {
+        let before: u64 = files.iter().take(ids.len()).map(|f| f.size).sum();
+        let bytes = tokio::fs::read(inner.config.data_dir.join(&file.path))
+            .await
+            .map_err(|error| {
+                Error::Remote(RemoteError::Rejected {
+                    status: 410,
+                    code: "file_gone".into(),
+                    message: format!("{} is gone from this device ({error})", file.name),
+                })
+            })?;
+        let bus = inner.bus.clone();
+        let (account_id, conversation_id) = (item.account_id.clone(), item.conversation_id.clone());
+        let message_id = local_id(&item.client_id);
+        let upload = Upload {
+            name: file.name.clone(),
+            content_type: file.content_type.clone(),
+            bytes: bytes.into(),
+            progress: Arc::new(move |sent| {
+                bus.publish(Event::UploadProgress {
+                    account_id: account_id.clone(),
+                    conversation_id: conversation_id.clone(),
+                    message_id: message_id.clone(),
+                    sent: before + sent,
+                    total,
+                });
+            }),
+        };
+        ids.push(remote.upload(&upload).await.map_err(|error| match error {
+            RemoteError::Rejected { status: 413, code, .. } => Error::Remote(RemoteError::Rejected {
+                status: 413,
+                code,
+                message: format!("{} is larger than this server takes", file.name),
+            }),
+            other => Error::Remote(other),
+        })?);
+        inner.store.set_operation(
+            item.id,
+            &Operation::Send {
+                body: body.to_string(),
+                attachments: ids.clone(),
+                files: files.to_vec(),
+            },
+        )?;
+    }
+    Ok(ids)
+}
+
+/// Removes what is left of a message's files once it is sent or discarded.
+pub(crate) fn remove_outgoing(data_dir: &std::path::Path, files: &[OutgoingFile]) {
+    for file in files {
+        let path = data_dir.join(&file.path);
+        let _ = std::fs::remove_file(&path);
+        if let Some(folder) = path.parent() {
+            // Only once empty: the last file's folder goes with it.
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+}
+
 async fn find_message(
     inner: &Arc<Inner>,
     remote: &Remote,
     item: &QueuedOperation,
     conversation_id: &str,
     body: &str,
+    attachments: usize,
 ) -> Result<Option<Message>> {
     let Some(first) = item.first_attempt_at else {
         return Ok(None);
@@ -403,7 +487,10 @@ async fn find_message(
                 reached_start = true;
                 continue;
             }
-            if candidate.created_at > until || !remote.same_body(body, &candidate.body) {
+            if candidate.created_at > until
+                || !remote.same_body(body, &candidate.body)
+                || candidate.attachments.len() != attachments
+            {
                 continue;
             }
             if me.is_none() {
@@ -482,7 +569,7 @@ async fn find_created(
         if others != wanted || !same_source {
             continue;
         }
-        if let Some(opening) = find_message(inner, remote, item, &conversation.id, body).await? {
+        if let Some(opening) = find_message(inner, remote, item, &conversation.id, body, 0).await? {
             return Ok(Some((conversation, Some(opening))));
         }
     }

@@ -424,7 +424,7 @@ impl Store {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
             "SELECT m.account_id, m.conversation_id, m.id, m.sender_id,
-                    snippet(messages_fts, 0, '[', ']', '…', 12), m.created_at, m.row
+                    snippet(messages_fts, 0, char(2), char(3), '…', 12), m.created_at, m.row
              FROM messages_fts JOIN messages m ON m.row = messages_fts.rowid
              WHERE messages_fts MATCH ?1
                AND (?2 IS NULL OR m.account_id = ?2)

@@ -29,7 +29,7 @@ pub use messages::{fts_query, local_id};
 pub mod messages_search {
     pub use super::messages::SearchFilter;
 }
-pub use outbox::{Operation, QueuedOperation};
+pub use outbox::{Operation, OutgoingFile, QueuedOperation};
 pub use owner::Owner;
 pub use recover::{save_accounts, Recovery};
 

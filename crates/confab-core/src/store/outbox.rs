@@ -14,7 +14,11 @@ use crate::{error::Result, model::OutboxItem, model::Source};
 pub enum Operation {
     Send {
         body: String,
+        /// Attachments on the server, by id: uploaded already.
         attachments: Vec<String>,
+        /// Files still to upload, in order, each moving to `attachments` once it is.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<OutgoingFile>,
     },
     React {
         message: String,
@@ -48,6 +52,16 @@ pub enum Operation {
         archived: bool,
     },
     MarkRead,
+}
+
+/// A file waiting in the profile folder (`outgoing/`) to be uploaded for a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutgoingFile {
+    /// Relative to the profile folder.
+    pub path: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
 }
 
 impl Operation {
@@ -413,6 +427,29 @@ impl Store {
         })
     }
 
+    /// Replaces what an operation will do (an upload done: a file became an attachment id).
+    pub fn set_operation(&self, id: i64, operation: &Operation) -> Result<()> {
+        let payload = serde_json::to_string(operation).unwrap_or_default();
+        self.write_durable(|tx| {
+            tx.execute("UPDATE outbox SET payload = ?2 WHERE id = ?1", params![id, payload])?;
+            Ok(())
+        })
+    }
+
+    /// The files an operation still has to upload (for a preview, or to clean up).
+    pub fn outgoing_files(&self, client_id: &str) -> Result<Vec<OutgoingFile>> {
+        let payload: Option<String> = self
+            .reader()
+            .query_row("SELECT payload FROM outbox WHERE client_id = ?1", [client_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(match payload.and_then(|p| serde_json::from_str::<Operation>(&p).ok()) {
+            Some(Operation::Send { files, .. }) => files,
+            _ => Vec::new(),
+        })
+    }
+
     /// Drops a failed operation; a message that never reached the server goes with it.
     pub fn discard_operation(&self, client_id: &str) -> Result<Option<(String, String)>> {
         self.write(|tx| {
@@ -441,7 +478,7 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use super::Operation;
+    use super::{Operation, OutgoingFile};
     use crate::model::Source;
 
     /// The stored form of every operation, as written by this and earlier versions: a change
@@ -453,8 +490,22 @@ mod tests {
                 Operation::Send {
                     body: "hi".into(),
                     attachments: vec!["a1".into()],
+                    files: Vec::new(),
                 },
                 r#"{"op":"send","body":"hi","attachments":["a1"]}"#,
+            ),
+            (
+                Operation::Send {
+                    body: String::new(),
+                    attachments: vec!["a1".into()],
+                    files: vec![OutgoingFile {
+                        path: "outgoing/c_1/0".into(),
+                        name: "cat.png".into(),
+                        content_type: "image/png".into(),
+                        size: 3,
+                    }],
+                },
+                r#"{"op":"send","body":"","attachments":["a1"],"files":[{"path":"outgoing/c_1/0","name":"cat.png","content_type":"image/png","size":3}]}"#,
             ),
             (
                 Operation::React {

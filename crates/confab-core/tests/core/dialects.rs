@@ -272,7 +272,7 @@ async fn protocol_edits_deletes_mutes_and_pages(mode: Mode) {
     assert_eq!(on_server["reactions"], serde_json::json!([{ "thumbs_up": ["riley"] }]));
     let cached = client.message(&account.id, &sent.id).expect("cached message");
     assert_eq!(
-        cached.reactions.get("thumbs_up"),
+        cached.reactions.get("👍"),
         Some(&vec![world.id("riley")]),
         "usernames map back to ids"
     );

@@ -72,7 +72,7 @@ fn protocol_examples_parse() {
     }]);
     let message = protocol::message("acc", message, &ids);
     assert_eq!(
-        message.reactions.get("red_angry_face"),
+        message.reactions.get("😡"),
         Some(&vec!["kate-id".to_string()]),
         "usernames become ids"
     );

@@ -169,9 +169,10 @@ async fn without_an_event_stream_the_engine_polls() {
         Duration::from_secs(10),
         || {
             client.messages(&account.id, &direct.id, None, 10).is_ok_and(|p| {
-                let edited = p.messages.iter().find(|m| m.id == first_id).is_some_and(|m| {
-                    m.body == "one, edited" && m.reactions.get("thumbs_up") == Some(&vec![ada_id.clone()])
-                });
+                let edited =
+                    p.messages.iter().find(|m| m.id == first_id).is_some_and(|m| {
+                        m.body == "one, edited" && m.reactions.get("👍") == Some(&vec![ada_id.clone()])
+                    });
                 edited && !p.messages.iter().any(|m| m.body == "two")
             })
         },

@@ -5,10 +5,12 @@
 mod common;
 mod proxy;
 
+mod accounts;
 mod dialects;
 mod durability;
 mod exactly_once;
 mod faults;
+mod files;
 mod fixtures;
 mod hostile;
 mod keyring;

@@ -32,7 +32,7 @@ async fn search_finds_prefixes_highlights_filters_and_opens_in_context() {
         "every 'surprised' line of the book club, found by prefix"
     );
     assert!(
-        hits.iter().all(|h| h.snippet.contains("[surprised]")),
+        hits.iter().all(|h| h.snippet.contains("\u{2}surprised\u{3}")),
         "matches are highlighted: {}",
         hits[0].snippet
     );
