@@ -8,7 +8,7 @@ for group in "$@"; do
   case "$group" in
     build) packages+=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
-    e2e)   packages+=(webkit2gtk-driver xvfb xauth dbus dbus-x11 gnome-keyring at-spi2-core fonts-noto-color-emoji) ;;
+    e2e)   packages+=(webkit2gtk-driver xvfb xauth x11-utils dbus dbus-x11 gnome-keyring at-spi2-core fonts-noto-color-emoji) ;;
     keyring) packages+=(dbus gnome-keyring) ;;
     ui)    packages+=(chromium) ;;
     bench) packages+=(wrk python3 curl) ;;

@@ -28,6 +28,10 @@ export interface Backend {
   appInfo(): Promise<AppInfo>;
   accounts(): Promise<Account[]>;
   addAccount(serverUrl: string, dialect: Dialect, key: string): Promise<Account>;
+  /** Which dialects a server speaks with this key; empty when it cannot be told. */
+  detectDialects(serverUrl: string, key: string): Promise<Dialect[]>;
+  /** Every account syncs and delivers at once ("retry now" while offline). */
+  retryNow(): Promise<void>;
   removeAccount(accountId: string): Promise<void>;
   setKey(accountId: string, key: string): Promise<void>;
   startDemo(): Promise<void>;
@@ -42,6 +46,8 @@ export interface Backend {
   loadOlder(accountId: string, conversationId: string): Promise<number>;
   people(accountId: string): Promise<Person[]>;
   send(accountId: string, conversationId: string, body: string): Promise<Message>;
+  /** Sends a message with files; the text may be empty. */
+  sendFiles(accountId: string, conversationId: string, body: string, files: File[]): Promise<Message>;
   react(accountId: string, messageId: string, emoji: string, on: boolean): Promise<void>;
   edit(accountId: string, messageId: string, body: string): Promise<void>;
   remove(accountId: string, messageId: string): Promise<void>;
@@ -88,6 +94,8 @@ export const tauriBackend: Backend = {
   appInfo: () => invoke('app_info'),
   accounts: () => invoke('accounts'),
   addAccount: (serverUrl, dialect, key) => invoke('add_account', { serverUrl, dialect, key }),
+  detectDialects: (serverUrl, key) => invoke('detect_dialects', { serverUrl, key }),
+  retryNow: () => invoke('retry_now'),
   removeAccount: (accountId) => invoke('remove_account', { accountId }),
   setKey: (accountId, key) => invoke('set_key', { accountId, key }),
   startDemo: () => invoke('start_demo'),
@@ -101,6 +109,8 @@ export const tauriBackend: Backend = {
   loadOlder: (accountId, conversationId) => invoke('load_older', { accountId, conversationId }),
   people: (accountId) => invoke('people', { accountId }),
   send: (accountId, conversationId, body) => invoke('send', { accountId, conversationId, body }),
+  sendFiles: async (accountId, conversationId, body, files) =>
+    invoke('send_files', await filesPayload({ accountId, conversationId, body }, files)),
   react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),
   edit: (accountId, messageId, body) => invoke('edit', { accountId, messageId, body }),
   remove: (accountId, messageId) => invoke('delete', { accountId, messageId }),
@@ -129,6 +139,31 @@ export const tauriBackend: Backend = {
   onOpenConversation: async (handler) => listen<OpenConversation>('open-conversation', (e) => handler(e.payload)),
   onEvent: async (handler) => listen<Event>('core-event', (e) => handler(e.payload)),
 };
+
+/**
+ * `send_files`'s raw body: a little-endian u32 length, that much JSON (where to send, the
+ * text, each file's name, type and size), then the files' bytes in order. Raw bytes cross
+ * IPC as they are; JSON would turn each byte into a number.
+ */
+export async function filesPayload(
+  header: { accountId: string; conversationId: string; body: string },
+  files: File[],
+): Promise<Uint8Array> {
+  const buffers = await Promise.all(files.map((f) => f.arrayBuffer()));
+  const json = new TextEncoder().encode(
+    JSON.stringify({ ...header, files: files.map((f, i) => ({ name: f.name, type: f.type, size: buffers[i].byteLength })) }),
+  );
+  const total = 4 + json.length + buffers.reduce((n, b) => n + b.byteLength, 0);
+  const out = new Uint8Array(total);
+  new DataView(out.buffer).setUint32(0, json.length, true);
+  out.set(json, 4);
+  let at = 4 + json.length;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), at);
+    at += b.byteLength;
+  }
+  return out;
+}
 
 /** True when the page runs inside the Tauri shell rather than a plain browser. */
 export function insideTauri(): boolean {

@@ -1,39 +1,11 @@
-// Emoji as the UI shows them. portal reacts with characters; protocol with names such as
-// `thumbs_up`, which the UI shows as the character and sends back by name.
-
-/** Reactions the picker offers: [character, protocol name]. */
-export const PICKER: [string, string][] = [
-  ['👍', 'thumbs_up'],
-  ['❤️', 'heart'],
-  ['😂', 'joy'],
-  ['😮', 'open_mouth'],
-  ['😢', 'cry'],
-  ['😡', 'red_angry_face'],
-  ['🎉', 'tada'],
-  ['👏', 'clap'],
-  ['🙏', 'pray'],
-  ['🔥', 'fire'],
-  ['👀', 'eyes'],
-  ['✅', 'white_check_mark'],
-  ['🤔', 'thinking'],
-  ['💯', 'hundred'],
-  ['🚀', 'rocket'],
-  ['👋', 'wave'],
-];
-
-const BY_NAME = new Map(PICKER.map(([char, name]) => [name, char]));
-BY_NAME.set('check', '✅');
-BY_NAME.set('red_heart', '❤️');
-BY_NAME.set('party_popper', '🎉');
-BY_NAME.set('pouting_face', '😡');
+// Reactions as the UI shows them. The core keeps every reaction as its character (protocol's
+// names are turned into characters by its shared emoji table); a name no table knows stays a
+// name, and shows as `:name:`.
 
 /** How a stored reaction key is shown. */
 export function display(key: string): string {
-  return BY_NAME.get(key.replace(/^:|:$/g, '')) ?? key;
+  return /^[\w+-]+$/.test(key) ? `:${key}:` : key;
 }
 
-/** The key to send for a picked emoji in a dialect that reacts by name or by character. */
-export function keyFor(char: string, byName: boolean): string {
-  if (!byName) return char;
-  return PICKER.find(([c]) => c === char)?.[1] ?? char;
-}
+/** The picker's own data, shipped with the app (no request leaves it). */
+export { default as emojiDataUrl } from 'emoji-picker-element-data/en/emojibase/data.json?url';

@@ -12,6 +12,7 @@ import type {
   Message,
   OpenConversation,
   Person,
+  SearchFilter,
   SearchHit,
   SyncState,
 } from './bindings';
@@ -173,6 +174,12 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'accountsChanged' });
     return account;
   }
+  async detectDialects(): Promise<Account['dialect'][]> {
+    return ['protocol'];
+  }
+  async retryNow() {
+    this.calls.push('retry now');
+  }
   async removeAccount(accountId: string) {
     this.accountsList = this.accountsList.filter((a) => a.id !== accountId);
     this.emit({ type: 'accountsChanged' });
@@ -244,6 +251,15 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
     return { ...message };
   }
+  async sendFiles(accountId: string, conversationId: string, body: string, files: File[]) {
+    this.calls.push(`send files ${files.map((f) => f.name).join(',')}`);
+    const message = await this.send(accountId, conversationId, body || files.map((f) => f.name).join(', '));
+    const stored = this.messagesList.find((m) => m.id === message.id);
+    if (stored) {
+      stored.attachments = files.map((f, i) => ({ id: `f${i}`, url: '', name: f.name, contentType: f.type, size: f.size }));
+    }
+    return { ...message, attachments: stored?.attachments ?? [] };
+  }
   async react(accountId: string, messageId: string, emoji: string, on: boolean) {
     const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
     if (!m) throw { code: 'not_found', message: 'message' } satisfies ErrorPayload;
@@ -295,14 +311,17 @@ export class FakeBackend implements Backend {
     c.unread = 0;
     this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
   }
-  async search(query: string) {
+  async search(query: string, filter: SearchFilter = { accountId: null, conversationId: null, senderId: null }) {
     const terms = query.toLowerCase().split(/\W+/).filter(Boolean);
     if (terms.length === 0) return [];
     const hits: SearchHit[] = [];
     for (const m of this.messagesList) {
+      if (filter.accountId && m.accountId !== filter.accountId) continue;
+      if (filter.conversationId && m.conversationId !== filter.conversationId) continue;
+      if (filter.senderId && m.senderId !== filter.senderId) continue;
       const words = m.body.toLowerCase().split(/\W+/);
       if (terms.every((t) => words.some((w) => w.startsWith(t)))) {
-        const snippet = m.body.replace(/\w+/g, (w) => (terms.some((t) => w.toLowerCase().startsWith(t)) ? `[${w}]` : w));
+        const snippet = m.body.replace(/\w+/g, (w) => (terms.some((t) => w.toLowerCase().startsWith(t)) ? `\u0002${w}\u0003` : w));
         hits.push({
           accountId: m.accountId,
           conversationId: m.conversationId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationTitle, dayLabel, initials, linkParts, snippetParts, startsDay } from './format';
+import { conversationTitle, dayLabel, initials, linkParts, offlineWords, plainName, snippetParts, startsDay } from './format';
 import type { Account, Conversation } from './bindings';
 
 const account: Account = { id: 'a1', serverUrl: 'http://x', dialect: 'portal', userId: 'me', userName: 'me', createdAt: 0 };
@@ -50,11 +50,27 @@ describe('days', () => {
 
 describe('text', () => {
   it('splits snippets into matches and the rest', () => {
-    expect(snippetParts('the [lamp] ships')).toEqual([
+    expect(snippetParts('the \u0002lamp\u0003 ships')).toEqual([
       { text: 'the ', match: false },
       { text: 'lamp', match: true },
       { text: ' ships', match: false },
     ]);
+  });
+  it('keeps brackets in a message as text', () => {
+    expect(snippetParts('[draft] the \u0002lamp\u0003 [x]')).toEqual([
+      { text: '[draft] the ', match: false },
+      { text: 'lamp', match: true },
+      { text: ' [x]', match: false },
+    ]);
+  });
+  it('takes the reordering characters out of file names', () => {
+    expect(plainName('cat\u202Egnp.exe')).toBe('catgnp.exe');
+    expect(plainName('رسالة.txt')).toBe('رسالة.txt');
+  });
+  it('says why an account is offline in plain words', () => {
+    expect(offlineWords('the server is unreachable: error sending request for url (http://x/)')).toBe('cannot reach the server');
+    expect(offlineWords('the server did not answer in time')).toBe('the server is not answering');
+    expect(offlineWords('the server failed (502)')).toBe('the server is having trouble');
   });
   it('finds http(s) links and leaves everything else as text', () => {
     expect(linkParts('(see https://x.org/a) and https://x.org/Rust_(language).').filter((p) => p.href)).toEqual([

@@ -56,22 +56,44 @@ export function initials(name: string): string {
   return (parts[0][0] + parts[parts.length - 1][0]).toUpperCase();
 }
 
-/** Splits a search snippet (`[` `]` around matches) into parts to render as text. */
+/** Where the core marks a search match: U+0002 before, U+0003 after (brackets in text stay text). */
+export const MATCH_START = '\u0002';
+export const MATCH_END = '\u0003';
+
+/** Splits a search snippet into parts to render as text, the matches marked. */
 export function snippetParts(snippet: string): { text: string; match: boolean }[] {
   const parts: { text: string; match: boolean }[] = [];
   let rest = snippet;
   while (rest.length > 0) {
-    const open = rest.indexOf('[');
-    const close = open >= 0 ? rest.indexOf(']', open) : -1;
+    const open = rest.indexOf(MATCH_START);
+    const close = open >= 0 ? rest.indexOf(MATCH_END, open) : -1;
     if (open < 0 || close < 0) {
-      parts.push({ text: rest, match: false });
+      parts.push({ text: rest.replaceAll(MATCH_START, '').replaceAll(MATCH_END, ''), match: false });
       break;
     }
     if (open > 0) parts.push({ text: rest.slice(0, open), match: false });
     parts.push({ text: rest.slice(open + 1, close), match: true });
     rest = rest.slice(close + 1);
   }
-  return parts;
+  return parts.filter((p) => p.text.length > 0);
+}
+
+/**
+ * A file name without the characters that reorder text (U+202A-202E, U+2066-2069, marks):
+ * `cat\u202Egnp.exe` must not read as `catexe.png`.
+ */
+export function plainName(name: string): string {
+  return name.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '');
+}
+
+/** An offline reason in plain words, from the core's error text. */
+export function offlineWords(reason: string): string {
+  const r = reason.toLowerCase();
+  if (r.includes('did not answer in time') || r.includes('timed out')) return 'the server is not answering';
+  if (r.includes('slow down')) return 'the server asked Confab to wait';
+  if (/failed \(5\d\d\)/.test(r)) return 'the server is having trouble';
+  if (r.includes('malformed')) return 'the server answers something Confab cannot read';
+  return 'cannot reach the server';
 }
 
 /** Splits text into plain parts and http(s) links, for rendering links as links and the rest as text. */

@@ -11,6 +11,7 @@ import type {
   Event,
   Message,
   OutboxItem,
+  SearchFilter,
   SearchHit,
   SyncState,
 } from './bindings';
@@ -41,6 +42,12 @@ export class Inbox {
   ready = $state(false);
   /** Set when the view should scroll to a message (search hit). */
   focusMessage = $state<string | null>(null);
+  /** The first message that was unread when the conversation was opened: the divider. */
+  firstUnread = $state<string | null>(null);
+  /** Upload progress of pending messages with files, by message id. */
+  uploads = $state<Record<string, { sent: number; total: number }>>({});
+  /** What the screen reader is told: new messages in the open conversation, nothing else. */
+  announcement = $state('');
 
   private stop: (() => void) | null = null;
   private refreshQueued = false;
@@ -119,6 +126,13 @@ export class Inbox {
         void this.backend.outbox().then((o) => (this.outbox = o));
         break;
       case 'messageReceived':
+        if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
+          const who = this.people[event.accountId]?.[event.senderId]?.name ?? event.senderId;
+          this.announcement = `${who}: ${event.body}`;
+        }
+        break;
+      case 'uploadProgress':
+        this.uploads = { ...this.uploads, [event.messageId]: { sent: event.sent, total: event.total } };
         break;
     }
   }
@@ -142,6 +156,8 @@ export class Inbox {
 
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
     this.selected = { accountId, conversationId };
+    this.firstUnread = null;
+    const unreadAtOpen = this.current?.unread ?? 0;
     void this.backend.setOpenConversation(accountId, conversationId).catch(() => {});
     if (at) {
       const page = await this.backend.messagesAround(accountId, conversationId, at.cursor, PAGE);
@@ -150,9 +166,10 @@ export class Inbox {
       this.focusMessage = at.messageId;
     } else {
       this.focusMessage = null;
-      const page = await this.backend.messages(accountId, conversationId, null, PAGE);
+      const page = await this.backend.messages(accountId, conversationId, null, Math.max(PAGE, Math.min(unreadAtOpen + 10, 500)));
       this.messages = page.messages;
       this.older = page.older;
+      this.firstUnread = firstUnread(page.messages, unreadAtOpen, this.account(accountId)?.userId ?? '');
     }
     const conversation = this.current;
     if (conversation && conversation.unread > 0) await this.backend.markRead(accountId, conversationId).catch(() => {});
@@ -224,9 +241,32 @@ export class Inbox {
     this.notice = { text: verb, undo: () => void apply(current) };
   }
 
-  async search(query: string): Promise<SearchHit[]> {
+  async search(query: string, filter: SearchFilter = { accountId: null, conversationId: null, senderId: null }): Promise<SearchHit[]> {
     if (!query.trim()) return [];
-    return (await this.attempt(() => this.backend.search(query, { accountId: null, conversationId: null, senderId: null }, 50))) ?? [];
+    return (await this.attempt(() => this.backend.search(query, filter, 50))) ?? [];
+  }
+
+  /** Sends text with files from the composer (picked, dropped or pasted). */
+  async sendFiles(body: string, files: File[]): Promise<boolean> {
+    const s = this.selected;
+    if (!s || files.length === 0) return false;
+    const sent = await this.attempt(() => this.backend.sendFiles(s.accountId, s.conversationId, body, files));
+    return sent !== undefined;
+  }
+
+  /** Every conversation, archived ones too (for the quick switcher). */
+  async everyConversation(): Promise<Conversation[]> {
+    const [live, archived] = await Promise.all([this.backend.conversations('all'), this.backend.conversations('archived')]);
+    return [...live, ...archived];
+  }
+
+  async retryNow() {
+    await this.attempt(() => this.backend.retryNow());
+  }
+
+  /** The unread messages of all accounts. */
+  get unreadTotal(): number {
+    return this.conversations.reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
   }
 
   /** Accounts that are offline, with why. */
@@ -247,4 +287,19 @@ export class Inbox {
       return state?.state === 'syncing' ? [{ account, done: state.done, total: state.total }] : [];
     });
   }
+}
+
+/**
+ * The first of the `unread` newest messages from others: where the "new messages" divider
+ * goes when a conversation opens. None when nothing was unread or it is not on the page.
+ */
+export function firstUnread(messages: Message[], unread: number, me: string): string | null {
+  if (unread <= 0) return null;
+  let left = unread;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].senderId === me) continue;
+    left -= 1;
+    if (left === 0) return messages[i].id;
+  }
+  return messages.length > 0 && messages[0].senderId !== me ? messages[0].id : null;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from './fake-backend';
-import { Inbox } from './inbox.svelte';
+import { Inbox, firstUnread } from './inbox.svelte';
+import type { Message } from './bindings';
 
 async function started(options = {}) {
   const backend = new FakeBackend(options);
@@ -85,6 +86,23 @@ describe('Inbox', () => {
   it('searches every account', async () => {
     const { inbox } = await started();
     const hits = await inbox.search('meet');
-    expect(hits[0]?.snippet).toContain('[meeting]');
+    expect(hits[0]?.snippet).toContain('\u0002meeting\u0003');
+  });
+  it('narrows a search to an account, a conversation or a sender', async () => {
+    const { inbox } = await started();
+    const all = await inbox.search('meet');
+    expect(all.length).toBeGreaterThan(0);
+    const elsewhere = await inbox.search('meet', { accountId: 'no-such-account', conversationId: null, senderId: null });
+    expect(elsewhere).toEqual([]);
+    const there = await inbox.search('meet', { accountId: all[0].accountId, conversationId: all[0].conversationId, senderId: all[0].senderId });
+    expect(there.map((h) => h.messageId)).toContain(all[0].messageId);
+  });
+  it('puts the new-messages divider on the first unread message from others', () => {
+    const m = (id: string, senderId: string) => ({ id, senderId }) as Message;
+    const list = [m('1', 'ada'), m('2', 'me'), m('3', 'ada'), m('4', 'me'), m('5', 'bo')];
+    expect(firstUnread(list, 2, 'me')).toBe('3');
+    expect(firstUnread(list, 1, 'me')).toBe('5');
+    expect(firstUnread(list, 0, 'me')).toBe(null);
+    expect(firstUnread(list, 9, 'me')).toBe('1');
   });
 });

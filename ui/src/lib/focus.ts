@@ -1,0 +1,17 @@
+// Focus helpers for dialogs: what can take focus inside an element, and keeping Tab there.
+
+const FOCUSABLE = [
+  'a[href]',
+  'button:not([disabled])',
+  'input:not([disabled]):not([type="hidden"])',
+  'select:not([disabled])',
+  'textarea:not([disabled])',
+  '[tabindex]:not([tabindex="-1"])',
+].join(',');
+
+/** The elements Tab reaches inside `root`, in order. */
+export function focusables(root: HTMLElement): HTMLElement[] {
+  return [...root.querySelectorAll<HTMLElement>(`${FOCUSABLE},emoji-picker`)].filter(
+    (el) => !el.hasAttribute('data-sentinel') && !el.closest('[inert]') && el.getClientRects().length > 0,
+  );
+}
