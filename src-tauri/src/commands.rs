@@ -75,9 +75,10 @@ pub fn remove_account(shell: State<'_, Shell>, account_id: String) -> CommandRes
     Ok(shell.client().remove_account(&account_id)?)
 }
 
+/// A new key for an account, checked with its server first.
 #[tauri::command]
-pub fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -> CommandResult<()> {
-    Ok(shell.client().set_key(&account_id, ApiKey::new(key))?)
+pub async fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -> CommandResult<()> {
+    Ok(shell.client().change_key(&account_id, ApiKey::new(key)).await?)
 }
 
 /// "Try the demo" from the first-run screen.

@@ -5,6 +5,7 @@
 //! Needs a display (`make test-e2e` provides Xvfb and a D-Bus session), `tauri-driver` and
 //! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
+mod daily;
 mod notifications;
 mod strict;
 mod tray;
@@ -226,7 +227,7 @@ fn read_send_react_edit_and_delete() -> anyhow::Result<()> {
     app.session.execute(&format!(
         "document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"
     ))?;
-    app.session.click("[data-testid=pick]")?;
+    app.session.pick_emoji("thumbs up")?;
     eventually("the reaction to reach the server", || {
         Ok(ada.get(&format!("/v1/messages/{message_id}"))?["reactions"] == json!([{ "thumbs_up": ["riley"] }]))
     })?;

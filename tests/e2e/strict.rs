@@ -154,7 +154,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
     session.execute(&format!(
         "document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"
     ))?;
-    session.click("[data-testid=pick]")?;
+    session.pick_emoji("thumbs up")?;
     eventually("the reaction to reach the server", || {
         let seen = ada.get(&format!("/api/messages/{conversation}"))?;
         Ok(seen["messages"]
@@ -221,7 +221,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
     session.execute(&format!(
         "document.querySelector('[data-message=\"{message_id}\"] [data-testid=react]').click();"
     ))?;
-    session.click("[data-testid=pick]")?;
+    session.pick_emoji("thumbs up")?;
     eventually("the reaction to reach the server", || {
         Ok(ada.get(&format!("/v1/messages/{message_id}"))?["reactions"] == json!([{ "thumbs_up": ["riley"] }]))
     })?;

@@ -157,6 +157,20 @@ impl Session {
         .map(|_| ())
     }
 
+    /// Presses keys on whatever has focus, as a user at the keyboard (W3C actions): each
+    /// chord is pressed in order and released in reverse (`&["\u{E008}", "\u{E031}"]` is
+    /// Shift+F10; `\u{E009}` Ctrl, `\u{E004}` Tab, `\u{E013}` Up, `\u{E00C}` Escape).
+    pub fn press(&self, chord: &[&str]) -> anyhow::Result<()> {
+        let mut actions: Vec<Value> = chord.iter().map(|k| json!({ "type": "keyDown", "value": k })).collect();
+        actions.extend(chord.iter().rev().map(|k| json!({ "type": "keyUp", "value": k })));
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )?;
+        self.call(reqwest::Method::DELETE, "/actions", None).map(|_| ())
+    }
+
     /// Waits until an element matching `css` exists; returns it.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> anyhow::Result<String> {
         let deadline = Instant::now() + timeout;
@@ -233,6 +247,37 @@ impl Session {
             "/execute/async",
             Some(json!({ "script": wrapped, "args": [] })),
         )
+    }
+
+    /// In the open emoji picker (a web component: its controls are in its shadow root), types
+    /// `query` into its search field as a user would, waits for the results and clicks the
+    /// first. Fails if the picker never shows its search field or finds nothing.
+    pub fn pick_emoji(&self, query: &str) -> anyhow::Result<()> {
+        let query = serde_json::to_string(query)?;
+        let picked = self.execute_async(&format!(
+            "const started = Date.now();
+             const step = () => {{
+               if (Date.now() - started > 15000) return done('no picker or no result');
+               const picker = document.querySelector('emoji-picker');
+               const search = picker && picker.shadowRoot && picker.shadowRoot.querySelector('#search');
+               if (!search) return setTimeout(step, 50);
+               if (search.value !== {query}) {{
+                 search.focus();
+                 search.value = {query};
+                 search.dispatchEvent(new Event('input', {{ bubbles: true }}));
+               }}
+               const hit = picker.shadowRoot.querySelector('#search-results [id^=emo-]');
+               if (!hit) return setTimeout(step, 50);
+               hit.click();
+               done(hit.id.slice(4));
+             }};
+             step();"
+        ))?;
+        anyhow::ensure!(
+            picked.as_str().is_some_and(|p| p != "no picker or no result"),
+            "emoji picker: {picked}"
+        );
+        Ok(())
     }
 
     /// Runs a script in the page and returns its result.

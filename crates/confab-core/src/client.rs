@@ -188,7 +188,20 @@ impl Client {
         Ok(())
     }
 
-    /// Replaces an account's key (after "needs sign-in").
+    /// Replaces an account's key once the server has accepted it: a key it refuses is an error
+    /// and the old key stays. Where the server cannot be reached to ask, the key is kept and
+    /// the next sync tells (the user may be fixing "needs sign-in" on a bad connection).
+    pub async fn change_key(&self, account_id: &str, key: ApiKey) -> Result<()> {
+        let account = self.inner.store.account(account_id)?;
+        match Remote::sign_in(account.dialect, &account.server_url, key.expose()).await {
+            Ok(_) => {}
+            Err(error) if error.is_transient() => {}
+            Err(error) => return Err(Error::Remote(error)),
+        }
+        self.set_key(account_id, key)
+    }
+
+    /// Replaces an account's key without asking the server.
     pub fn set_key(&self, account_id: &str, key: ApiKey) -> Result<()> {
         self.inner.store.account(account_id)?;
         self.inner.secrets.set(account_id, &key)?;

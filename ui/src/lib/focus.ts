@@ -15,3 +15,6 @@ export function focusables(root: HTMLElement): HTMLElement[] {
     (el) => !el.hasAttribute('data-sentinel') && !el.closest('[inert]') && el.getClientRects().length > 0,
   );
 }
+
+/** The dialogs open now, the top one last: Esc closes only that one. */
+export const openDialogs: symbol[] = [];

@@ -167,3 +167,23 @@ async fn a_revoked_key_needs_sign_in_and_a_new_key_recovers() {
     .await;
     sam.client.stop();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_key_is_checked_with_the_server_before_it_replaces_the_old_one() {
+    let world = World::start().await;
+    let sam = sign_in(&world.url(), &world.key("sam"), Dialect::Portal).await;
+    match sam
+        .client
+        .change_key(&sam.account.id, ApiKey::new("ck_not_sams_key_000"))
+        .await
+    {
+        Err(confab_core::Error::Remote(confab_core::RemoteError::Unauthorized)) => {}
+        other => panic!("a refused key must be an error: {other:?}"),
+    }
+    sam.client.sync(&sam.account.id).await.expect("the old key still works");
+    sam.client
+        .change_key(&sam.account.id, ApiKey::new(world.key("sam")))
+        .await
+        .expect("the right key is taken");
+    sam.client.sync(&sam.account.id).await.expect("syncs with it");
+}
