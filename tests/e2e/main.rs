@@ -821,6 +821,7 @@ fn hostile_messages_are_shown_as_harmless_text() -> anyhow::Result<()> {
         "data:text/html,<script>window.__pwned=5</script>",
         "\u{202e}gpj.exe and zero\u{200b}width",
         "\u{1b}]0;title\u{7}\u{1b}[2Jterminal",
+        "مرحبا، نلتقي في الثامنة",
         "see (https://ok.example/path) and https://ok.example/a_(b)",
     ];
     for body in corpus {
@@ -865,6 +866,18 @@ fn hostile_messages_are_shown_as_harmless_text() -> anyhow::Result<()> {
     assert!(
         text.contains("<script>window.__pwned = 1</script>"),
         "markup shows as text"
+    );
+    assert!(
+        text.contains("gpj.exe and zero") && !text.contains('\u{202e}'),
+        "an override character cannot reverse what it precedes"
+    );
+    assert!(
+        app.session.execute("return [...document.querySelectorAll('[data-testid=message-body]')].every(b => b.getAttribute('dir') === 'auto' && getComputedStyle(b).unicodeBidi === 'isolate');")? == json!(true),
+        "every body takes its own direction, isolated"
+    );
+    assert!(
+        app.session.execute("const b = [...document.querySelectorAll('[data-testid=message-body]')].find(b => b.textContent.startsWith('مرحبا')); return !!b && getComputedStyle(b).direction === 'rtl';")? == json!(true),
+        "Arabic reads right to left"
     );
     for refused in ["javascript:alert(1)", "file:///etc/passwd", "data:text/html,x"] {
         let answer = app.session.execute_async(&format!(

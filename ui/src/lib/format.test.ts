@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conversationTitle, dayLabel, initials, linkParts, offlineWords, plainName, snippetParts, startsDay } from './format';
+import { conversationTitle, dayLabel, initials, linkParts, offlineWords, plainName, shownText, snippetParts, startsDay } from './format';
 import type { Account, Conversation } from './bindings';
 
 const account: Account = { id: 'a1', serverUrl: 'http://x', dialect: 'portal', userId: 'me', userName: 'me', createdAt: 0 };
@@ -66,6 +66,10 @@ describe('text', () => {
   it('takes the reordering characters out of file names', () => {
     expect(plainName('cat\u202Egnp.exe')).toBe('catgnp.exe');
     expect(plainName('رسالة.txt')).toBe('رسالة.txt');
+  });
+  it('shows text in the order it is written', () => {
+    expect(shownText('\u202Egpj.exe')).toBe('gpj.exe');
+    expect(shownText('مرحبا hello')).toBe('مرحبا hello');
   });
   it('says why an account is offline in plain words', () => {
     expect(offlineWords('the server is unreachable: error sending request for url (http://x/)')).toBe('cannot reach the server');

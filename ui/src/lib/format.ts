@@ -86,6 +86,16 @@ export function plainName(name: string): string {
   return name.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, '');
 }
 
+/**
+ * Message text as shown: without the embedding and override characters (U+202A-202E). With
+ * them a sender can make text read in an order other than it is written (`\u202Egpj.exe`
+ * reads `exe.jpg`); plain right-to-left text needs none of them, its direction comes from its
+ * letters (and `dir="auto"`). The stored text is untouched.
+ */
+export function shownText(text: string): string {
+  return text.replace(/[\u202A-\u202E]/g, '');
+}
+
 /** An offline reason in plain words, from the core's error text. */
 export function offlineWords(reason: string): string {
   const r = reason.toLowerCase();
