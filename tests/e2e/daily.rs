@@ -85,6 +85,10 @@ fn settings_adds_an_account_found_out_from_the_server_and_takes_a_new_key() -> a
     app.session.press(&["\u{E007}"])?;
     app.session.wait_for("[data-testid=settings][aria-modal=true]", WAIT)?;
     assert!(
+        truthy(&app, "!document.querySelector('[title]')")?,
+        "no native tooltips (they stayed on screen over dialogs); the page draws its own"
+    );
+    assert!(
         truthy(
             &app,
             "document.querySelector('[data-testid=settings]').contains(document.activeElement)"
