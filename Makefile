@@ -10,7 +10,7 @@ DEMO_DIR ?= target/demo
 NPM_CI := npm --prefix ui ci --no-audit --no-fund
 
 PHONY_EXTRA := serve-demo bindings
-.PHONY: run $(PHONY_EXTRA) test test-rust test-ui test-e2e lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
+.PHONY: run $(PHONY_EXTRA) test test-rust test-ui test-e2e test-package package lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
 
 setup: deps-build ui
 
@@ -79,9 +79,23 @@ test-e2e: deps-e2e ui
 		xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
 		$(CARGO) test --locked --features e2e --test e2e -- --test-threads=1
 
+# The Linux installers, with the tauri CLI from the UI's lock file. AppImage bundling downloads
+# linuxdeploy from GitHub, so it is opt-in: `make package PACKAGES=deb,rpm,appimage`.
+PACKAGES ?= deb,rpm
+package: deps-build ui
+	ui/node_modules/.bin/tauri build --ci --bundles $(PACKAGES)
+	@ls -1 target/release/bundle/*/*.{deb,rpm,AppImage} 2>/dev/null || true
+
+# Installs the .deb on this machine (CI's is throwaway; elsewhere it asks first) and starts the
+# installed app under Xvfb until its window shows.
+test-package: package deps-e2e
+	scripts/test-package.sh target/release/bundle/deb/*.deb
+
 lint: deps-build ui
+	@scripts/ensure-toolchain.sh windows
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --locked --workspace --all-targets --all-features -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets --target x86_64-pc-windows-gnu -- -D warnings
 	npm --prefix ui run check
 
 fmt:

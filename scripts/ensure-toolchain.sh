@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks for the toolchains the build needs, and installs tauri-driver when asked and missing.
-# Usage: scripts/ensure-toolchain.sh [tauri-driver]
+# Usage: scripts/ensure-toolchain.sh [tauri-driver] [windows]
 set -euo pipefail
 
 if ! command -v cargo >/dev/null 2>&1; then
@@ -27,6 +27,14 @@ for tool in "$@"; do
         echo "Installing tauri-driver (once)"
         cargo install tauri-driver --version '^2' --locked
       fi ;;
+    windows)
+      # The Windows target, to compile (clippy) the Windows code paths here; `ring` needs the
+      # MinGW C compiler (apt) for it.
+      if ! rustup target list --installed | grep -qx x86_64-pc-windows-gnu; then
+        echo "Adding the x86_64-pc-windows-gnu target (once)"
+        rustup target add x86_64-pc-windows-gnu
+      fi
+      "$(dirname "$0")/ensure-system.sh" windows ;;
     *) echo "ensure-toolchain: unknown tool '$tool'" >&2; exit 2 ;;
   esac
 done

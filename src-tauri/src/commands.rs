@@ -363,6 +363,20 @@ pub fn set_focused(shell: State<'_, Shell>, focused: bool) {
     shell.client().set_focused(focused);
 }
 
+/// Whether Confab starts at login (minimized to the tray).
+#[tauri::command]
+pub fn autostart<R: Runtime>(app: AppHandle<R>) -> CommandResult<bool> {
+    use tauri_plugin_autostart::ManagerExt;
+    app.autolaunch().is_enabled().map_err(ErrorPayload::internal)
+}
+
+#[tauri::command]
+pub fn set_autostart<R: Runtime>(app: AppHandle<R>, value: bool) -> CommandResult<()> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    if value { launcher.enable() } else { launcher.disable() }.map_err(ErrorPayload::internal)
+}
+
 #[tauri::command]
 pub fn close_to_tray(shell: State<'_, Shell>) -> CommandResult<bool> {
     Ok(shell.close_to_tray()?)
@@ -539,6 +553,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_focused,
         close_to_tray,
         set_close_to_tray,
+        autostart,
+        set_autostart,
         set_open_conversation,
         inbox_painted,
         conversation_painted,

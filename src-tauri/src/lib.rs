@@ -40,7 +40,12 @@ pub struct Options {
     pub demo: bool,
     /// Keep everything under this directory instead of the OS data directory.
     pub data_dir: Option<PathBuf>,
+    /// Start in the tray without showing the window (how start at login launches Confab).
+    pub minimized: bool,
 }
+
+/// The argument start at login adds.
+pub const MINIMIZED: &str = "--minimized";
 
 impl Options {
     pub fn from_args(args: impl IntoIterator<Item = String>) -> Self {
@@ -49,6 +54,7 @@ impl Options {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--demo" => options.demo = true,
+                MINIMIZED => options.minimized = true,
                 "--data-dir" => options.data_dir = args.next().map(PathBuf::from),
                 other => {
                     if let Some(dir) = other.strip_prefix("--data-dir=") {
@@ -182,7 +188,8 @@ fn lock_profile(data_dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
 }
 
 /// A short, stable name for a profile's path (FNV-1a of its canonical form), for the D-Bus name
-/// of its single instance.
+/// of its single instance (Linux: the plugin names instances that way only there).
+#[cfg(target_os = "linux")]
 fn profile_key(dir: &std::path::Path) -> String {
     let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -234,6 +241,12 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        // Start at login, minimized to the tray: a login item (LaunchAgent) on macOS, the Run
+        // key on Windows, an XDG autostart entry on Linux. Off until turned on in Settings.
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            Some(vec![MINIMIZED]),
+        ))
         .plugin(tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).build())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
@@ -248,8 +261,15 @@ pub fn run() {
             app.manage(shell);
             // A desktop without a tray (no StatusNotifier host, no appindicator library) still
             // runs Confab: the window is the way in, and closing it quits.
-            if let Err(error) = tray::create(app.handle()) {
+            let tray = tray::create(app.handle());
+            if let Err(error) = &tray {
                 log::warn!("no tray icon on this desktop ({error}); Confab runs without one");
+            }
+            // Started at login: into the tray, unless there is none to come back from.
+            if options.minimized && tray.is_ok() {
+                if let Some(window) = app.get_webview_window("main") {
+                    let _ = window.hide();
+                }
             }
             if options.demo {
                 let handle = app.handle().clone();
@@ -287,6 +307,15 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
+        // macOS: a click on the Dock icon while the window is hidden in the tray brings it back.
+        #[cfg(target_os = "macos")]
+        if let RunEvent::Reopen {
+            has_visible_windows: false,
+            ..
+        } = &event
+        {
+            show_main(app);
+        }
         if let RunEvent::ExitRequested { .. } = event {
             // A message sent just before quitting gets a moment to leave; anything cut off is
             // checked on the next start, never sent twice.

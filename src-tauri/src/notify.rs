@@ -81,7 +81,8 @@ impl Notifier {
         lock(&self.pending).remove(&key);
     }
 
-    /// The conversation a shown notification stands for.
+    /// The conversation a shown notification stands for (Linux: its actions come back by id).
+    #[cfg(target_os = "linux")]
     fn conversation_of(&self, id: u32) -> Option<(String, String)> {
         lock(&self.shown)
             .iter()
@@ -295,7 +296,7 @@ fn show<R: Runtime>(
     (title, text): (&str, &str),
 ) -> Option<u32> {
     use tauri_plugin_notification::NotificationExt;
-    let id = replaces.unwrap_or_else(|| rand_id());
+    let id = replaces.unwrap_or_else(rand_id);
     let shown = app
         .notification()
         .builder()

@@ -486,3 +486,35 @@ fn dark_mode_follows_the_system() -> anyhow::Result<()> {
     app.screenshot("dark")?;
     app.session.close()
 }
+
+#[test]
+fn start_at_login_is_a_setting() -> anyhow::Result<()> {
+    let config = tempfile::tempdir()?;
+    let app = App::start_with_env(&[("XDG_CONFIG_HOME", config.path().display().to_string())])?;
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(config.path().join("autostart"))
+            .map(|dir| {
+                dir.flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(entries().is_empty(), "off by default");
+    app.session.click("[data-testid=open-settings]")?;
+    app.session.wait_for("[data-testid=start-at-login]", WAIT)?;
+    assert!(truthy(
+        &app,
+        "!document.querySelector('[data-testid=start-at-login]').checked"
+    )?);
+    app.session.click("[data-testid=start-at-login]")?;
+    eventually("an autostart entry", || Ok(!entries().is_empty()))?;
+    let entry = entries().concat();
+    assert!(
+        entry.contains("--minimized") && entry.contains("confab"),
+        "it starts Confab minimized: {entry}"
+    );
+    app.session.click("[data-testid=start-at-login]")?;
+    eventually("the entry gone", || Ok(entries().is_empty()))?;
+    app.session.close()
+}

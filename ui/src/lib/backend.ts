@@ -72,6 +72,9 @@ export interface Backend {
   inboxPainted(): Promise<MeasureOpen | null>;
   conversationPainted(ms: number): Promise<void>;
   closeToTray(): Promise<boolean>;
+  /** Start at login, minimized to the tray. */
+  autostart(): Promise<boolean>;
+  setAutostart(value: boolean): Promise<void>;
   setCloseToTray(value: boolean): Promise<void>;
   /** Tells the shell which conversation is open, so it does not notify about it. */
   setOpenConversation(accountId: string | null, conversationId: string | null): Promise<void>;
@@ -133,6 +136,8 @@ export const tauriBackend: Backend = {
   inboxPainted: () => invoke('inbox_painted'),
   conversationPainted: (ms) => invoke('conversation_painted', { ms }),
   closeToTray: () => invoke('close_to_tray'),
+  autostart: () => invoke('autostart'),
+  setAutostart: (value) => invoke('set_autostart', { value }),
   setCloseToTray: (value) => invoke('set_close_to_tray', { value }),
   setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),
   closeQuickReply: () => invoke('close_quick_reply'),

@@ -370,6 +370,13 @@ export class FakeBackend implements Backend {
   async setCloseToTray(value: boolean) {
     this.tray = value;
   }
+  startAtLogin = false;
+  async autostart() {
+    return this.startAtLogin;
+  }
+  async setAutostart(value: boolean) {
+    this.startAtLogin = value;
+  }
   openConversation: string | null = null;
   openHandlers = new Set<(open: OpenConversation) => void>();
   async setOpenConversation(accountId: string | null, conversationId: string | null) {
