@@ -489,10 +489,12 @@ fn dark_mode_follows_the_system() -> anyhow::Result<()> {
 
 #[test]
 fn start_at_login_is_a_setting() -> anyhow::Result<()> {
-    let config = tempfile::tempdir()?;
-    let app = App::start_with_env(&[("XDG_CONFIG_HOME", config.path().display().to_string())])?;
+    // The entry goes to `$HOME/.config/autostart` (the autostart library's choice, whatever
+    // XDG_CONFIG_HOME says): a home of its own keeps the test's to itself.
+    let home = tempfile::tempdir()?;
+    let app = App::start_with_env(&[("HOME", home.path().display().to_string())])?;
     let entries = || -> Vec<String> {
-        std::fs::read_dir(config.path().join("autostart"))
+        std::fs::read_dir(home.path().join(".config/autostart"))
             .map(|dir| {
                 dir.flatten()
                     .filter_map(|e| std::fs::read_to_string(e.path()).ok())
