@@ -76,4 +76,38 @@ pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
         });
         let _ = window.set_badge_count(if unread > 0 { Some(unread) } else { None });
     }
+    #[cfg(target_os = "linux")]
+    launcher::set_count(unread);
+}
+
+/// The count on the launcher's icon (GNOME's Dash to Dock, KDE's task manager, Plank): the
+/// `com.canonical.Unity.LauncherEntry` signal they listen for on the session bus, for the
+/// desktop entry the packages install. Tauri's own badge on Linux needs libunity, which most
+/// desktops do not ship; the signal needs nothing.
+#[cfg(target_os = "linux")]
+mod launcher {
+    use std::{collections::HashMap, sync::OnceLock};
+
+    use zbus::{blocking::Connection, zvariant::Value};
+
+    pub const APP_URI: &str = "application://Confab.desktop";
+    const PATH: &str = "/app/confab/desktop/LauncherEntry";
+
+    pub fn set_count(count: i64) {
+        static BUS: OnceLock<Option<Connection>> = OnceLock::new();
+        let Some(bus) = BUS.get_or_init(|| Connection::session().ok()).as_ref() else {
+            return;
+        };
+        let properties: HashMap<&str, Value<'_>> =
+            HashMap::from([("count", Value::from(count)), ("count-visible", Value::from(count > 0))]);
+        if let Err(error) = bus.emit_signal(
+            None::<&str>,
+            PATH,
+            "com.canonical.Unity.LauncherEntry",
+            "Update",
+            &(APP_URI, properties),
+        ) {
+            log::debug!("no launcher count: {error}");
+        }
+    }
 }

@@ -725,14 +725,25 @@ fn a_second_launch_of_the_default_profile_hands_over_to_the_first() -> anyhow::R
 #[test]
 fn the_tray_shows_the_unread_count_and_marks_everything_read() -> anyhow::Result<()> {
     let tray = tray::Tray::start()?;
+    let launcher = tray::Launcher::listen()?;
     let app = App::start()?;
     eventually("the tray icon to register", || Ok(tray.item().is_some()))?;
+    eventually("the count on the launcher", || {
+        Ok(launcher
+            .latest()
+            .is_some_and(|(uri, count, visible)| uri == "application://Confab.desktop" && count > 0 && visible))
+    })?;
     let label = || -> anyhow::Result<String> { Ok(tray.property("XAyatanaLabel")?.try_into().unwrap_or_default()) };
     eventually("the unread count on the tray", || {
         Ok(label()?.parse::<i64>().is_ok_and(|n| n > 0))
     })?;
     tray.click("Mark all as read")?;
     eventually("the count gone from the tray", || Ok(label()?.is_empty()))?;
+    eventually("the count gone from the launcher", || {
+        Ok(launcher
+            .latest()
+            .is_some_and(|(_, count, visible)| count == 0 && !visible))
+    })?;
     eventually("no unread badges in the list", || {
         Ok(app
             .session

@@ -95,3 +95,46 @@ impl Tray {
         anyhow::bail!("no menu item labelled {label}")
     }
 }
+
+/// The launcher count the app announces (`com.canonical.Unity.LauncherEntry.Update`), as a
+/// dock hears it: the latest `(app uri, count, visible)`.
+pub struct Launcher {
+    latest: Arc<Mutex<Option<(String, i64, bool)>>>,
+}
+
+impl Launcher {
+    pub fn listen() -> anyhow::Result<Self> {
+        let latest = Arc::new(Mutex::new(None));
+        let connection = Connection::session()?;
+        let rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .interface("com.canonical.Unity.LauncherEntry")?
+            .member("Update")?
+            .build();
+        let messages = zbus::blocking::MessageIterator::for_match_rule(rule, &connection, None)?;
+        let sink = Arc::clone(&latest);
+        std::thread::spawn(move || {
+            for message in messages.flatten() {
+                type Update = (String, std::collections::HashMap<String, OwnedValue>);
+                if let Ok((uri, properties)) = message.body().deserialize::<Update>() {
+                    let count = properties
+                        .get("count")
+                        .and_then(|v| i64::try_from(v).ok())
+                        .unwrap_or(-1);
+                    let visible = properties
+                        .get("count-visible")
+                        .and_then(|v| bool::try_from(v).ok())
+                        .unwrap_or(false);
+                    if let Ok(mut latest) = sink.lock() {
+                        *latest = Some((uri, count, visible));
+                    }
+                }
+            }
+        });
+        Ok(Self { latest })
+    }
+
+    pub fn latest(&self) -> Option<(String, i64, bool)> {
+        self.latest.lock().ok().and_then(|l| l.clone())
+    }
+}
