@@ -5,6 +5,8 @@
 //! events reach the UI as the `core-event` Tauri event. It never holds logic the CLI would
 //! need.
 
+#[cfg(any(windows, test))]
+mod badge;
 pub mod bindings;
 mod commands;
 mod demo;

@@ -75,6 +75,14 @@ pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
             "Confab".to_string()
         });
         let _ = window.set_badge_count(if unread > 0 { Some(unread) } else { None });
+        // Windows has no number badge: the count is drawn and laid over the taskbar button.
+        #[cfg(windows)]
+        {
+            let pixels = crate::badge::icon(unread);
+            let size = crate::badge::SIZE as u32;
+            let icon = (unread > 0).then(|| tauri::image::Image::new(&pixels, size, size));
+            let _ = window.set_overlay_icon(icon);
+        }
     }
     #[cfg(target_os = "linux")]
     launcher::set_count(unread);
