@@ -58,8 +58,16 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         per_page: usize,
     },
-    /// Send a message (`-` reads the text from stdin).
-    Send { conversation: String, text: String },
+    /// Send a message (`-` reads the text from stdin), with files where the server takes them.
+    Send {
+        conversation: String,
+        /// The text; may be left out when files go.
+        #[arg(default_value = "")]
+        text: String,
+        /// A file to attach (repeat for several; up to 10 of 25 MB each).
+        #[arg(long = "file")]
+        files: Vec<std::path::PathBuf>,
+    },
     /// React to a message, or remove your reaction.
     React {
         message: String,
@@ -221,11 +229,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             output::messages(&client, &account, &messages)
         }
-        Command::Send { conversation, text } => {
+        Command::Send {
+            conversation,
+            text,
+            files,
+        } => {
             let account = one_account(&client, cli.account.as_deref())?;
             let conversation = resolve_conversation(&client, &account, &conversation)?;
             let text = if text == "-" { read_stdin()? } else { text };
-            let message = client.send(&account.id, &conversation, &text)?;
+            let files = files
+                .iter()
+                .map(|path| {
+                    let bytes = std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?;
+                    let name = path
+                        .file_name()
+                        .map_or_else(|| "file".to_string(), |n| n.to_string_lossy().into_owned());
+                    // The core tells images from their bytes; anything else goes as bytes.
+                    Ok(confab_core::client::NewFile {
+                        name,
+                        content_type: String::new(),
+                        bytes,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let message = client.send_files(&account.id, &conversation, &text, files)?;
             deliver(
                 &client,
                 &account,

@@ -108,6 +108,20 @@ async fn a_whole_session_from_sign_in_to_sign_out() {
         assert!(markdown.contains("> See you at the trailhead, early"));
 
         assert!(ok(&data, &["delete", &message_id]).contains("delivered"));
+
+        // Files go with `--file`; alone, their names are the text.
+        let notes = data.join("route notes.txt");
+        std::fs::write(&notes, "left at the fork").expect("file");
+        let sent = ok(&data, &["send", &hike, "--file", notes.to_str().expect("path")]);
+        assert!(sent.contains("delivered"), "{sent}");
+        let shown = ok(&data, &["show", &hike, "--per-page", "1"]);
+        assert!(
+            shown.contains("route notes.txt"),
+            "the file's name as its text:\n{shown}"
+        );
+        let error = fails(&data, &["send", &hike, "--file", "/no/such/file"], "");
+        assert!(error.contains("could not read /no/such/file"), "{error}");
+
         let status = ok(&data, &["status"]);
         assert!(
             status.contains("3 conversation(s)") && status.contains("0 pending, 0 failed"),
