@@ -57,8 +57,13 @@ fn mark_all_read(client: &Client) {
 
 /// Shows the unread count in the tray's tooltip and title, the window's title, and as the
 /// window's badge where the platform has one.
+/// Called on every conversation change (a sync pass makes many); only a new count is shown.
 pub fn refresh<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client) {
+    static SHOWN: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(-1);
     let unread = client.unread_total().unwrap_or(0);
+    if SHOWN.swap(unread, std::sync::atomic::Ordering::Relaxed) == unread {
+        return;
+    }
     let text = if unread > 0 {
         format!("Confab: {unread} unread")
     } else {

@@ -56,22 +56,6 @@ fn window_titles() -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The direct protocol conversation between ada and riley, from ada's side.
-fn ada_and_riley(app: &App, ada: &Peer) -> anyhow::Result<String> {
-    let riley = app.demo()?["people"]["people"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["username"] == "riley"))
-        .map(|p| p["id"].clone())
-        .unwrap_or_default();
-    let conversations = ada.get("/v1/conversations?limit=100")?;
-    conversations["data"]
-        .as_array()
-        .and_then(|d| d.iter().find(|c| c["contact_id"] == riley))
-        .and_then(|c| c["id"].as_str())
-        .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("ada's side of the conversation with riley"))
-}
-
 fn newest_from(ada: &Peer, conversation: &str) -> anyhow::Result<Value> {
     Ok(ada.get(&format!("/v1/messages?conversation_id={conversation}&limit=1"))?["data"][0].clone())
 }
@@ -185,7 +169,7 @@ fn settings_adds_an_account_found_out_from_the_server_and_takes_a_new_key() -> a
 fn files_go_by_drop_and_paste_wait_offline_and_open_in_a_viewer() -> anyhow::Result<()> {
     let app = App::start()?;
     let ada = app.peer("ada")?;
-    let conversation = ada_and_riley(&app, &ada)?;
+    let conversation = app.ada_and_riley(&ada)?;
     app.open(&["ada", "protocol"])?;
     app.session.wait_for("[data-testid=attach]", WAIT)?;
 
@@ -291,7 +275,7 @@ fn every_message_action_is_reachable_from_the_keyboard() -> anyhow::Result<()> {
         .wait_for("[data-testid=composer], [data-testid=locked]", WAIT)?;
 
     let ada = app.peer("ada")?;
-    let conversation = ada_and_riley(&app, &ada)?;
+    let conversation = app.ada_and_riley(&ada)?;
     app.open(&["ada", "protocol"])?;
     assert!(
         truthy(&app, "(() => { const f = document.querySelector('[data-testid=messages]'); return f.getAttribute('role') === 'feed' && !f.hasAttribute('aria-live'); })()")?,
@@ -387,7 +371,7 @@ fn every_message_action_is_reachable_from_the_keyboard() -> anyhow::Result<()> {
 fn divider_title_offline_line_search_filters_and_archived_in_the_switcher() -> anyhow::Result<()> {
     let app = App::start()?;
     let ada = app.peer("ada")?;
-    let conversation = ada_and_riley(&app, &ada)?;
+    let conversation = app.ada_and_riley(&ada)?;
     for line in ["first new line", "second new line", "third new line"] {
         ada.post(
             "/v1/messages",

@@ -68,6 +68,21 @@ impl App {
         })
     }
 
+    /// The direct protocol conversation between ada and riley, as ada's side names it.
+    fn ada_and_riley(&self, ada: &Peer) -> anyhow::Result<String> {
+        let riley = self.demo()?["people"]["people"]
+            .as_array()
+            .and_then(|p| p.iter().find(|p| p["username"] == "riley"))
+            .map(|p| p["id"].clone())
+            .unwrap_or_default();
+        ada.get("/v1/conversations?limit=100")?["data"]
+            .as_array()
+            .and_then(|d| d.iter().find(|c| c["contact_id"] == riley))
+            .and_then(|c| c["id"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("ada's side of the conversation with riley"))
+    }
+
     /// Clicks the conversation whose row contains all of `texts`.
     fn open(&self, texts: &[&str]) -> anyhow::Result<()> {
         let wanted = serde_json::to_string(texts)?;
@@ -203,20 +218,8 @@ fn read_send_react_edit_and_delete() -> anyhow::Result<()> {
         Ok(app.session.execute("return document.querySelectorAll('[data-testid=pending]').length === 0 && document.body.textContent.includes('Bringing snacks <b>tonight</b>');")? == json!(true))
     })?;
     let ada = app.peer("ada")?;
-    let riley = app.demo()?["people"]["people"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["username"] == "riley"))
-        .map(|p| p["id"].clone())
-        .unwrap_or_default();
-    let conversations = ada.get("/v1/conversations?limit=100")?;
-    let direct = conversations["data"]
-        .as_array()
-        .and_then(|d| d.iter().find(|c| c["contact_id"] == riley))
-        .expect("ada's side of the conversation");
-    let received = ada.get(&format!(
-        "/v1/messages?conversation_id={}&limit=1",
-        direct["id"].as_str().unwrap_or_default()
-    ))?;
+    let direct = app.ada_and_riley(&ada)?;
+    let received = ada.get(&format!("/v1/messages?conversation_id={direct}&limit=1"))?;
     assert_eq!(
         received["data"][0]["message"], "Bringing snacks <b>tonight</b>",
         "the other side received it through the server"
@@ -387,14 +390,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         &format!("/api/messages/{direct}"),
         json!({ "body": "Are you free at 3?" }),
     )?;
-    eventually("a notification", || {
-        Ok(daemon.shown().iter().any(|n| n.body.contains("Are you free at 3?")))
-    })?;
-    let first = daemon
-        .shown()
-        .into_iter()
-        .find(|n| n.body.contains("Are you free at 3?"))
-        .expect("shown");
+    let first = daemon.wait_for("Are you free at 3?")?;
     assert_eq!(first.summary, "Ada Okafor");
     assert!(
         first.actions.windows(2).any(|a| a[0] == "reply" && a[1] == "Reply"),
@@ -405,14 +401,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
 
     // A burst updates the same notification instead of stacking another.
     ada.post(&format!("/api/messages/{direct}"), json!({ "body": "Or at 4?" }))?;
-    eventually("the notification updated", || {
-        Ok(daemon.shown().iter().any(|n| n.body.contains("Or at 4?")))
-    })?;
-    let second = daemon
-        .shown()
-        .into_iter()
-        .find(|n| n.body.contains("Or at 4?"))
-        .expect("shown");
+    let second = daemon.wait_for("Or at 4?")?;
     assert_eq!(second.replaces_id, first.id, "one notification per conversation");
     assert!(second.body.contains("2 new messages"), "{}", second.body);
 
@@ -421,14 +410,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         &format!("/api/messages/{direct}"),
         json!({ "body": "<a href=\"https://evil.example\">win</a> & <img src=x>" }),
     )?;
-    eventually("the hostile body", || {
-        Ok(daemon.shown().iter().any(|n| n.body.contains("win")))
-    })?;
-    let hostile = daemon
-        .shown()
-        .into_iter()
-        .find(|n| n.body.contains("win"))
-        .expect("shown");
+    let hostile = daemon.wait_for("win")?;
     assert!(
         hostile
             .body
@@ -445,9 +427,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
             json!({ "body": format!("burst {n}") }),
         )?;
     }
-    eventually("the burst shown", || {
-        Ok(daemon.shown().iter().any(|n| n.body.contains("burst 29")))
-    })?;
+    daemon.wait_for("burst 29")?;
     std::thread::sleep(Duration::from_millis(600));
     let updates = daemon.shown().len() - before;
     assert!(updates <= 6, "30 messages made {updates} notification updates");
@@ -470,14 +450,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         &format!("/api/messages/{grace_direct}"),
         json!({ "body": "Tu viens ce soir ?" }),
     )?;
-    eventually("grace's notification", || {
-        Ok(daemon.shown().iter().any(|n| n.body.contains("Tu viens")))
-    })?;
-    let third = daemon
-        .shown()
-        .into_iter()
-        .find(|n| n.body.contains("Tu viens"))
-        .expect("shown");
+    let third = daemon.wait_for("Tu viens")?;
     assert_ne!(
         third.id, second.id,
         "a different conversation, a different notification"
@@ -813,16 +786,7 @@ fn a_damaged_database_is_rebuilt_and_the_app_says_so() -> anyhow::Result<()> {
 fn hostile_messages_are_shown_as_harmless_text() -> anyhow::Result<()> {
     let app = App::start()?;
     let ada = app.peer("ada")?;
-    let riley = app.demo()?["people"]["people"]
-        .as_array()
-        .and_then(|p| p.iter().find(|p| p["username"] == "riley"))
-        .map(|p| p["id"].clone())
-        .unwrap_or_default();
-    let direct = ada.get("/v1/conversations?limit=100")?["data"]
-        .as_array()
-        .and_then(|d| d.iter().find(|c| c["contact_id"] == riley))
-        .and_then(|c| c["id"].as_str().map(str::to_string))
-        .ok_or_else(|| anyhow::anyhow!("ada and riley"))?;
+    let direct = app.ada_and_riley(&ada)?;
     let corpus = [
         "<script>window.__pwned = 1</script>",
         "<img src=x onerror=\"window.__pwned = 2\">",

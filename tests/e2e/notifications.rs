@@ -95,6 +95,16 @@ impl NotificationServer {
         self.shown.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Waits until a notification whose body contains `text` has been shown; returns the first.
+    pub fn wait_for(&self, text: &str) -> anyhow::Result<Shown> {
+        let mut found = None;
+        crate::eventually(&format!("a notification saying {text:?}"), || {
+            found = self.shown().into_iter().find(|n| n.body.contains(text));
+            Ok(found.is_some())
+        })?;
+        found.ok_or_else(|| anyhow::anyhow!("no notification saying {text:?}"))
+    }
+
     /// What a click on the action button sends, a moment after the notification appeared (as
     /// a person clicks; the app starts listening for its actions once it has shown it).
     pub fn invoke(&self, id: u32, action: &str) -> anyhow::Result<()> {

@@ -264,10 +264,6 @@ export class Inbox {
     await this.attempt(() => this.backend.retryNow());
   }
 
-  /** The unread messages of all accounts. */
-  get unreadTotal(): number {
-    return this.conversations.reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
-  }
 
   /** Accounts that are offline, with why. */
   get offline(): { account: Account; reason: string }[] {

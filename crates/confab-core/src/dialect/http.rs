@@ -131,11 +131,13 @@ impl Http {
         body: Body<'_>,
         idempotency_key: Option<&str>,
     ) -> Result<Vec<u8>, RemoteError> {
-        let response = self
-            .request(&self.client, method, path, body, idempotency_key)
-            .send()
+        self.answer(self.request(&self.client, method, path, body, idempotency_key))
             .await
-            .map_err(network)?;
+    }
+
+    /// Sends a built request and returns the body of a 2xx answer, noting the server's clock.
+    async fn answer(&self, request: RequestBuilder) -> Result<Vec<u8>, RemoteError> {
+        let response = request.send().await.map_err(network)?;
         self.observe(&response);
         let response = check(response).await?;
         read_capped(response, MAX_BODY_BYTES).await
@@ -203,19 +205,15 @@ impl Http {
             progress(end as u64);
             Ok::<_, std::io::Error>(bytes.slice(i * CHUNK..end))
         }));
-        let response = self
-            .streaming
-            .post(format!("{}{path}?filename={}", self.base, encode(name)))
-            .bearer_auth(&self.key)
-            .header(header::CONTENT_TYPE, content_type)
-            .header(header::CONTENT_LENGTH, total)
-            .body(reqwest::Body::wrap_stream(chunks))
-            .send()
-            .await
-            .map_err(network)?;
-        self.observe(&response);
-        let response = check(response).await?;
-        read_capped(response, MAX_BODY_BYTES).await
+        self.answer(
+            self.streaming
+                .post(format!("{}{path}?filename={}", self.base, encode(name)))
+                .bearer_auth(&self.key)
+                .header(header::CONTENT_TYPE, content_type)
+                .header(header::CONTENT_LENGTH, total)
+                .body(reqwest::Body::wrap_stream(chunks)),
+        )
+        .await
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, RemoteError> {

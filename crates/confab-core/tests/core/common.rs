@@ -222,6 +222,25 @@ pub async fn signed_in(world: &World, username: &str, dialect: Dialect) -> TestC
     sign_in(&world.url(), &world.key(username), dialect).await
 }
 
+/// The direct conversation of the client's account with `who`.
+pub fn direct_with(client: &Client, world: &World, who: &str) -> String {
+    client
+        .conversations(None, confab_core::ConversationFilter::All)
+        .expect("list")
+        .into_iter()
+        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id(who)))
+        .expect("the direct conversation")
+        .id
+}
+
+/// Waits until the started client's account is online.
+pub async fn until_online(client: &Client, account_id: &str) {
+    eventually("online", Duration::from_secs(10), || {
+        client.sync_state(account_id) == confab_core::model::SyncState::Online
+    })
+    .await;
+}
+
 /// Waits until `check` holds, or fails saying what was awaited.
 pub async fn eventually<F: FnMut() -> bool>(what: &str, timeout: Duration, mut check: F) {
     let deadline = tokio::time::Instant::now() + timeout;

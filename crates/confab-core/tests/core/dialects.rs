@@ -5,7 +5,7 @@ use confab_core::{
     ConversationFilter, Error, Event,
 };
 
-use crate::common::{drain, signed_in, Mode, World};
+use crate::common::{direct_with, drain, signed_in, Mode, World};
 
 crate::in_both_modes!(
     portal_syncs_sends_reacts_leaves_and_creates,
@@ -599,28 +599,20 @@ async fn marking_read_reaches_the_server_even_when_the_cache_already_shows_it_re
     let sam = signed_in(&world, "sam", Dialect::Portal).await;
     let (client, account) = (&sam.client, &sam.account);
     client.sync(&account.id).await.expect("sync");
-    let ada = client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
-        .expect("ada");
-    client.mark_read(&account.id, &ada.id).expect("read");
+    let ada = direct_with(client, &world, "ada");
+    client.mark_read(&account.id, &ada).expect("read");
     client.deliver(&account.id).await.expect("delivery");
     world
         .as_person("ada")
-        .post(
-            &format!("/api/messages/{}", ada.id),
-            serde_json::json!({ "body": "new" }),
-        )
+        .post(&format!("/api/messages/{}", ada), serde_json::json!({ "body": "new" }))
         .await;
     client.sync(&account.id).await.expect("sync");
-    client.mark_read(&account.id, &ada.id).expect("read again");
+    client.mark_read(&account.id, &ada).expect("read again");
     client.deliver(&account.id).await.expect("delivery");
     let list = world.as_person("sam").get("/api/messages").await;
     let unread = list
         .as_array()
-        .and_then(|l| l.iter().find(|c| c["id"] == ada.id.as_str()))
+        .and_then(|l| l.iter().find(|c| c["id"] == ada.as_str()))
         .map(|c| c["unread"].clone());
     assert_eq!(unread, Some(serde_json::json!(0)), "the server counts nothing unread");
 }

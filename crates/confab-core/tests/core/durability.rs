@@ -9,7 +9,7 @@ use confab_core::{
     Client, ConversationFilter,
 };
 
-use crate::common::{quick_config, World};
+use crate::common::{direct_with, quick_config, World};
 
 async fn profile(world: &World, secrets: &Arc<dyn SecretStore>, dir: &std::path::Path) -> (Client, String, String) {
     let client = Client::open(quick_config(dir), Arc::clone(secrets)).expect("opens");
@@ -18,13 +18,7 @@ async fn profile(world: &World, secrets: &Arc<dyn SecretStore>, dir: &std::path:
         .await
         .expect("signs in");
     client.sync(&account.id).await.expect("sync");
-    let ada = client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
-        .expect("ada")
-        .id;
+    let ada = direct_with(&client, world, "ada");
     (client, account.id, ada)
 }
 

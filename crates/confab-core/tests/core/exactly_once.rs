@@ -13,7 +13,7 @@ use confab_server::Config;
 use rand::Rng;
 
 use crate::{
-    common::{quick_config, sign_in, World},
+    common::{direct_with, quick_config, sign_in, World},
     proxy::{Fault, Proxy},
 };
 
@@ -30,16 +30,6 @@ fn copies(world: &World, body: &str) -> i64 {
         .store
         .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages WHERE body = ?1", [body], |r| r.get(0))?))
         .expect("count")
-}
-
-fn direct_with(client: &Client, world: &World, who: &str) -> String {
-    client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id(who)))
-        .expect("the direct conversation")
-        .id
 }
 
 fn posts(proxy: &Proxy) -> usize {

@@ -10,7 +10,7 @@ use confab_core::{
     ConversationFilter, Error, Event,
 };
 
-use crate::common::{drain, signed_in, Mode, World};
+use crate::common::{drain, signed_in, Mode, TestClient, World};
 
 /// A tiny valid PNG (1x1, red).
 const PNG: &[u8] = &[
@@ -28,6 +28,21 @@ fn file(name: &str, content_type: &str, bytes: &[u8]) -> NewFile {
     }
 }
 
+/// `username` signed in and synced, and the first conversation that takes messages.
+async fn synced(world: &World, username: &str, dialect: Dialect) -> (TestClient, String) {
+    let person = signed_in(world, username, dialect).await;
+    person.client.sync(&person.account.id).await.expect("sync");
+    let conversation = person
+        .client
+        .conversations(None, ConversationFilter::All)
+        .expect("list")
+        .into_iter()
+        .find(|c| !c.locked)
+        .expect("an open conversation")
+        .id;
+    (person, conversation)
+}
+
 fn outgoing_files(dir: &std::path::Path) -> usize {
     walk(&dir.join("outgoing"))
 }
@@ -43,23 +58,16 @@ fn walk(dir: &std::path::Path) -> usize {
 
 async fn sends_files(dialect: Dialect, username: &str) {
     let world = World::start().await;
-    let person = signed_in(&world, username, dialect).await;
+    let (person, conversation) = synced(&world, username, dialect).await;
     let (client, account) = (&person.client, &person.account);
-    client.sync(&account.id).await.expect("sync");
     assert!(client.capabilities(&account.id).expect("caps").uploads);
-    let conversation = client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| !c.locked)
-        .expect("an open conversation");
     let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     let mut events = client.subscribe();
 
     let echo = client
         .send_files(
             &account.id,
-            &conversation.id,
+            &conversation,
             "the plan",
             vec![
                 file("cat.png", "", PNG),
@@ -138,13 +146,11 @@ async fn managem_sends_files_with_a_message() {
 #[tokio::test(flavor = "multi_thread")]
 async fn files_are_refused_up_front_where_they_cannot_go() {
     let world = World::start().await;
-    let sam = signed_in(&world, "sam", Dialect::Portal).await;
-    sam.client.sync(&sam.account.id).await.expect("sync");
-    let conversation = sam.client.conversations(None, ConversationFilter::All).expect("list")[0].clone();
+    let (sam, conversation) = synced(&world, "sam", Dialect::Portal).await;
     assert!(!sam.client.capabilities(&sam.account.id).expect("caps").uploads);
     match sam.client.send_files(
         &sam.account.id,
-        &conversation.id,
+        &conversation,
         "hi",
         vec![file("a.txt", "text/plain", b"a")],
     ) {
@@ -152,13 +158,11 @@ async fn files_are_refused_up_front_where_they_cannot_go() {
         other => panic!("portal has no files: {other:?}"),
     }
 
-    let riley = signed_in(&world, "riley", Dialect::Protocol).await;
-    riley.client.sync(&riley.account.id).await.expect("sync");
-    let conversation = riley.client.conversations(None, ConversationFilter::All).expect("list")[0].clone();
+    let (riley, conversation) = synced(&world, "riley", Dialect::Protocol).await;
     let too_big = vec![0u8; MAX_UPLOAD_BYTES + 1];
     match riley.client.send_files(
         &riley.account.id,
-        &conversation.id,
+        &conversation,
         "",
         vec![file("huge.iso", "", &too_big)],
     ) {
@@ -167,7 +171,7 @@ async fn files_are_refused_up_front_where_they_cannot_go() {
     }
     match riley
         .client
-        .send_files(&riley.account.id, &conversation.id, "", vec![file("empty", "", b"")])
+        .send_files(&riley.account.id, &conversation, "", vec![file("empty", "", b"")])
     {
         Err(Error::Invalid(why)) => assert!(why.contains("empty"), "{why}"),
         other => panic!("an empty file: {other:?}"),
@@ -182,15 +186,13 @@ async fn files_are_refused_up_front_where_they_cannot_go() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_the_server_finds_too_large_fails_with_the_reason_and_keeps_the_text() {
     let world = World::start().await;
-    let riley = signed_in(&world, "riley", Dialect::Protocol).await;
+    let (riley, conversation) = synced(&world, "riley", Dialect::Protocol).await;
     let (client, account) = (&riley.client, &riley.account);
-    client.sync(&account.id).await.expect("sync");
-    let conversation = client.conversations(None, ConversationFilter::All).expect("list")[0].clone();
     // Under Confab's limit, over the reference server's (10 MiB).
     let echo = client
         .send_files(
             &account.id,
-            &conversation.id,
+            &conversation,
             "the video",
             vec![file("talk.webm", "video/webm", &vec![7u8; 11 * 1024 * 1024])],
         )
@@ -218,14 +220,12 @@ async fn a_file_the_server_finds_too_large_fails_with_the_reason_and_keeps_the_t
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_without_uploads_fails_the_message_once_then_the_app_stops_offering_files() {
     let world = World::start_in(Mode::Strict).await;
-    let riley = signed_in(&world, "riley", Dialect::Protocol).await;
+    let (riley, conversation) = synced(&world, "riley", Dialect::Protocol).await;
     let (client, account) = (&riley.client, &riley.account);
-    client.sync(&account.id).await.expect("sync");
-    let conversation = client.conversations(None, ConversationFilter::All).expect("list")[0].clone();
     let echo = client
         .send_files(
             &account.id,
-            &conversation.id,
+            &conversation,
             "photo",
             vec![file("cat.png", "image/png", PNG)],
         )
@@ -245,7 +245,7 @@ async fn a_server_without_uploads_fails_the_message_once_then_the_app_stops_offe
     assert!(matches!(
         client.send_files(
             &account.id,
-            &conversation.id,
+            &conversation,
             "again",
             vec![file("cat.png", "image/png", PNG)]
         ),
@@ -256,13 +256,11 @@ async fn a_server_without_uploads_fails_the_message_once_then_the_app_stops_offe
 #[tokio::test(flavor = "multi_thread")]
 async fn files_written_offline_go_once_the_server_is_back() {
     let mut world = World::start().await;
-    let riley = signed_in(&world, "riley", Dialect::Protocol).await;
+    let (riley, conversation) = synced(&world, "riley", Dialect::Protocol).await;
     let (client, account) = (&riley.client, &riley.account);
-    client.sync(&account.id).await.expect("sync");
-    let conversation = client.conversations(None, ConversationFilter::All).expect("list")[0].clone();
     world.stop().await;
     let echo = client
-        .send_files(&account.id, &conversation.id, "", vec![file("cat.png", "", PNG)])
+        .send_files(&account.id, &conversation, "", vec![file("cat.png", "", PNG)])
         .expect("queued offline");
     let _ = client.deliver(&account.id).await;
     assert_eq!(

@@ -8,7 +8,7 @@ use confab_server::Config;
 use serde_json::json;
 
 use crate::{
-    common::{eventually, sign_in, World},
+    common::{direct_with, eventually, sign_in, until_online, World},
     proxy::Proxy,
 };
 
@@ -35,18 +35,10 @@ async fn messages_arrive_live_once_and_survive_a_cut_stream() {
     let (client, account) = (&sam.client, &sam.account);
     let mut events = client.subscribe();
     client.start();
-    eventually("online", Duration::from_secs(10), || {
-        client.sync_state(&account.id) == confab_core::model::SyncState::Online
-    })
-    .await;
-    let ada = client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
-        .expect("ada");
+    until_online(client, &account.id).await;
+    let ada = direct_with(client, &world, "ada");
     let peer = world.as_person("ada");
-    peer.post(&format!("/api/messages/{}", ada.id), json!({ "body": "live one" }))
+    peer.post(&format!("/api/messages/{}", ada), json!({ "body": "live one" }))
         .await;
     let event = received(&mut events, "live one").await;
     assert!(matches!(event, Event::MessageReceived { muted: false, .. }));
@@ -55,7 +47,7 @@ async fn messages_arrive_live_once_and_survive_a_cut_stream() {
     proxy.cut_streams();
     for i in 0..5 {
         peer.post(
-            &format!("/api/messages/{}", ada.id),
+            &format!("/api/messages/{}", ada),
             json!({ "body": format!("while cut {i}") }),
         )
         .await;
@@ -63,7 +55,7 @@ async fn messages_arrive_live_once_and_survive_a_cut_stream() {
     for i in 0..5 {
         received(&mut events, &format!("while cut {i}")).await;
     }
-    let page = client.messages(&account.id, &ada.id, None, 100).expect("page");
+    let page = client.messages(&account.id, &ada, None, 100).expect("page");
     for i in 0..5 {
         let copies = page
             .messages
@@ -104,10 +96,7 @@ async fn without_an_event_stream_the_engine_polls() {
     let riley = sign_in(&world.url(), &world.key("riley"), Dialect::Protocol).await;
     let (client, account) = (&riley.client, &riley.account);
     client.start();
-    eventually("online", Duration::from_secs(10), || {
-        client.sync_state(&account.id) == confab_core::model::SyncState::Online
-    })
-    .await;
+    until_online(client, &account.id).await;
     assert!(!client.capabilities(&account.id).expect("caps").live);
     let ada_id = world.id("ada");
     let direct = client
@@ -194,17 +183,8 @@ async fn the_open_focused_conversation_is_read_as_messages_arrive() {
         let sam = sign_in(&world.url(), &world.key("sam"), Dialect::Portal).await;
         let (client, account) = (&sam.client, &sam.account);
         client.start();
-        eventually("online", Duration::from_secs(10), || {
-            client.sync_state(&account.id) == confab_core::model::SyncState::Online
-        })
-        .await;
-        let ada = client
-            .conversations(None, ConversationFilter::All)
-            .expect("list")
-            .into_iter()
-            .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
-            .expect("ada")
-            .id;
+        until_online(client, &account.id).await;
+        let ada = direct_with(client, &world, "ada");
         client.mark_read(&account.id, &ada).expect("read");
         client.set_viewing(Some((account.id.clone(), ada.clone())));
         client.set_focused(true);

@@ -10,7 +10,7 @@ use confab_core::{
 use confab_server::Config;
 
 use crate::{
-    common::{eventually, sign_in, signed_in, World},
+    common::{direct_with, eventually, sign_in, signed_in, World},
     proxy::{Fault, Proxy},
 };
 
@@ -91,13 +91,7 @@ async fn a_lost_response_never_duplicates_on_a_server_without_idempotency() {
     let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
     let (client, account) = (&sam.client, &sam.account);
     client.sync(&account.id).await.expect("sync");
-    let conversation = client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 2 && c.participants.contains(&world.id("ada")))
-        .expect("the direct conversation with ada")
-        .id;
+    let conversation = direct_with(client, &world, "ada");
 
     // The server gets the message, but its answer is lost on the way back.
     proxy.set(Fault::LoseResponses { count: 1 });
