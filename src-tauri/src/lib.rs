@@ -242,7 +242,6 @@ pub fn run() {
     let builder = builder
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_notification::init())
         // Start at login, minimized to the tray: a login item (LaunchAgent) on macOS, the Run
         // key on Windows, an XDG autostart entry on Linux. Off until turned on in Settings.
         .plugin(tauri_plugin_autostart::init(

@@ -3,9 +3,9 @@
 //! Someone else's new message in an unmuted conversation that is not open in the focused window
 //! raises one native notification per conversation, replaced (not stacked) as more arrive.
 //! Clicking it brings Confab forward on that conversation with the composer focused; its
-//! actions are Reply (a small quick-reply window) and Mark as read. On Linux this speaks the
-//! freedesktop protocol over one D-Bus connection, with one listener for every notification's
-//! actions; elsewhere the notification plugin shows it and a click brings the app forward.
+//! actions are Reply (typed into the notification where the platform has a field for it, else
+//! a small quick-reply window) and Mark as read. This module is the same on every platform;
+//! how each one shows a notification and reports its actions is in [`platform`].
 //!
 //! A burst (a catch-up after a weekend offline) is coalesced: messages arriving within a
 //! quarter of a second make one update per conversation. Text from strangers is escaped
@@ -16,7 +16,10 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+mod platform;
+
 use confab_core::{model::ConversationKind, Client, Event};
+pub use platform::Action;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
@@ -60,9 +63,8 @@ pub struct Notifier {
     /// Per conversation: what to show when the burst settles.
     pending: Mutex<HashMap<(String, String), Pending>>,
     flush_scheduled: std::sync::atomic::AtomicBool,
-    /// The notification server, once connected (Linux).
-    #[cfg(target_os = "linux")]
-    daemon: std::sync::OnceLock<Option<freedesktop::Daemon>>,
+    /// The platform's notification system, once connected (`None`: there is none).
+    backend: std::sync::OnceLock<Option<platform::Notifications>>,
 }
 
 impl Notifier {
@@ -79,15 +81,6 @@ impl Notifier {
         let key = (account_id.to_string(), conversation_id.to_string());
         lock(&self.shown).remove(&key);
         lock(&self.pending).remove(&key);
-    }
-
-    /// The conversation a shown notification stands for (Linux: its actions come back by id).
-    #[cfg(target_os = "linux")]
-    fn conversation_of(&self, id: u32) -> Option<(String, String)> {
-        lock(&self.shown)
-            .iter()
-            .find(|(_, s)| s.id == id)
-            .map(|(k, _)| k.clone())
     }
 
     /// Whether a new message there should raise a notification.
@@ -170,7 +163,7 @@ fn flush<R: Runtime>(app: &AppHandle<R>, notifier: &Arc<Notifier>) {
         } else {
             preview
         };
-        match show(app, notifier, previous, (&title, &text)) {
+        match show(app, notifier, &key, previous, (&title, &text)) {
             Some(id) => {
                 lock(&notifier.shown).insert(key, Shown { id, count });
             }
@@ -183,136 +176,38 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-#[cfg(target_os = "linux")]
+/// Shows a conversation's notification (replacing its previous one where the platform can),
+/// connecting to the platform's notification system the first time.
 fn show<R: Runtime>(
     app: &AppHandle<R>,
     notifier: &Arc<Notifier>,
+    key: &(String, String),
     replaces: Option<u32>,
     (title, text): (&str, &str),
 ) -> Option<u32> {
-    let daemon = notifier.daemon.get_or_init(|| {
-        let (app, notifier) = (app.clone(), Arc::downgrade(notifier));
-        let connected = freedesktop::Daemon::connect(move |id, action| {
-            let Some(notifier) = notifier.upgrade() else { return };
-            if let Some((account_id, conversation_id)) = notifier.conversation_of(id) {
-                let client = app.state::<crate::Shell>().client();
-                act(&app, &client, &notifier, &account_id, &conversation_id, &action);
-            }
+    let backend = notifier.backend.get_or_init(|| {
+        let identifier = app.config().identifier.clone();
+        let (app, weak) = (app.clone(), Arc::downgrade(notifier));
+        let on_action: platform::OnAction = Arc::new(move |(account_id, conversation_id), action| {
+            let Some(notifier) = weak.upgrade() else { return };
+            let client = app.state::<crate::Shell>().client();
+            act(&app, &client, &notifier, account_id, conversation_id, action);
         });
-        match connected {
-            Ok(daemon) => Some(daemon),
+        match platform::Notifications::connect(&identifier, on_action) {
+            Ok(backend) => Some(backend),
             Err(error) => {
-                log::warn!("no notification server on the session bus: {error}");
+                log::warn!("notifications are unavailable: {error}");
                 None
             }
         }
     });
-    let daemon = daemon.as_ref()?;
-    match daemon.notify(replaces.unwrap_or(0), title, text) {
+    match backend.as_ref()?.show(key, replaces, title, text) {
         Ok(id) => Some(id),
         Err(error) => {
             log::warn!("notification failed: {error}");
             None
         }
     }
-}
-
-/// The freedesktop notification server over one D-Bus connection.
-#[cfg(target_os = "linux")]
-mod freedesktop {
-    use std::collections::HashMap;
-
-    use zbus::{blocking::Proxy, zvariant::Value};
-
-    pub struct Daemon {
-        proxy: Proxy<'static>,
-        /// The server renders markup in bodies: text must be escaped.
-        markup: bool,
-    }
-
-    impl Daemon {
-        /// Connects once, and listens on one thread for the actions of every notification.
-        pub fn connect(on_action: impl Fn(u32, String) + Send + 'static) -> zbus::Result<Self> {
-            let connection = zbus::blocking::Connection::session()?;
-            let proxy = Proxy::new(
-                &connection,
-                "org.freedesktop.Notifications",
-                "/org/freedesktop/Notifications",
-                "org.freedesktop.Notifications",
-            )?;
-            let capabilities: Vec<String> = proxy.call("GetCapabilities", &())?;
-            let markup = capabilities.iter().any(|c| c == "body-markup");
-            let listener = proxy.clone();
-            std::thread::Builder::new()
-                .name("confab-notification-actions".into())
-                .spawn(move || match listener.receive_signal("ActionInvoked") {
-                    Ok(signals) => {
-                        for signal in signals {
-                            if let Ok((id, action)) = signal.body().deserialize::<(u32, String)>() {
-                                on_action(id, action);
-                            }
-                        }
-                    }
-                    Err(error) => log::warn!("cannot listen for notification actions: {error}"),
-                })
-                .map_err(|e| zbus::Error::Failure(e.to_string()))?;
-            Ok(Self { proxy, markup })
-        }
-
-        pub fn notify(&self, replaces: u32, summary: &str, body: &str) -> zbus::Result<u32> {
-            let body = if self.markup { escape(body) } else { body.to_string() };
-            let actions = ["default", "Open", "reply", "Reply", "read", "Mark as read"];
-            let mut hints: HashMap<&str, Value<'_>> = HashMap::new();
-            hints.insert("category", Value::from("im.received"));
-            self.proxy.call(
-                "Notify",
-                &("Confab", replaces, "", summary, body, &actions[..], hints, -1i32),
-            )
-        }
-    }
-
-    /// Text as text in a body that is read as markup.
-    pub fn escape(text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                c => out.push(c),
-            }
-        }
-        out
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn show<R: Runtime>(
-    app: &AppHandle<R>,
-    _notifier: &Arc<Notifier>,
-    replaces: Option<u32>,
-    (title, text): (&str, &str),
-) -> Option<u32> {
-    use tauri_plugin_notification::NotificationExt;
-    let id = replaces.unwrap_or_else(rand_id);
-    let shown = app
-        .notification()
-        .builder()
-        .id(i32::try_from(id).unwrap_or(1))
-        .title(title)
-        .body(text)
-        .show();
-    shown.ok().map(|()| id)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn rand_id() -> u32 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    (now.as_millis() % u128::from(i32::MAX as u32)) as u32
 }
 
 /// What a notification's action does.
@@ -322,12 +217,12 @@ pub fn act<R: Runtime>(
     notifier: &Notifier,
     account_id: &str,
     conversation_id: &str,
-    action: &str,
+    action: Action,
 ) {
-    log::info!("notification action `{action}` on conversation {conversation_id}");
+    log::info!("notification action {action:?} on conversation {conversation_id}");
+    notifier.forget(account_id, conversation_id);
     match action {
-        "default" => {
-            notifier.forget(account_id, conversation_id);
+        Action::Open => {
             crate::show_main(app);
             let _ = app.emit(
                 OPEN_CONVERSATION,
@@ -338,19 +233,30 @@ pub fn act<R: Runtime>(
                 },
             );
         }
-        "reply" => {
-            notifier.forget(account_id, conversation_id);
+        Action::Reply(None) => {
             if let Err(error) = open_quick_reply(app, account_id, conversation_id) {
                 log::warn!("could not open the quick reply window: {error}");
             }
         }
-        "read" => {
-            notifier.forget(account_id, conversation_id);
+        Action::Reply(Some(text)) => {
+            // Typed into the notification: sent like any message (the outbox delivers it once,
+            // now or when back online), and the conversation is read.
+            if text.trim().is_empty() {
+                return;
+            }
+            if let Err(error) = client.send(account_id, conversation_id, &text) {
+                log::warn!("could not send the reply: {error}");
+                return;
+            }
             if let Err(error) = client.mark_read(account_id, conversation_id) {
                 log::warn!("could not mark read: {error}");
             }
         }
-        _ => {}
+        Action::MarkRead => {
+            if let Err(error) = client.mark_read(account_id, conversation_id) {
+                log::warn!("could not mark read: {error}");
+            }
+        }
     }
 }
 
@@ -409,15 +315,6 @@ mod tests {
         assert!(
             notifier.wants("a", "c", false),
             "open but the window is in the background: notify"
-        );
-    }
-
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn markup_from_strangers_is_escaped() {
-        assert_eq!(
-            freedesktop::escape("<a href=\"https://evil\">win</a> & <img src=x>"),
-            "&lt;a href=&quot;https://evil&quot;&gt;win&lt;/a&gt; &amp; &lt;img src=x&gt;"
         );
     }
 

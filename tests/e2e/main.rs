@@ -369,6 +369,77 @@ fn offline_shows_a_banner_and_delivers_once_when_back() -> anyhow::Result<()> {
     app.session.close()
 }
 
+/// Where the notification server has a reply field (KDE's `inline-reply`, and the path macOS's
+/// Notification Center takes), the text typed there is sent without opening a window, once,
+/// and the conversation is read.
+#[test]
+fn a_reply_typed_into_the_notification_is_sent() -> anyhow::Result<()> {
+    let daemon = notifications::NotificationServer::offering(&["actions", "body", "inline-reply"])?;
+    let app = App::start()?;
+    let ada = app.peer("ada")?;
+    let direct = ada
+        .get("/api/messages")?
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|c| c["last_message"]["body"] == "Will do. See you at the meeting.")
+        })
+        .and_then(|c| c["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?
+        .to_string();
+    ada.post(
+        &format!("/api/messages/{direct}"),
+        json!({ "body": "Lunch <tomorrow>?" }),
+    )?;
+    let shown = daemon.wait_for("Lunch")?;
+    assert_eq!(
+        shown.body, "Lunch <tomorrow>?",
+        "no markup capability: the text as it is"
+    );
+    assert!(
+        shown
+            .actions
+            .windows(2)
+            .any(|a| a[0] == "inline-reply" && a[1] == "Reply"),
+        "the server's reply field instead of the quick-reply window: {:?}",
+        shown.actions
+    );
+    assert!(!shown.actions.iter().any(|a| a == "reply"), "{:?}", shown.actions);
+
+    daemon.reply(shown.id, "Yes, 12:30")?;
+    let mut bodies = Vec::new();
+    let arrived = eventually("the reply to reach ada, once", || {
+        // The newest messages, oldest first.
+        let messages = ada.get(&format!("/api/messages/{direct}?limit=3"))?;
+        bodies = messages["messages"]
+            .as_array()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|m| m["body"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(bodies.last().is_some_and(|b| b == "Yes, 12:30")
+            && bodies.iter().filter(|b| *b == "Yes, 12:30").count() == 1)
+    });
+    if let Err(error) = arrived {
+        let outbox = app
+            .session
+            .execute_async("window.__TAURI_INTERNALS__.invoke('outbox').then(o => done(JSON.stringify(o)))")?;
+        anyhow::bail!("{error}: ada has {bodies:?}; outbox {outbox}");
+    }
+    eventually("the conversation read on the server", || {
+        let list = app.peer("sam")?.get("/api/messages")?;
+        Ok(list
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == direct.as_str()))
+            .is_some_and(|c| c["unread"] == 0))
+    })?;
+    // No quick-reply window was needed.
+    app.session.wait_for_windows(1, Duration::from_secs(1))?;
+    app.session.close()
+}
+
 #[test]
 fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
     let daemon = notifications::NotificationServer::start()?;

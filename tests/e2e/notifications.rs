@@ -22,13 +22,13 @@ pub struct Shown {
 struct Daemon {
     shown: Arc<Mutex<Vec<Shown>>>,
     next: u32,
+    capabilities: Vec<String>,
 }
 
 #[interface(name = "org.freedesktop.Notifications")]
 impl Daemon {
     fn get_capabilities(&self) -> Vec<String> {
-        // Like most desktops' daemons: bodies may carry markup, so the app must escape text.
-        vec!["actions".into(), "body".into(), "body-markup".into()]
+        self.capabilities.clone()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -74,7 +74,13 @@ pub struct NotificationServer {
 }
 
 impl NotificationServer {
+    /// Like most desktops' daemons: bodies may carry markup, so the app must escape text.
     pub fn start() -> anyhow::Result<Self> {
+        Self::offering(&["actions", "body", "body-markup"])
+    }
+
+    /// A daemon with these capabilities (KDE's adds `inline-reply`).
+    pub fn offering(capabilities: &[&str]) -> anyhow::Result<Self> {
         anyhow::ensure!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             "no D-Bus session: run through `make test-e2e`, which starts one"
@@ -83,6 +89,7 @@ impl NotificationServer {
         let daemon = Daemon {
             shown: Arc::clone(&shown),
             next: 0,
+            capabilities: capabilities.iter().map(|c| (*c).to_string()).collect(),
         };
         let connection = zbus::blocking::connection::Builder::session()?
             .name("org.freedesktop.Notifications")?
@@ -115,6 +122,19 @@ impl NotificationServer {
             "org.freedesktop.Notifications",
             "ActionInvoked",
             &(id, action),
+        )?;
+        Ok(())
+    }
+
+    /// What sending text from a notification's inline reply field sends.
+    pub fn reply(&self, id: u32, text: &str) -> anyhow::Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        self.connection.emit_signal(
+            None::<&str>,
+            "/org/freedesktop/Notifications",
+            "org.freedesktop.Notifications",
+            "NotificationReplied",
+            &(id, text),
         )?;
         Ok(())
     }
