@@ -9,6 +9,7 @@ use crate::{
     commands::{AppInfo, MeasureOpen},
     error::ErrorPayload,
     notify::OpenConversation,
+    updates::{UpdateInfo, UpdateSettings},
 };
 
 /// The whole bindings file.
@@ -20,6 +21,8 @@ pub fn typescript() -> String {
         AppInfo::decl(&config),
         OpenConversation::decl(&config),
         MeasureOpen::decl(&config),
+        UpdateSettings::decl(&config),
+        UpdateInfo::decl(&config),
         model::Dialect::decl(&config),
         model::Capabilities::decl(&config),
         model::Account::decl(&config),

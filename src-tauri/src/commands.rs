@@ -389,6 +389,56 @@ pub fn set_close_to_tray(shell: State<'_, Shell>, value: bool) -> CommandResult<
         .set_setting(crate::CLOSE_TO_TRAY, if value { "true" } else { "false" })?)
 }
 
+#[tauri::command]
+pub fn update_settings(shell: State<'_, Shell>) -> CommandResult<crate::updates::UpdateSettings> {
+    Ok(crate::updates::settings(&shell.client())?)
+}
+
+#[tauri::command]
+pub fn set_update_settings(shell: State<'_, Shell>, enabled: bool, endpoint: String) -> CommandResult<()> {
+    crate::updates::set_settings(&shell.client(), enabled, &endpoint).map_err(ErrorPayload::invalid)
+}
+
+/// Asks the update endpoint now; the release found is kept for `install_update`.
+#[tauri::command]
+pub async fn check_update<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    pending: State<'_, crate::updates::Pending>,
+) -> CommandResult<Option<crate::updates::UpdateInfo>> {
+    use crate::updates;
+    let settings = updates::settings(&shell.client())?;
+    let (true, Some(pubkey)) = (settings.enabled, updates::PUBKEY) else {
+        return Err(ErrorPayload::invalid("Updates are off."));
+    };
+    let endpoint = updates::parse_endpoint(&settings.endpoint).map_err(ErrorPayload::invalid)?;
+    let found = updates::check(&app, &endpoint, pubkey)
+        .await
+        .map_err(ErrorPayload::invalid)?;
+    let info = found.as_ref().map(updates::info);
+    *pending.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = found;
+    Ok(info)
+}
+
+/// Downloads the release found, installs it only if its signature checks out, and restarts.
+#[tauri::command]
+pub async fn install_update<R: Runtime>(
+    app: AppHandle<R>,
+    pending: State<'_, crate::updates::Pending>,
+) -> CommandResult<()> {
+    let update = pending
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take()
+        .ok_or_else(|| ErrorPayload::invalid("No update was found to install."))?;
+    let bytes = crate::updates::download(&update).await.map_err(ErrorPayload::invalid)?;
+    update
+        .install(bytes)
+        .map_err(|e| ErrorPayload::invalid(format!("The update was not installed: {e}")))?;
+    app.restart()
+}
+
 /// Largest image previewed inline.
 const PREVIEW_BYTES: usize = 5 * 1024 * 1024;
 /// Largest file saved.
@@ -555,6 +605,10 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_close_to_tray,
         autostart,
         set_autostart,
+        update_settings,
+        set_update_settings,
+        check_update,
+        install_update,
         set_open_conversation,
         inbox_painted,
         conversation_painted,

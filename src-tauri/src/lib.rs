@@ -14,6 +14,7 @@ pub mod error;
 pub mod measure;
 pub mod notify;
 mod tray;
+pub mod updates;
 
 use std::{
     path::PathBuf,
@@ -249,6 +250,14 @@ pub fn run() {
             Some(vec![MINIMIZED]),
         ))
         .plugin(tauri_plugin_log::Builder::new().level(log::LevelFilter::Info).build())
+        // Off until turned on in Settings; the key comes from the build (see updates.rs). The
+        // configuration allows plain http because `updates::parse_endpoint` is the policy:
+        // https, or http to this machine.
+        .plugin(match updates::PUBKEY {
+            Some(key) => tauri_plugin_updater::Builder::new().pubkey(key).build(),
+            None => tauri_plugin_updater::Builder::new().build(),
+        })
+        .manage(updates::Pending::default())
         .setup(move |app| {
             let data_dir = match &options.data_dir {
                 Some(dir) => dir.clone(),
@@ -283,6 +292,7 @@ pub fn run() {
                 let notifier = Arc::clone(&app.state::<Shell>().notifier);
                 attach(app.handle(), &client, &notifier);
             }
+            updates::check_at_start(app.handle(), &app.state::<Shell>().client());
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -473,7 +473,7 @@ fn dark_mode_follows_the_system() -> anyhow::Result<()> {
 }
 
 #[test]
-fn start_at_login_is_a_setting() -> anyhow::Result<()> {
+fn start_at_login_and_updates_are_settings() -> anyhow::Result<()> {
     // The entry goes to `$HOME/.config/autostart` (the autostart library's choice, whatever
     // XDG_CONFIG_HOME says): a home of its own keeps the test's to itself.
     let home = tempfile::tempdir()?;
@@ -503,5 +503,27 @@ fn start_at_login_is_a_setting() -> anyhow::Result<()> {
     );
     app.session.click("[data-testid=start-at-login]")?;
     eventually("the entry gone", || Ok(entries().is_empty()))?;
+
+    // Updates are off by default, and a build without a signing key (as this one) says it does
+    // not update itself rather than offering a switch that could install unsigned code.
+    let key_built_in = option_env!("CONFAB_UPDATER_PUBKEY").is_some();
+    let shown = app.session.wait_until(
+        "the updates section",
+        "document.querySelector('[data-testid=updates]')?.textContent",
+        WAIT,
+    )?;
+    let shown = shown.as_str().unwrap_or_default();
+    if key_built_in {
+        assert!(truthy(
+            &app,
+            "!document.querySelector('[data-testid=updates-enabled]').checked"
+        )?);
+    } else {
+        assert!(shown.contains("does not update itself"), "{shown}");
+        assert!(truthy(
+            &app,
+            "!document.querySelector('[data-testid=updates-enabled]')"
+        )?);
+    }
     app.session.close()
 }

@@ -16,6 +16,8 @@ import type {
   MeasureOpen,
   MessagePage,
   OpenConversation,
+  UpdateInfo,
+  UpdateSettings,
   OutboxItem,
   Person,
   SearchFilter,
@@ -76,6 +78,15 @@ export interface Backend {
   autostart(): Promise<boolean>;
   setAutostart(value: boolean): Promise<void>;
   setCloseToTray(value: boolean): Promise<void>;
+  /** Updates: off by default; only a build with a signing key can turn them on. */
+  updateSettings(): Promise<UpdateSettings>;
+  setUpdateSettings(enabled: boolean, endpoint: string): Promise<void>;
+  /** Asks the update address now: the newer release, or null. */
+  checkUpdate(): Promise<UpdateInfo | null>;
+  /** Installs the release found (only if its signature checks out) and restarts. */
+  installUpdate(): Promise<void>;
+  /** Calls `handler` when the check at start found a newer release. */
+  onUpdateAvailable(handler: (update: UpdateInfo) => void): Promise<() => void>;
   /** Tells the shell which conversation is open, so it does not notify about it. */
   setOpenConversation(accountId: string | null, conversationId: string | null): Promise<void>;
   closeQuickReply(): Promise<void>;
@@ -142,6 +153,11 @@ export const tauriBackend: Backend = {
   setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),
   closeQuickReply: () => invoke('close_quick_reply'),
   onOpenConversation: async (handler) => listen<OpenConversation>('open-conversation', (e) => handler(e.payload)),
+  updateSettings: () => invoke('update_settings'),
+  setUpdateSettings: (enabled, endpoint) => invoke('set_update_settings', { enabled, endpoint }),
+  checkUpdate: () => invoke('check_update'),
+  installUpdate: () => invoke('install_update'),
+  onUpdateAvailable: async (handler) => listen<UpdateInfo>('update-available', (e) => handler(e.payload)),
   onEvent: async (handler) => listen<Event>('core-event', (e) => handler(e.payload)),
 };
 

@@ -18,6 +18,14 @@ focusComposer: boolean, };
 
 export type MeasureOpen = { accountId: string, conversationId: string, };
 
+export type UpdateSettings = { enabled: boolean, endpoint: string, 
+/**
+ * This build carries a signing key; without one updates cannot be turned on.
+ */
+available: boolean, };
+
+export type UpdateInfo = { version: string, currentVersion: string, notes: string | null, };
+
 export type Dialect = "portal" | "protocol" | "managem";
 
 export type Capabilities = { edit: boolean, delete: boolean, react: boolean, 

@@ -11,6 +11,8 @@ import type {
   Event,
   Message,
   OpenConversation,
+  UpdateInfo,
+  UpdateSettings,
   Person,
   SearchFilter,
   SearchHit,
@@ -376,6 +378,26 @@ export class FakeBackend implements Backend {
   }
   async setAutostart(value: boolean) {
     this.startAtLogin = value;
+  }
+  updates: UpdateSettings = { enabled: false, endpoint: '', available: true };
+  /** What the fake update address offers. */
+  release: UpdateInfo | null = null;
+  async updateSettings() {
+    return { ...this.updates };
+  }
+  async setUpdateSettings(enabled: boolean, endpoint: string) {
+    if (enabled && !endpoint.startsWith('https://')) {
+      throw { code: 'invalid', message: 'The update address must start with https://.' };
+    }
+    this.updates = { ...this.updates, enabled, endpoint };
+  }
+  async checkUpdate() {
+    if (!this.updates.enabled) throw { code: 'invalid', message: 'Updates are off.' };
+    return this.release;
+  }
+  async installUpdate() {}
+  async onUpdateAvailable(_handler: (update: UpdateInfo) => void) {
+    return () => {};
   }
   openConversation: string | null = null;
   openHandlers = new Set<(open: OpenConversation) => void>();

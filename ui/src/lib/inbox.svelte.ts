@@ -14,6 +14,7 @@ import type {
   SearchFilter,
   SearchHit,
   SyncState,
+  UpdateInfo,
 } from './bindings';
 import type { People } from './format';
 
@@ -48,6 +49,8 @@ export class Inbox {
   uploads = $state<Record<string, { sent: number; total: number }>>({});
   /** What the screen reader is told: new messages in the open conversation, nothing else. */
   announcement = $state('');
+  /** A newer release found by the check at start (updates turned on). */
+  update = $state<UpdateInfo | null>(null);
 
   private stop: (() => void) | null = null;
   private refreshQueued = false;
@@ -57,9 +60,11 @@ export class Inbox {
   async start() {
     const stopEvents = await this.backend.onEvent((event) => this.onEvent(event));
     const stopOpen = await this.backend.onOpenConversation((open) => void this.select(open.accountId, open.conversationId));
+    const stopUpdate = await this.backend.onUpdateAvailable((update) => (this.update = update));
     this.stop = () => {
       stopEvents();
       stopOpen();
+      stopUpdate();
     };
     await this.loadAccounts();
     await this.refreshConversations();
