@@ -1,34 +1,62 @@
 #!/usr/bin/env bash
-# The app's launch figures: time from process start to the cached inbox painted (the UI marks
-# the moment), time to open a 100k-message conversation, memory of all of Confab's processes
-# once settled, and the release binary's size. The baseline is the same binary launching on
-# an empty profile, measured in the same run. Prints a Markdown table.
+# Confab beside the desktop messengers people use, in one run: Telegram Desktop and nheko
+# (Debian's packages, fresh profiles: their login screen), an empty WebKit window (MiniBrowser
+# on about:blank: the floor any WebKitGTK app starts from), and the Confab release binary on an
+# empty profile and on a big cached one. Rounds alternate the programs; every launch gets an
+# Xvfb of its own and a fresh HOME.
+#
+# Per launch: first window (spawn to the first mapped window of the process, polled with
+# xdotool), memory (summed PSS of the whole process tree, from /proc/PID/smaps_rollup, 8 s
+# after the window showed), and for Confab the cached inbox painted (the UI marks the moment)
+# and the time to open the big conversation (measured by the UI).
+#
+# Prints a Markdown table of medians with ratios against each peer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS=${BENCH_RUNS:-5}
+ROUNDS=${BENCH_ROUNDS:-3}
+SETTLE=${BENCH_SETTLE:-8}
 CONVERSATIONS=${BENCH_CONVERSATIONS:-10000}
 MESSAGES=${BENCH_MESSAGES:-1000000}
 BIG=${BENCH_BIG:-100000}
+CONFAB=${BENCH_CONFAB:-target/release/confab}
 
-cargo build --locked --release -q -p confab
+if [ -z "${BENCH_CONFAB:-}" ]; then
+  cargo build --locked --release -q -p confab
+fi
 cargo build --locked --release -q -p confab-core --example seed_profile
 work=$(mktemp -d)
-trap 'kill "${xvfb:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  pkill -P $$ 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 echo "Seeding a profile with $CONVERSATIONS conversations and $MESSAGES messages" >&2
 target=$(target/release/examples/seed_profile "$work/big" "$CONVERSATIONS" "$MESSAGES" "$BIG")
-mkdir -p "$work/empty"
 
-display=:$((90 + RANDOM % 9))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-sleep 1
+# The programs, by name: the command line (the profile's paths are filled in per launch).
+declare -A COMMAND=(
+  [telegram]="telegram-desktop"
+  [nheko]="nheko"
+  [webkit]="/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser about:blank"
+  [confab-empty]="$CONFAB --data-dir @HOME@/confab"
+  [confab-big]="$CONFAB --data-dir @BIG@"
+)
+PROGRAMS=(telegram nheko webkit confab-empty confab-big)
+for program in "${PROGRAMS[@]}"; do
+  first=${COMMAND[$program]%% *}
+  command -v "$first" >/dev/null || [ -x "$first" ] || {
+    echo "bench: $first is missing (scripts/ensure-system.sh bench installs it)" >&2
+    exit 1
+  }
+done
 
-rss_kb() { # sum of VmRSS of a process and all its descendants
+pss_kb() { # summed PSS of a process and all its descendants, but the session's bus and a11y
   python3 - "$1" <<'PY'
 import os, sys
 root = int(sys.argv[1])
+infrastructure = ('dbus-daemon', 'at-spi-bus-laun', 'at-spi2-registr', 'dbus-run-sessio')
 children = {}
 for pid in os.listdir('/proc'):
     if not pid.isdigit():
@@ -44,9 +72,12 @@ while stack:
     pid = stack.pop()
     stack.extend(children.get(pid, []))
     try:
-        with open(f'/proc/{pid}/status') as f:
+        with open(f'/proc/{pid}/comm') as f:
+            if f.read().strip() in infrastructure:
+                continue
+        with open(f'/proc/{pid}/smaps_rollup') as f:
             for line in f:
-                if line.startswith('VmRSS:'):
+                if line.startswith('Pss:'):
                     total += int(line.split()[1])
     except OSError:
         pass
@@ -54,47 +85,111 @@ print(total)
 PY
 }
 
-# launch PROFILE_DIR WAIT_FOR -> prints "painted_ms open_ms rss_kb"
-launch() {
-  local dir=$1 wait_for=$2 measure="$work/measure.$RANDOM"
-  DISPLAY=$display CONFAB_MEASURE="$measure" CONFAB_MEASURE_OPEN="${3:-}" \
-    target/release/confab --data-dir "$dir" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 600); do
-    grep -q "^$wait_for " "$measure" 2>/dev/null && break
-    sleep 0.1
-  done
-  sleep 3 # settle
-  local rss
-  rss=$(rss_kb "$pid")
+now_ms() { date +%s%3N; }
+
+kill_tree() {
+  local pid=$1 child
+  for child in $(pgrep -P "$pid" 2>/dev/null); do kill_tree "$child"; done
   kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  local painted open
-  painted=$(awk '/^inbox_painted_ms/ {print $2}' "$measure" 2>/dev/null || true)
-  open=$(awk '/^open_conversation_ms/ {print $2}' "$measure" 2>/dev/null || true)
-  echo "${painted:-nan} ${open:-nan} $rss"
 }
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# launch PROGRAM -> prints "first_window_ms painted_ms open_ms pss_kb" (nan where not measured)
+launch() {
+  local program=$1 home measure display xvfb pid
+  home=$(mktemp -d "$work/home.XXXX")
+  measure="$home/measure"
+  display=:$((100 + RANDOM % 100))
+  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb=$!
+  for _ in $(seq 50); do DISPLAY=$display xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
+  local command=${COMMAND[$program]//@HOME@/$home}
+  command=${command//@BIG@/$work/big}
+  local open=""
+  [ "$program" = confab-big ] && open=$target
+  local start
+  start=$(now_ms)
+  # shellcheck disable=SC2086
+  HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share XDG_CACHE_HOME=$home/.cache \
+    DISPLAY=$display CONFAB_MEASURE="$measure" CONFAB_MEASURE_OPEN="$open" \
+    dbus-run-session -- $command >/dev/null 2>&1 &
+  local session=$!
+  local window=nan
+  for _ in $(seq 3000); do
+    if DISPLAY=$display xdotool search --onlyvisible --name '.' >/dev/null 2>&1; then
+      window=$(($(now_ms) - start))
+      break
+    fi
+    sleep 0.01
+  done
+  if [ "${program%%-*}" = confab ]; then
+    local wait_for=inbox_painted_epoch_ms
+    [ -n "$open" ] && wait_for=open_conversation_ms
+    for _ in $(seq 600); do grep -q "^$wait_for " "$measure" 2>/dev/null && break; sleep 0.1; done
+  fi
+  sleep "$SETTLE"
+  local pss
+  pss=$(pss_kb "$session")
+  kill_tree "$session"
+  wait "$session" 2>/dev/null || true
+  kill "$xvfb" 2>/dev/null || true
+  wait "$xvfb" 2>/dev/null || true
+  local painted=nan open_ms=nan
+  if [ -f "$measure" ]; then
+    painted=$(awk -v s="$start" '/^inbox_painted_epoch_ms/ {printf "%.0f", $2 - s}' "$measure")
+    open_ms=$(awk '/^open_conversation_ms/ {print $2}' "$measure")
+  fi
+  rm -rf "$home"
+  echo "$window ${painted:-nan} ${open_ms:-nan} $pss"
+}
 
-: >"$work/empty.txt"
-: >"$work/big.txt"
-for i in $(seq "$RUNS"); do
-  echo "run $i of $RUNS" >&2
-  launch "$work/empty" inbox_painted_ms >>"$work/empty.txt"
-  launch "$work/big" open_conversation_ms "$target" >>"$work/big.txt"
+median() { grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+range() { grep -v nan | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {if (NR == 0) print "-"; else printf "%.0f-%.0f", lo, hi}'; }
+
+for round in $(seq "$ROUNDS"); do
+  for program in "${PROGRAMS[@]}"; do
+    echo "round $round of $ROUNDS: $program" >&2
+    launch "$program" >>"$work/$program.txt"
+  done
 done
 
-e_paint=$(cut -d' ' -f1 "$work/empty.txt" | median)
-e_rss=$(cut -d' ' -f3 "$work/empty.txt" | median)
-b_paint=$(cut -d' ' -f1 "$work/big.txt" | median)
-b_open=$(cut -d' ' -f2 "$work/big.txt" | median)
-b_rss=$(cut -d' ' -f3 "$work/big.txt" | median)
-size=$(stat -c %s target/release/confab)
+col() { cut -d' ' -f"$2" "$work/$1.txt"; }
+declare -A WIN PAINT OPEN PSS
+for program in "${PROGRAMS[@]}"; do
+  WIN[$program]=$(col "$program" 1 | median)
+  PAINT[$program]=$(col "$program" 2 | median)
+  OPEN[$program]=$(col "$program" 3 | median)
+  PSS[$program]=$(col "$program" 4 | median)
+done
+ratio() { python3 -c "import sys; a, b = sys.argv[1:]; print('-' if 'nan' in (a, b) else f'{float(a)/float(b):.2f}x')" "$1" "$2"; }
+mib() { python3 -c "import sys; print('-' if sys.argv[1] == 'nan' else f'{float(sys.argv[1])/1024:.0f} MiB')" "$1"; }
 
-echo "| measure (median of $RUNS launches) | $CONVERSATIONS conversations, $MESSAGES messages | empty profile (baseline) | ratio |"
+declare -A NAME=(
+  [telegram]="Telegram Desktop $(dpkg-query -W -f='${Version}' telegram-desktop 2>/dev/null | cut -d+ -f1) (login screen)"
+  [nheko]="nheko $(dpkg-query -W -f='${Version}' nheko 2>/dev/null | cut -d- -f1) (login screen)"
+  [webkit]="empty WebKitGTK window (MiniBrowser, about:blank)"
+  [confab-empty]="Confab, empty profile"
+  [confab-big]="Confab, $CONVERSATIONS conversations / $MESSAGES messages cached"
+)
+echo "Medians of $ROUNDS rounds (ranges in brackets); memory is summed PSS ${SETTLE} s after the first window."
+echo
+echo "| program | first window | launch to inbox painted | open the $BIG-message conversation | memory (PSS) |"
+echo "|---|---:|---:|---:|---:|"
+for program in "${PROGRAMS[@]}"; do
+  printf '| %s | %s ms (%s) | %s | %s | %s (%s) |\n' "${NAME[$program]}" \
+    "${WIN[$program]}" "$(col "$program" 1 | range)" \
+    "$([ "${PAINT[$program]}" = nan ] && echo - || echo "${PAINT[$program]} ms ($(col "$program" 2 | range))")" \
+    "$([ "${OPEN[$program]}" = nan ] && echo - || echo "${OPEN[$program]} ms")" \
+    "$(mib "${PSS[$program]}")" "$(col "$program" 4 | range | awk -F- '{printf "%.0f-%.0f MiB", $1/1024, $2/1024}')"
+done
+echo
+echo "| Confab, big profile, against | first window | launch to inbox painted vs. its first window | memory |"
 echo "|---|---:|---:|---:|"
-printf '| launch to inbox painted | %.0f ms | %.0f ms | %.2fx |\n' "$b_paint" "$e_paint" "$(python3 -c "print($b_paint/$e_paint)")"
-printf '| open the %s-message conversation | %.0f ms | - | - |\n' "$BIG" "$b_open"
-printf '| memory of all processes, settled | %.0f MiB | %.0f MiB | %.2fx |\n' "$(python3 -c "print($b_rss/1024)")" "$(python3 -c "print($e_rss/1024)")" "$(python3 -c "print($b_rss/$e_rss)")"
-printf '| release binary | %.1f MiB | | |\n' "$(python3 -c "print($size/1048576)")"
+for peer in telegram nheko webkit; do
+  printf '| %s | %s | %s | %s |\n' "${NAME[$peer]}" \
+    "$(ratio "${WIN[confab-big]}" "${WIN[$peer]}")" \
+    "$(ratio "${PAINT[confab-big]}" "${WIN[$peer]}")" \
+    "$(ratio "${PSS[confab-big]}" "${PSS[$peer]}")"
+done
+echo
+size=$(stat -c %s "$CONFAB")
+printf 'Release binary: %s bytes (%.1f MiB, %.1f MB).\n' "$size" "$(python3 -c "print($size/1048576)")" "$(python3 -c "print($size/1e6)")"

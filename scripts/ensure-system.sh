@@ -12,7 +12,7 @@ for group in "$@"; do
     e2e)   packages+=(webkit2gtk-driver xvfb xauth x11-utils dbus dbus-x11 gnome-keyring at-spi2-core fonts-noto-color-emoji) ;;
     keyring) packages+=(dbus gnome-keyring) ;;
     ui)    packages+=(chromium) ;;
-    bench) packages+=(wrk python3 curl) ;;
+    bench) packages+=(wrk python3 curl xdotool telegram-desktop nheko) ;;
     node)  packages+=(nodejs npm) ;;
     *) echo "ensure-system: unknown group '$group'" >&2; exit 2 ;;
   esac

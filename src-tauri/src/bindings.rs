@@ -32,6 +32,7 @@ pub fn typescript() -> String {
         model::LocalFlags::decl(&config),
         model::MessagePreview::decl(&config),
         model::Conversation::decl(&config),
+        model::ConversationWindow::decl(&config),
         model::Delivery::decl(&config),
         model::Attachment::decl(&config),
         model::Message::decl(&config),

@@ -15,6 +15,8 @@ pub mod measure;
 pub mod notify;
 mod tray;
 pub mod updates;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod webkit;
 
 use std::{
     path::PathBuf,
@@ -271,6 +273,10 @@ pub fn run() {
             app.manage(shell);
             // A desktop without a tray (no StatusNotifier host, no appindicator library) still
             // runs Confab: the window is the way in, and closing it quits.
+            #[cfg(all(unix, not(target_os = "macos")))]
+            if let Some(window) = app.get_webview_window("main") {
+                webkit::tune(&window);
+            }
             let tray = tray::create(app.handle());
             if let Err(error) = &tray {
                 log::warn!("no tray icon on this desktop ({error}); Confab runs without one");

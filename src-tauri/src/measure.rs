@@ -14,6 +14,13 @@ pub fn since_start_ms() -> f64 {
     STARTED.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0)
 }
 
+/// Milliseconds since the Unix epoch.
+pub fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 pub fn record(name: &str, value: f64) {
     let Some(path) = std::env::var_os("CONFAB_MEASURE") else {
         return;

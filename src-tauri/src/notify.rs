@@ -266,12 +266,14 @@ pub fn open_quick_reply<R: Runtime>(app: &AppHandle<R>, account_id: &str, conver
         let _ = existing.close();
     }
     let query: String = form_encode(&[("quick", account_id), ("conversation", conversation_id)]);
-    WebviewWindowBuilder::new(app, QUICK_REPLY, WebviewUrl::App(format!("index.html?{query}").into()))
+    let _window = WebviewWindowBuilder::new(app, QUICK_REPLY, WebviewUrl::App(format!("index.html?{query}").into()))
         .title("Reply · Confab")
         .inner_size(420.0, 380.0)
         .always_on_top(true)
         .focused(true)
         .build()?;
+    #[cfg(all(unix, not(target_os = "macos")))]
+    crate::webkit::tune(&_window);
     Ok(())
 }
 

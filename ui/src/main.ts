@@ -10,6 +10,8 @@ if (!target) throw new Error('the #app element is missing from index.html');
 
 // Outside the shell (a plain browser, the page tests), the UI runs on the fake backend.
 const backend: Backend = insideTauri() ? tauriBackend : new FakeBackend(fakeOptions());
+// The page tests read what the UI asked of the fake.
+if (backend instanceof FakeBackend) Object.assign(globalThis, { confabFake: backend });
 
 function fakeOptions() {
   const params = new URLSearchParams(location.search);

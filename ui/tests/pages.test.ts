@@ -91,6 +91,11 @@ describe('the inbox page', () => {
     await page.getByRole('listbox', { name: 'Conversations' }).evaluate((el) => (el.scrollTop = 68 * 2500));
     await expect.poll(() => page.getByText('Extra 2497', { exact: false }).count()).toBeGreaterThan(0);
     expect(await page.getByTestId('conversation').count()).toBeLessThan(40);
+    // The list was read a window at a time, never whole.
+    const reads = await page.evaluate(() => (globalThis as unknown as { confabFake: { reads: Record<string, number> } }).confabFake.reads);
+    expect(reads.whole).toBe(0);
+    expect(reads.windows).toBeGreaterThan(1);
+    expect(reads.largestWindow).toBeLessThanOrEqual(100);
     await page.close();
   });
 

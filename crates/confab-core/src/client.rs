@@ -17,8 +17,8 @@ use crate::{
     error::{Error, Result},
     events::{Bus, Event},
     model::{
-        Account, Capabilities, Conversation, ConversationKind, Cursor, Delivery, Dialect, Message, MessagePage,
-        OutboxItem, Person, SearchHit, Source, SyncState,
+        Account, Capabilities, Conversation, ConversationKind, ConversationWindow, Cursor, Delivery, Dialect, Message,
+        MessagePage, OutboxItem, Person, SearchHit, Source, SyncState,
     },
     new_client_id, now_ms,
     secrets::{ApiKey, SecretStore},
@@ -331,6 +331,18 @@ impl Client {
 
     pub fn conversations(&self, account_id: Option<&str>, filter: ConversationFilter) -> Result<Vec<Conversation>> {
         self.inner.store.conversations(account_id, filter)
+    }
+
+    /// A screen of the conversation list of every account: the rows from `offset`, in the
+    /// order of [`Self::conversations`], and how many the list has.
+    pub fn conversation_window(
+        &self,
+        filter: ConversationFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<ConversationWindow> {
+        let (total, rows) = self.inner.store.conversation_window(None, filter, offset, limit)?;
+        Ok(ConversationWindow { total, offset, rows })
     }
 
     pub fn conversation(&self, account_id: &str, id: &str) -> Result<Conversation> {

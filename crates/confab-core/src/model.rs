@@ -312,6 +312,16 @@ pub struct MessagePage {
     pub older: Option<Cursor>,
 }
 
+/// A stretch of the conversation list: the rows from `offset`, and how many the list has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationWindow {
+    pub total: usize,
+    pub offset: usize,
+    pub rows: Vec<Conversation>,
+}
+
 /// A keyset position in a conversation: (created_at, row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

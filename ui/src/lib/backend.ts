@@ -7,6 +7,7 @@ import type {
   AppInfo,
   Capabilities,
   Conversation,
+  ConversationWindow,
   ConversationFilter,
   Cursor,
   Dialect,
@@ -43,6 +44,9 @@ export interface Backend {
   /** Said once at startup, e.g. that a damaged local database was rebuilt. */
   startupNotice(): Promise<string | null>;
   conversations(filter: ConversationFilter): Promise<Conversation[]>;
+  /** The rows of the list from `offset` (at most `limit`), and the list's length. */
+  conversationWindow(filter: ConversationFilter, offset: number, limit: number): Promise<ConversationWindow>;
+  conversation(accountId: string, conversationId: string): Promise<Conversation>;
   messages(accountId: string, conversationId: string, before: Cursor | null, limit: number): Promise<MessagePage>;
   messagesAround(accountId: string, conversationId: string, at: Cursor, each: number): Promise<MessagePage>;
   loadOlder(accountId: string, conversationId: string): Promise<number>;
@@ -118,6 +122,8 @@ export const tauriBackend: Backend = {
   syncStates: () => invoke('sync_states'),
   startupNotice: () => invoke('startup_notice'),
   conversations: (filter) => invoke('conversations', { filter }),
+  conversationWindow: (filter, offset, limit) => invoke('conversation_window', { filter, offset, limit }),
+  conversation: (accountId, conversationId) => invoke('conversation', { accountId, conversationId }),
   messages: (accountId, conversationId, before, limit) => invoke('messages', { accountId, conversationId, before, limit }),
   messagesAround: (accountId, conversationId, at, each) => invoke('messages_around', { accountId, conversationId, at, each }),
   loadOlder: (accountId, conversationId) => invoke('load_older', { accountId, conversationId }),

@@ -111,6 +111,8 @@ localFlags: LocalFlags, pinnedMessageId: string | null, unread: number, lastMess
  */
 historyComplete: boolean, extra: JsonValue, };
 
+export type ConversationWindow = { total: number, offset: number, rows: Array<Conversation>, };
+
 export type Delivery = { "state": "sent" } | { "state": "pending" } | { "state": "failed", reason: string, };
 
 export type Attachment = { id: string, url: string, name: string | null, contentType: string | null, size: number | null, };

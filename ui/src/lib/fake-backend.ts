@@ -206,10 +206,27 @@ export class FakeBackend implements Backend {
     return { ...this.states };
   }
   async conversations(filter: 'all' | 'unread' | 'archived') {
+    this.reads.whole++;
+    return this.listed(filter);
+  }
+  private listed(filter: 'all' | 'unread' | 'archived') {
     return this.conversationsList
       .filter((c) => (filter === 'archived' ? c.archivedAt !== null : c.archivedAt === null && (filter !== 'unread' || c.unread > 0)))
       .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.lastActivityAt - a.lastActivityAt)
       .map((c) => ({ ...c }));
+  }
+  async conversation(accountId: string, conversationId: string) {
+    const c = this.conversationsList.find((c) => c.accountId === accountId && c.id === conversationId);
+    if (!c) throw { code: 'not_found', message: `conversation ${conversationId}` };
+    return { ...c };
+  }
+  /** What the UI read of the conversation list: the list must never be read whole. */
+  reads = { whole: 0, windows: 0, largestWindow: 0 };
+  async conversationWindow(filter: 'all' | 'unread' | 'archived', offset: number, limit: number) {
+    this.reads.windows++;
+    this.reads.largestWindow = Math.max(this.reads.largestWindow, limit);
+    const all = this.listed(filter);
+    return { total: all.length, offset, rows: all.slice(offset, offset + limit) };
   }
   async messages(accountId: string, conversationId: string, before: Cursor | null, limit: number) {
     const all = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId);

@@ -25,13 +25,25 @@ export interface Selection {
 
 const PAGE = 50;
 
+/** Rows read at once for the conversation list, and kept either side of the screen. */
+const WINDOW = 60;
+const MARGIN = 20;
+
 export class Inbox {
   accounts = $state<Account[]>([]);
   capabilities = $state<Record<string, Capabilities>>({});
   people = $state<Record<string, People>>({});
   syncStates = $state<Record<string, SyncState>>({});
   filter = $state<ConversationFilter>('all');
+  /** The rows of the conversation list at hand: those around the screen, from `windowOffset`. */
   conversations = $state<Conversation[]>([]);
+  windowOffset = $state(0);
+  /** How many conversations the list has (only a window of them is ever read). */
+  total = $state(0);
+  /** The open conversation's row, when it is outside the window (or in no list). */
+  private selectedRow = $state<Conversation | null>(null);
+  /** The stretch of the list the view wants at hand. */
+  private wanted = { offset: 0, limit: WINDOW };
   selected = $state<Selection | null>(null);
   messages = $state<Message[]>([]);
   older = $state<Cursor | null>(null);
@@ -96,15 +108,47 @@ export class Inbox {
 
   get current(): Conversation | undefined {
     const s = this.selected;
-    return s ? this.conversations.find((c) => c.accountId === s.accountId && c.id === s.conversationId) : undefined;
+    if (!s) return undefined;
+    const is = (c: Conversation | null) => c?.accountId === s.accountId && c.id === s.conversationId;
+    return this.conversations.find(is) ?? (is(this.selectedRow) ? (this.selectedRow ?? undefined) : undefined);
   }
 
+  /** Re-reads the window of the list in view (and the open conversation's row if it is not in it). */
   async refreshConversations() {
-    this.conversations = await this.backend.conversations(this.filter);
+    const { offset, limit } = this.wanted;
+    const window = await this.backend.conversationWindow(this.filter, offset, limit);
+    this.conversations = window.rows;
+    this.windowOffset = window.offset;
+    this.total = window.total;
+    const s = this.selected;
+    if (s && !window.rows.some((c) => c.accountId === s.accountId && c.id === s.conversationId)) {
+      this.selectedRow = await this.backend.conversation(s.accountId, s.conversationId).catch(() => null);
+    } else {
+      this.selectedRow = null;
+    }
+  }
+
+  /** The list shows rows `start` to `end`: they are read unless already at hand. */
+  showRange(start: number, end: number) {
+    const have = this.windowOffset + this.conversations.length;
+    const covered = start >= this.windowOffset && Math.min(end, this.total) <= have;
+    if (covered) return;
+    const offset = Math.max(0, start - MARGIN);
+    this.wanted = { offset, limit: Math.max(WINDOW, end - offset + MARGIN) };
+    this.queueRefresh();
+  }
+
+  /** The row `step` places from the open conversation in the list, when it is at hand. */
+  neighbour(step: number): { row: Conversation; index: number } | undefined {
+    const at = this.conversations.findIndex((c) => c.accountId === this.selected?.accountId && c.id === this.selected?.conversationId);
+    const index = at < 0 ? 0 : Math.min(this.total - 1, Math.max(0, this.windowOffset + at + step));
+    const row = this.conversations[index - this.windowOffset];
+    return row ? { row, index } : undefined;
   }
 
   async setFilter(filter: ConversationFilter) {
     this.filter = filter;
+    this.wanted = { offset: 0, limit: WINDOW };
     await this.refreshConversations();
   }
 
@@ -162,6 +206,8 @@ export class Inbox {
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
     this.selected = { accountId, conversationId };
     this.firstUnread = null;
+    // Opened from outside the window at hand (search, a notification, the switcher): its row.
+    if (!this.current) this.selectedRow = await this.backend.conversation(accountId, conversationId).catch(() => null);
     const unreadAtOpen = this.current?.unread ?? 0;
     void this.backend.setOpenConversation(accountId, conversationId).catch(() => {});
     if (at) {

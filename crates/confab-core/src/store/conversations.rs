@@ -288,6 +288,52 @@ impl Store {
         Ok(rows)
     }
 
+    /// The rows from `offset` of the list [`Self::conversations`] gives, and its length. The
+    /// page is chosen before the newest messages are looked up, so a screen costs a screen.
+    pub fn conversation_window(
+        &self,
+        account_id: Option<&str>,
+        filter: ConversationFilter,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<Conversation>)> {
+        let condition = match filter {
+            ConversationFilter::All => "c.archived_at IS NULL",
+            ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0",
+            ConversationFilter::Archived => "c.archived_at IS NOT NULL",
+        };
+        const ORDER: &str = "ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id";
+        let conn = self.reader();
+        // One snapshot for the count and the rows.
+        let tx = conn.unchecked_transaction()?;
+        let total: i64 = tx
+            .prepare_cached(&format!(
+                "SELECT COUNT(*) FROM conversations c WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)"
+            ))?
+            .query_row(params![account_id], |r| r.get(0))?;
+        let sql = format!(
+            "SELECT {COLUMNS} FROM (
+                SELECT * FROM conversations c
+                WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)
+                {ORDER} LIMIT ?2 OFFSET ?3
+             ) c {NEWEST}
+             {ORDER}"
+        );
+        let rows = tx
+            .prepare_cached(&sql)?
+            .query_map(
+                params![
+                    account_id,
+                    i64::try_from(limit).unwrap_or(i64::MAX),
+                    i64::try_from(offset).unwrap_or(i64::MAX)
+                ],
+                row,
+            )?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        tx.finish()?;
+        Ok((usize::try_from(total).unwrap_or(0), rows))
+    }
+
     pub fn upsert_conversations(
         &self,
         account_id: &str,
