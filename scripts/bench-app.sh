@@ -44,6 +44,14 @@ declare -A COMMAND=(
   [confab-big]="$CONFAB --data-dir @BIG@"
 )
 PROGRAMS=(telegram nheko webkit confab-empty confab-big)
+# WebKitGTK settings to measure on the big profile, each as a program of its own:
+# BENCH_WEBKIT="accel=never cache=viewer pagecache=off" (see src-tauri/src/webkit.rs).
+declare -A TUNING=()
+for tuning in ${BENCH_WEBKIT:-}; do
+  COMMAND[confab-big-$tuning]="$CONFAB --data-dir @BIG@"
+  TUNING[confab-big-$tuning]=$tuning
+  PROGRAMS+=("confab-big-$tuning")
+done
 for program in "${PROGRAMS[@]}"; do
   first=${COMMAND[$program]%% *}
   command -v "$first" >/dev/null || [ -x "$first" ] || {
@@ -105,12 +113,12 @@ launch() {
   local command=${COMMAND[$program]//@HOME@/$home}
   command=${command//@BIG@/$work/big}
   local open=""
-  [ "$program" = confab-big ] && open=$target
+  [ "${program#confab-big}" != "$program" ] && open=$target
   local start
   start=$(now_ms)
   # shellcheck disable=SC2086
   HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share XDG_CACHE_HOME=$home/.cache \
-    DISPLAY=$display CONFAB_MEASURE="$measure" CONFAB_MEASURE_OPEN="$open" \
+    DISPLAY=$display CONFAB_MEASURE="$measure" CONFAB_MEASURE_OPEN="$open" CONFAB_WEBKIT="${TUNING[$program]:-}" \
     dbus-run-session -- $command >/dev/null 2>&1 &
   local session=$!
   local window=nan
@@ -170,6 +178,7 @@ declare -A NAME=(
   [confab-empty]="Confab, empty profile"
   [confab-big]="Confab, $CONVERSATIONS conversations / $MESSAGES messages cached"
 )
+for program in "${!TUNING[@]}"; do NAME[$program]="Confab, big profile, CONFAB_WEBKIT=${TUNING[$program]}"; done
 echo "Medians of $ROUNDS rounds (ranges in brackets); memory is summed PSS ${SETTLE} s after the first window."
 echo
 echo "| program | first window | launch to inbox painted | open the $BIG-message conversation | memory (PSS) |"

@@ -223,7 +223,9 @@ export class Inbox {
       this.firstUnread = firstUnread(page.messages, unreadAtOpen, this.account(accountId)?.userId ?? '');
     }
     const conversation = this.current;
-    if (conversation && conversation.unread > 0) await this.backend.markRead(accountId, conversationId).catch(() => {});
+    // Read in the background: the messages are on screen already, and the list's badge follows
+    // the core's event.
+    if (conversation && conversation.unread > 0) void this.backend.markRead(accountId, conversationId).catch(() => {});
   }
 
   /** Re-reads the open conversation from the cache, keeping as much history as is shown. */
