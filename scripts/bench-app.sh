@@ -43,6 +43,7 @@ declare -A COMMAND=(
   [confab-empty]="$CONFAB --data-dir @HOME@/confab"
   [confab-big]="$CONFAB --data-dir @BIG@"
 )
+# confab-big runs with Confab's defaults (src-tauri/src/webkit.rs): the ratios are its.
 PROGRAMS=(telegram nheko webkit confab-empty confab-big)
 # WebKitGTK settings to measure on the big profile, each as a program of its own:
 # BENCH_WEBKIT="accel=never cache=viewer pagecache=off" (see src-tauri/src/webkit.rs).
@@ -141,8 +142,12 @@ launch() {
   wait "$session" 2>/dev/null || true
   kill "$xvfb" 2>/dev/null || true
   wait "$xvfb" 2>/dev/null || true
+  # A launch whose window never showed failed: no figures from it.
+  [ "$window" = nan ] && pss=nan
   local painted=nan open_ms=nan
   if [ -f "$measure" ]; then
+    # The main thread's answer time, idle and while six searches over the cache run.
+    grep -E '^(main_thread|searches)' "$measure" | sed "s/^/responsiveness $program: /" >&2 || true
     painted=$(awk -v s="$start" '/^inbox_painted_epoch_ms/ {printf "%.0f", $2 - s}' "$measure")
     open_ms=$(awk '/^open_conversation_ms/ {print $2}' "$measure")
   fi
@@ -150,8 +155,8 @@ launch() {
   echo "$window ${painted:-nan} ${open_ms:-nan} $pss"
 }
 
-median() { grep -v nan | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-range() { grep -v nan | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {if (NR == 0) print "-"; else printf "%.0f-%.0f", lo, hi}'; }
+median() { { grep -v nan || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+range() { { grep -v nan || true; } | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {if (NR == 0) print "-"; else printf "%.0f-%.0f", lo, hi}'; }
 
 for round in $(seq "$ROUNDS"); do
   for program in "${PROGRAMS[@]}"; do
@@ -159,6 +164,8 @@ for round in $(seq "$ROUNDS"); do
     launch "$program" >>"$work/$program.txt"
   done
 done
+# The raw figures (window, painted, open, PSS in KiB per launch), for whoever wants more than medians.
+for program in "${PROGRAMS[@]}"; do echo "raw $program: $(tr '\n' ';' <"$work/$program.txt")" >&2; done
 
 col() { cut -d' ' -f"$2" "$work/$1.txt"; }
 declare -A WIN PAINT OPEN PSS

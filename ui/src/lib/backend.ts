@@ -76,7 +76,9 @@ export interface Backend {
   saveAttachment(accountId: string, messageId: string, attachmentId: string): Promise<string>;
   /** Tells the launch benchmark the inbox is painted; it may ask to open a conversation. */
   inboxPainted(): Promise<MeasureOpen | null>;
-  conversationPainted(ms: number): Promise<void>;
+  /** Under the benchmark, records a figure the UI measured. */
+  measured(name: string, value: number): Promise<void>;
+
   closeToTray(): Promise<boolean>;
   /** Start at login, minimized to the tray. */
   autostart(): Promise<boolean>;
@@ -151,7 +153,7 @@ export const tauriBackend: Backend = {
   attachmentPreview: (accountId, messageId, attachmentId) => invoke('attachment_preview', { accountId, messageId, attachmentId }),
   saveAttachment: (accountId, messageId, attachmentId) => invoke('save_attachment', { accountId, messageId, attachmentId }),
   inboxPainted: () => invoke('inbox_painted'),
-  conversationPainted: (ms) => invoke('conversation_painted', { ms }),
+  measured: (name, value) => invoke('measured', { name, value }),
   closeToTray: () => invoke('close_to_tray'),
   autostart: () => invoke('autostart'),
   setAutostart: (value) => invoke('set_autostart', { value }),

@@ -381,7 +381,7 @@ export class FakeBackend implements Backend {
   async inboxPainted() {
     return null;
   }
-  async conversationPainted() {}
+  async measured() {}
   tray = false;
   async closeToTray() {
     return this.tray;
