@@ -442,20 +442,10 @@ pub async fn set_update_settings(shell: State<'_, Shell>, enabled: bool, endpoin
 pub async fn check_update<R: Runtime>(
     app: AppHandle<R>,
     shell: State<'_, Shell>,
-    pending: State<'_, crate::updates::Pending>,
 ) -> CommandResult<Option<crate::updates::UpdateInfo>> {
-    use crate::updates;
-    let settings = updates::settings(&shell.client())?;
-    let (true, Some(pubkey)) = (settings.enabled, updates::PUBKEY) else {
-        return Err(ErrorPayload::invalid("Updates are off."));
-    };
-    let endpoint = updates::parse_endpoint(&settings.endpoint).map_err(ErrorPayload::invalid)?;
-    let found = updates::check(&app, &endpoint, pubkey)
+    crate::updates::check_configured(&app, &shell.client())
         .await
-        .map_err(ErrorPayload::invalid)?;
-    let info = found.as_ref().map(updates::info);
-    *pending.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = found;
-    Ok(info)
+        .map_err(ErrorPayload::invalid)
 }
 
 /// Downloads the release found, installs it only if its signature checks out, and restarts.

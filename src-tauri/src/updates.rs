@@ -123,32 +123,37 @@ pub struct Pending(pub std::sync::Mutex<Option<Update>>);
 /// The Tauri event that tells the UI a newer release is ready to install.
 pub const UPDATE_AVAILABLE: &str = "update-available";
 
+/// Asks the endpoint in Settings, when updates are on; the release found is kept for
+/// "Install and restart".
+pub async fn check_configured<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &confab_core::Client,
+) -> Result<Option<UpdateInfo>, String> {
+    use tauri::Manager;
+    let settings = settings(client).map_err(|e| e.to_string())?;
+    let (true, Some(pubkey)) = (settings.enabled, PUBKEY) else {
+        return Err("Updates are off.".into());
+    };
+    let found = check(app, &parse_endpoint(&settings.endpoint)?, pubkey).await?;
+    let info = found.as_ref().map(info);
+    *app.state::<Pending>()
+        .0
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = found;
+    Ok(info)
+}
+
 /// At start, when updates are on: one check, and the UI told if there is something newer.
 pub fn check_at_start<R: Runtime>(app: &AppHandle<R>, client: &confab_core::Client) {
-    use tauri::{Emitter, Manager};
-    let (
-        Ok(UpdateSettings {
-            enabled: true,
-            endpoint,
-            ..
-        }),
-        Some(pubkey),
-    ) = (settings(client), PUBKEY)
-    else {
+    use tauri::Emitter;
+    if !settings(client).is_ok_and(|s| s.enabled) {
         return;
-    };
-    let Ok(endpoint) = parse_endpoint(&endpoint) else {
-        return;
-    };
-    let app = app.clone();
+    }
+    let (app, client) = (app.clone(), client.clone());
     tauri::async_runtime::spawn(async move {
-        match check(&app, &endpoint, pubkey).await {
+        match check_configured(&app, &client).await {
             Ok(Some(update)) => {
-                let _ = app.emit(UPDATE_AVAILABLE, info(&update));
-                *app.state::<Pending>()
-                    .0
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(update);
+                let _ = app.emit(UPDATE_AVAILABLE, update);
             }
             Ok(None) => {}
             Err(error) => log::warn!("{error}"),

@@ -146,6 +146,25 @@ impl Peer {
             .send()?;
         Ok(response.error_for_status()?.json()?)
     }
+
+    /// The id of this person's portal conversation whose last message is `last`.
+    fn portal_conversation_ending(&self, last: &str) -> anyhow::Result<String> {
+        self.get("/api/messages")?
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["last_message"]["body"] == last))
+            .and_then(|c| c["id"].as_str())
+            .map(str::to_string)
+            .ok_or_else(|| anyhow::anyhow!("no portal conversation ending with {last:?}"))
+    }
+
+    /// Whether the portal server has nothing unread for this person in `conversation`.
+    fn has_read(&self, conversation: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .get("/api/messages")?
+            .as_array()
+            .and_then(|l| l.iter().find(|c| c["id"] == conversation))
+            .is_some_and(|c| c["unread"] == 0))
+    }
 }
 
 /// Signs in through the first-run screen and waits for the synced list.
@@ -377,16 +396,7 @@ fn a_reply_typed_into_the_notification_is_sent() -> anyhow::Result<()> {
     let daemon = notifications::NotificationServer::offering(&["actions", "body", "inline-reply"])?;
     let app = App::start()?;
     let ada = app.peer("ada")?;
-    let direct = ada
-        .get("/api/messages")?
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|c| c["last_message"]["body"] == "Will do. See you at the meeting.")
-        })
-        .and_then(|c| c["id"].as_str())
-        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?
-        .to_string();
+    let direct = ada.portal_conversation_ending("Will do. See you at the meeting.")?;
     ada.post(
         &format!("/api/messages/{direct}"),
         json!({ "body": "Lunch <tomorrow>?" }),
@@ -429,11 +439,7 @@ fn a_reply_typed_into_the_notification_is_sent() -> anyhow::Result<()> {
         anyhow::bail!("{error}: ada has {bodies:?}; outbox {outbox}");
     }
     eventually("the conversation read on the server", || {
-        let list = app.peer("sam")?.get("/api/messages")?;
-        Ok(list
-            .as_array()
-            .and_then(|l| l.iter().find(|c| c["id"] == direct.as_str()))
-            .is_some_and(|c| c["unread"] == 0))
+        app.peer("sam")?.has_read(&direct)
     })?;
     // No quick-reply window was needed.
     app.session.wait_for_windows(1, Duration::from_secs(1))?;
@@ -445,16 +451,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
     let daemon = notifications::NotificationServer::start()?;
     let app = App::start()?;
     let ada = app.peer("ada")?;
-    let list = ada.get("/api/messages")?;
-    let direct = list
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|c| c["last_message"]["body"] == "Will do. See you at the meeting.")
-        })
-        .and_then(|c| c["id"].as_str())
-        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?
-        .to_string();
+    let direct = ada.portal_conversation_ending("Will do. See you at the meeting.")?;
 
     // Nothing is open: a message from Ada raises a notification with Reply and Mark as read.
     ada.post(
@@ -507,16 +504,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
 
     // Another conversation gets a notification of its own, and Ada's stays answerable.
     let grace = app.peer("grace")?;
-    let grace_direct = grace
-        .get("/api/messages")?
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|c| c["last_message"]["body"] == "Merci beaucoup, à bientôt.")
-        })
-        .and_then(|c| c["id"].as_str())
-        .ok_or_else(|| anyhow::anyhow!("grace's conversation with sam"))?
-        .to_string();
+    let grace_direct = grace.portal_conversation_ending("Merci beaucoup, à bientôt.")?;
     grace.post(
         &format!("/api/messages/{grace_direct}"),
         json!({ "body": "Tu viens ce soir ?" }),
@@ -580,11 +568,7 @@ fn a_notification_leads_to_a_reply() -> anyhow::Result<()> {
         .expect("shown");
     daemon.invoke(last.id, "read")?;
     let read = eventually("ada's messages read on the server", || {
-        let list = app.peer("sam")?.get("/api/messages")?;
-        Ok(list
-            .as_array()
-            .and_then(|l| l.iter().find(|c| c["id"] == direct.as_str()))
-            .is_some_and(|c| c["unread"] == 0))
+        app.peer("sam")?.has_read(&direct)
     });
     if let Err(error) = read {
         let local = app.session.execute_async("window.__TAURI_INTERNALS__.invoke('conversations', { filter: 'all' }).then(l => done(JSON.stringify(l.map(c => [c.id, c.unread]))))")?;

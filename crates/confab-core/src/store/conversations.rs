@@ -56,6 +56,18 @@ const NEWEST: &str = "LEFT JOIN messages m ON m.row = (
     SELECT row FROM messages WHERE account_id = c.account_id AND conversation_id = c.id
     ORDER BY created_at DESC, row DESC LIMIT 1)";
 
+/// The conversation list's order: pinned first, then most recently active.
+const LIST_ORDER: &str = "ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id";
+
+/// Which conversations a filter lists, of every account or of the one in `?1`.
+fn listed(filter: ConversationFilter) -> &'static str {
+    match filter {
+        ConversationFilter::All => "c.archived_at IS NULL AND (?1 IS NULL OR c.account_id = ?1)",
+        ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0 AND (?1 IS NULL OR c.account_id = ?1)",
+        ConversationFilter::Archived => "c.archived_at IS NOT NULL AND (?1 IS NULL OR c.account_id = ?1)",
+    }
+}
+
 fn row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
     let kind: String = r.get(2)?;
     let participants: String = r.get(4)?;
@@ -270,15 +282,10 @@ impl Store {
 
     /// Conversations of every account (or one), pinned first, then most recently active.
     pub fn conversations(&self, account_id: Option<&str>, filter: ConversationFilter) -> Result<Vec<Conversation>> {
-        let condition = match filter {
-            ConversationFilter::All => "c.archived_at IS NULL",
-            ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0",
-            ConversationFilter::Archived => "c.archived_at IS NOT NULL",
-        };
         let sql = format!(
             "SELECT {COLUMNS} FROM conversations c {NEWEST}
-             WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)
-             ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id"
+             WHERE {} {LIST_ORDER}",
+            listed(filter)
         );
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -297,27 +304,18 @@ impl Store {
         offset: usize,
         limit: usize,
     ) -> Result<(usize, Vec<Conversation>)> {
-        let condition = match filter {
-            ConversationFilter::All => "c.archived_at IS NULL",
-            ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0",
-            ConversationFilter::Archived => "c.archived_at IS NOT NULL",
-        };
-        const ORDER: &str = "ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id";
+        let condition = listed(filter);
         let conn = self.reader();
         // One snapshot for the count and the rows.
         let tx = conn.unchecked_transaction()?;
         let total: i64 = tx
-            .prepare_cached(&format!(
-                "SELECT COUNT(*) FROM conversations c WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)"
-            ))?
+            .prepare_cached(&format!("SELECT COUNT(*) FROM conversations c WHERE {condition}"))?
             .query_row(params![account_id], |r| r.get(0))?;
         let sql = format!(
             "SELECT {COLUMNS} FROM (
-                SELECT * FROM conversations c
-                WHERE {condition} AND (?1 IS NULL OR c.account_id = ?1)
-                {ORDER} LIMIT ?2 OFFSET ?3
+                SELECT * FROM conversations c WHERE {condition} {LIST_ORDER} LIMIT ?2 OFFSET ?3
              ) c {NEWEST}
-             {ORDER}"
+             {LIST_ORDER}"
         );
         let rows = tx
             .prepare_cached(&sql)?
