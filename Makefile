@@ -9,7 +9,12 @@ DEMO_DIR ?= target/demo
 # `npm ci` takes the versions from the committed lock file.
 NPM_CI := npm --prefix ui ci --no-audit --no-fund
 
-PHONY_EXTRA := serve-demo bindings
+# CI builds everything once: incremental caches would only take disk (several GB).
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
+
+PHONY_EXTRA := serve-demo bindings disk
 .PHONY: run $(PHONY_EXTRA) test test-rust test-ui test-e2e test-package package lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
 
 setup: deps-build ui
@@ -63,7 +68,11 @@ bindings: deps-build ui
 	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib bindings
 
 # Lint first: a warning or a stale format fails CI like a failing test.
-test: lint test-rust test-ui test-e2e
+test: disk lint test-rust test-ui test-e2e
+
+# A full test run needs a few GB under target/; say how much there is before starting.
+disk:
+	@mkdir -p target && df -h target | awk 'NR == 2 { print "disk: " $$4 " free for target/" }'
 
 # Keys go to a real Secret Service: a private D-Bus session with gnome-keyring.
 test-rust: deps-build deps-keyring ui
