@@ -8,6 +8,7 @@ use ts_rs::{Config, TS};
 use crate::{
     commands::{AppInfo, MeasureOpen},
     error::ErrorPayload,
+    list::ListUpdate,
     notify::OpenConversation,
     updates::{UpdateInfo, UpdateSettings},
 };
@@ -33,6 +34,8 @@ pub fn typescript() -> String {
         model::MessagePreview::decl(&config),
         model::Conversation::decl(&config),
         model::ConversationWindow::decl(&config),
+        confab_core::window::WindowChange::decl(&config),
+        ListUpdate::decl(&config),
         model::Delivery::decl(&config),
         model::Attachment::decl(&config),
         model::Message::decl(&config),

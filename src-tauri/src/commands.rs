@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use confab_core::{
     model::{
-        Account, Capabilities, Conversation, ConversationWindow, Cursor, Dialect, Message, MessagePage, OutboxItem,
-        Person, SearchHit, Source, SyncState,
+        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SearchHit,
+        Source, SyncState,
     },
     secrets::ApiKey,
     ConversationFilter, SearchFilter,
@@ -17,6 +17,7 @@ use tauri_plugin_opener::OpenerExt;
 
 use crate::{
     error::{CommandResult, ErrorPayload},
+    list::ListUpdate,
     Shell,
 };
 
@@ -134,19 +135,20 @@ pub async fn conversations(shell: State<'_, Shell>, filter: ConversationFilter) 
     blocking(&shell, move |client| client.conversations(None, filter)).await
 }
 
-/// The rows of the conversation list the UI shows, and how many there are: the list is read
-/// a screen at a time, never whole.
+/// The rows of the conversation list the UI shows, and how many there are: the list is read a
+/// screen at a time, never whole, and sent as the changes from the version the UI holds
+/// (`have`) when it holds the last one sent for this stretch.
 #[tauri::command]
-pub async fn conversation_window(
+pub async fn list_window(
     shell: State<'_, Shell>,
     filter: ConversationFilter,
     offset: usize,
     limit: usize,
-) -> CommandResult<ConversationWindow> {
-    blocking(&shell, move |client| {
-        client.conversation_window(filter, offset, limit.min(500))
-    })
-    .await
+    have: Option<u64>,
+) -> CommandResult<ListUpdate> {
+    let limit = limit.min(500);
+    let window = blocking(&shell, move |client| client.conversation_window(filter, offset, limit)).await?;
+    Ok(shell.list.update(have, filter, offset, limit, window))
 }
 
 #[tauri::command]
@@ -610,7 +612,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         sync_states,
         startup_notice,
         conversations,
-        conversation_window,
+        list_window,
         conversation,
         messages,
         messages_around,
@@ -744,6 +746,31 @@ mod tests {
             (sent["body"].as_str(), sent["delivery"]["state"].as_str()),
             (Some("via IPC"), Some("pending"))
         );
+
+        // The list read as a window, then only what the send changed: the direct conversation
+        // moves to the top (or, already there, is updated in place).
+        let ask = |have: &Value| json!({ "filter": "all", "offset": 0, "limit": 60, "have": have });
+        let whole = call(&webview, "list_window", ask(&Value::Null)).expect("list window");
+        assert_eq!(whole["type"], "whole", "{whole}");
+        assert_eq!(whole["window"]["rows"].as_array().map(Vec::len), Some(5), "{whole}");
+        let sent_too = call(
+            &webview,
+            "send",
+            json!({ "accountId": account_id, "conversationId": direct["id"], "body": "and again" }),
+        )
+        .expect("send");
+        let changes = call(&webview, "list_window", ask(&whole["version"])).expect("list changes");
+        assert_eq!(
+            (changes["type"].as_str(), &changes["from"]),
+            (Some("changes"), &whole["version"]),
+            "{changes}"
+        );
+        assert_eq!(changes["total"], 5);
+        let changes = changes["changes"].as_array().expect("changes");
+        assert!((1..=2).contains(&changes.len()), "{changes:?}");
+        let last = changes.last().expect("a change");
+        assert_eq!(last["index"], 0, "{changes:?}");
+        assert_eq!(last["row"]["lastMessage"]["id"], sent_too["id"], "{changes:?}");
 
         let missing = call(
             &webview,

@@ -11,6 +11,7 @@ pub mod bindings;
 mod commands;
 mod demo;
 pub mod error;
+mod list;
 pub mod measure;
 pub mod notify;
 mod tray;
@@ -82,6 +83,8 @@ pub struct Shell {
     client: Mutex<Client>,
     demo: tokio::sync::Mutex<Option<demo::DemoServer>>,
     is_demo: std::sync::atomic::AtomicBool,
+    /// The conversation list's window as the UI last received it.
+    pub list: list::ListView,
 }
 
 impl Shell {
@@ -92,6 +95,7 @@ impl Shell {
             client: Mutex::new(client),
             demo: tokio::sync::Mutex::new(None),
             is_demo: std::sync::atomic::AtomicBool::new(false),
+            list: list::ListView::default(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod model;
 pub mod secrets;
 mod shared;
 pub mod store;
+pub mod window;
 
 pub use client::Client;
 pub use config::ClientConfig;

@@ -7,7 +7,7 @@ import type {
   AppInfo,
   Capabilities,
   Conversation,
-  ConversationWindow,
+  ListUpdate,
   ConversationFilter,
   Cursor,
   Dialect,
@@ -44,8 +44,11 @@ export interface Backend {
   /** Said once at startup, e.g. that a damaged local database was rebuilt. */
   startupNotice(): Promise<string | null>;
   conversations(filter: ConversationFilter): Promise<Conversation[]>;
-  /** The rows of the list from `offset` (at most `limit`), and the list's length. */
-  conversationWindow(filter: ConversationFilter, offset: number, limit: number): Promise<ConversationWindow>;
+  /**
+   * The rows of the list from `offset` (at most `limit`) and the list's length: the changes
+   * from version `have` when that is the last one sent for this stretch, else the whole window.
+   */
+  listWindow(filter: ConversationFilter, offset: number, limit: number, have: number | null): Promise<ListUpdate>;
   conversation(accountId: string, conversationId: string): Promise<Conversation>;
   messages(accountId: string, conversationId: string, before: Cursor | null, limit: number): Promise<MessagePage>;
   messagesAround(accountId: string, conversationId: string, at: Cursor, each: number): Promise<MessagePage>;
@@ -124,7 +127,7 @@ export const tauriBackend: Backend = {
   syncStates: () => invoke('sync_states'),
   startupNotice: () => invoke('startup_notice'),
   conversations: (filter) => invoke('conversations', { filter }),
-  conversationWindow: (filter, offset, limit) => invoke('conversation_window', { filter, offset, limit }),
+  listWindow: (filter, offset, limit, have) => invoke('list_window', { filter, offset, limit, have }),
   conversation: (accountId, conversationId) => invoke('conversation', { accountId, conversationId }),
   messages: (accountId, conversationId, before, limit) => invoke('messages', { accountId, conversationId, before, limit }),
   messagesAround: (accountId, conversationId, at, each) => invoke('messages_around', { accountId, conversationId, at, each }),

@@ -113,6 +113,10 @@ historyComplete: boolean, extra: JsonValue, };
 
 export type ConversationWindow = { total: number, offset: number, rows: Array<Conversation>, };
 
+export type WindowChange = { "type": "remove", index: number, } | { "type": "insert", index: number, row: Conversation, } | { "type": "update", index: number, row: Conversation, };
+
+export type ListUpdate = { "type": "whole", version: number, window: ConversationWindow, } | { "type": "changes", from: number, version: number, total: number, changes: Array<WindowChange>, };
+
 export type Delivery = { "state": "sent" } | { "state": "pending" } | { "state": "failed", reason: string, };
 
 export type Attachment = { id: string, url: string, name: string | null, contentType: string | null, size: number | null, };

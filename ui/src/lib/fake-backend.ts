@@ -9,6 +9,7 @@ import type {
   Cursor,
   ErrorPayload,
   Event,
+  ListUpdate,
   Message,
   OpenConversation,
   UpdateInfo,
@@ -17,6 +18,7 @@ import type {
   SearchFilter,
   SearchHit,
   SyncState,
+  WindowChange,
 } from './bindings';
 
 const caps = (over: Partial<Capabilities>): Capabilities => ({
@@ -221,12 +223,36 @@ export class FakeBackend implements Backend {
     return { ...c };
   }
   /** What the UI read of the conversation list: the list must never be read whole. */
-  reads = { whole: 0, windows: 0, largestWindow: 0 };
-  async conversationWindow(filter: 'all' | 'unread' | 'archived', offset: number, limit: number) {
+  reads = { whole: 0, windows: 0, largestWindow: 0, changes: 0 };
+  private sent: { version: number; stretch: string; rows: Conversation[] } | null = null;
+  /**
+   * Like the app's: changes when the UI holds the last version sent for the same stretch. They
+   * are simpler than the app's (the rows that kept their place updated, the rest replaced), but
+   * valid, so the UI's handling of each kind of change is exercised.
+   */
+  async listWindow(filter: 'all' | 'unread' | 'archived', offset: number, limit: number, have: number | null): Promise<ListUpdate> {
     this.reads.windows++;
     this.reads.largestWindow = Math.max(this.reads.largestWindow, limit);
     const all = this.listed(filter);
-    return { total: all.length, offset, rows: all.slice(offset, offset + limit) };
+    const rows = all.slice(offset, offset + limit);
+    const stretch = `${filter}:${offset}:${limit}`;
+    const last = this.sent;
+    const version = (last?.version ?? 0) + 1;
+    this.sent = { version, stretch, rows };
+    if (!last || have !== last.version || last.stretch !== stretch) {
+      return { type: 'whole', version, window: { total: all.length, offset, rows } };
+    }
+    this.reads.changes++;
+    const key = (c: Conversation) => `${c.accountId}/${c.id}`;
+    let same = 0;
+    while (same < last.rows.length && same < rows.length && key(last.rows[same]) === key(rows[same])) same++;
+    const changes: WindowChange[] = [];
+    for (let i = last.rows.length - 1; i >= same; i--) changes.push({ type: 'remove', index: i });
+    for (let i = same; i < rows.length; i++) changes.push({ type: 'insert', index: i, row: rows[i] });
+    for (let i = 0; i < same; i++) {
+      if (JSON.stringify(last.rows[i]) !== JSON.stringify(rows[i])) changes.push({ type: 'update', index: i, row: rows[i] });
+    }
+    return { type: 'changes', from: last.version, version, total: all.length, changes };
   }
   async messages(accountId: string, conversationId: string, before: Cursor | null, limit: number) {
     const all = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId);

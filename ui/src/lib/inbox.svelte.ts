@@ -17,6 +17,7 @@ import type {
   UpdateInfo,
 } from './bindings';
 import type { People } from './format';
+import { applyChanges } from './window';
 
 export interface Selection {
   accountId: string;
@@ -65,7 +66,10 @@ export class Inbox {
   update = $state<UpdateInfo | null>(null);
 
   private stop: (() => void) | null = null;
-  private refreshQueued = false;
+  /** The version of the list's window held here, as the backend numbered it. */
+  private listVersion: number | null = null;
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
 
   constructor(readonly backend: Backend) {}
 
@@ -113,15 +117,44 @@ export class Inbox {
     return this.conversations.find(is) ?? (is(this.selectedRow) ? (this.selectedRow ?? undefined) : undefined);
   }
 
-  /** Re-reads the window of the list in view (and the open conversation's row if it is not in it). */
-  async refreshConversations() {
+  /**
+   * Brings the window of the list in view up to date (and the open conversation's row if it is
+   * not in it). One read at a time, so that changes apply to the version they were made from;
+   * a call while one runs makes it read once more.
+   */
+  refreshConversations(): Promise<void> {
+    this.readAgain = true;
+    this.reading ??= (async () => {
+      try {
+        while (this.readAgain) {
+          this.readAgain = false;
+          await this.readWindow();
+        }
+      } finally {
+        this.reading = null;
+      }
+    })();
+    return this.reading;
+  }
+
+  private async readWindow() {
     const { offset, limit } = this.wanted;
-    const window = await this.backend.conversationWindow(this.filter, offset, limit);
-    this.conversations = window.rows;
-    this.windowOffset = window.offset;
-    this.total = window.total;
+    const update = await this.backend.listWindow(this.filter, offset, limit, this.listVersion);
+    if (update.type === 'whole') {
+      this.conversations = update.window.rows;
+      this.windowOffset = update.window.offset;
+      this.total = update.window.total;
+    } else if (update.from === this.listVersion) {
+      applyChanges(this.conversations, update.changes);
+      this.total = update.total;
+    } else {
+      this.listVersion = null;
+      this.readAgain = true;
+      return;
+    }
+    this.listVersion = update.version;
     const s = this.selected;
-    if (s && !window.rows.some((c) => c.accountId === s.accountId && c.id === s.conversationId)) {
+    if (s && !this.conversations.some((c) => c.accountId === s.accountId && c.id === s.conversationId)) {
       this.selectedRow = await this.backend.conversation(s.accountId, s.conversationId).catch(() => null);
     } else {
       this.selectedRow = null;
@@ -195,12 +228,7 @@ export class Inbox {
   }
 
   private queueRefresh() {
-    if (this.refreshQueued) return;
-    this.refreshQueued = true;
-    queueMicrotask(async () => {
-      this.refreshQueued = false;
-      await this.refreshConversations();
-    });
+    void this.refreshConversations();
   }
 
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {

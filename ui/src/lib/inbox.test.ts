@@ -43,12 +43,15 @@ describe('Inbox', () => {
   });
 
   it('shows a sent message through the change events', async () => {
-    const { inbox } = await started();
+    const { inbox, backend } = await started();
     await inbox.select('a-portal', 'c-ada');
     expect(await inbox.send('hello there')).toBe(true);
     await settle();
     expect(inbox.messages.at(-1)?.body).toBe('hello there');
     expect(inbox.conversations[0].lastMessage?.body).toBe('hello there');
+    // The list followed as changes to the window it holds, not by reading it again.
+    expect(backend.reads.changes).toBeGreaterThan(0);
+    expect(inbox.conversations.map((c) => c.id)).toEqual((await backend.conversations('all')).map((c) => c.id));
   });
 
   it('reports an offline account and keeps what is written as pending', async () => {
