@@ -225,6 +225,8 @@ pub fn show_main<R: tauri::Runtime>(app: &AppHandle<R>) {
 
 /// Builds and runs the application until it quits.
 pub fn run() {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    webkit::prepare_environment();
     let options = Options::from_args(std::env::args());
     let mut builder = tauri::Builder::default();
     // One instance per profile: a second launch of the same profile focuses the first window;

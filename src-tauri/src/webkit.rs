@@ -2,7 +2,8 @@
 //!
 //! Each was measured with `make bench` (`docs/benchmarks.md`, "WebKit settings"); the defaults
 //! below are the ones that helped. `CONFAB_WEBKIT` overrides them for a measurement, as a comma
-//! list: `accel=never|always|default`, `cache=viewer|browser|default`, `pagecache=on|off|default`.
+//! list: `accel=never|always|default`, `cache=viewer|browser|default`, `pagecache=on|off|default`,
+//! `env=on|off` (whether `accel=never` is also said through the environment at start).
 
 use tauri::{Runtime, WebviewWindow};
 use webkit2gtk::{CacheModel, HardwareAccelerationPolicy, SettingsExt, WebContextExt, WebViewExt};
@@ -12,6 +13,8 @@ pub struct Tuning {
     pub accel: Option<HardwareAccelerationPolicy>,
     pub cache: Option<CacheModel>,
     pub page_cache: Option<bool>,
+    /// With `accel=never`, also set WebKit's environment at start ([`prepare_environment`]).
+    pub environment: bool,
 }
 
 /// What Confab runs with unless told otherwise. Compositing on the GPU (WebKit's default) cost
@@ -22,6 +25,7 @@ pub const DEFAULT: Tuning = Tuning {
     accel: Some(HardwareAccelerationPolicy::Never),
     cache: None,
     page_cache: None,
+    environment: true,
 };
 
 /// The defaults, with `CONFAB_WEBKIT`'s overrides.
@@ -41,22 +45,36 @@ fn parse(spec: &str, mut tuning: Tuning) -> Tuning {
             Some(("pagecache", "on")) => tuning.page_cache = Some(true),
             Some(("pagecache", "off")) => tuning.page_cache = Some(false),
             Some(("pagecache", "default")) => tuning.page_cache = None,
+            Some(("env", "on")) => tuning.environment = true,
+            Some(("env", "off")) => tuning.environment = false,
             _ => log::warn!("CONFAB_WEBKIT: ignoring `{part}`"),
         }
     }
     tuning
 }
 
+/// What WebKitGTK reads from the environment when it starts, set before any window exists: a
+/// web view's settings arrive after its web process has set up GL, so `accel=never` alone
+/// still paid for the composited renderer. With compositing off from the start and no DMA-BUF
+/// renderer (it exists to carry composited frames to the window), the window costs about a
+/// quarter less memory (`docs/benchmarks.md`). A variable the user set is left as it is.
+pub fn prepare_environment() {
+    let tuning = tuning();
+    if tuning.accel != Some(HardwareAccelerationPolicy::Never) || !tuning.environment {
+        return;
+    }
+    for name in ["WEBKIT_DISABLE_COMPOSITING_MODE", "WEBKIT_DISABLE_DMABUF_RENDERER"] {
+        if std::env::var_os(name).is_none() {
+            // Called first thing in `run`, before the runtime's threads or GTK start.
+            std::env::set_var(name, "1");
+        }
+    }
+}
+
 /// Applies the tuning to a window's web view.
 pub fn tune<R: Runtime>(window: &WebviewWindow<R>) {
     let tuning = tuning();
-    if tuning
-        == (Tuning {
-            accel: None,
-            cache: None,
-            page_cache: None,
-        })
-    {
+    if (tuning.accel, tuning.cache, tuning.page_cache) == (None, None, None) {
         return;
     }
     let applied = window.with_webview(move |webview| {
@@ -84,16 +102,18 @@ mod tests {
 
     #[test]
     fn overrides_are_read_and_mistakes_ignored() {
-        let tuned = parse("accel=never, cache=viewer,pagecache=off,bogus=1", DEFAULT);
+        let tuned = parse("accel=never, cache=viewer,pagecache=off,env=off,bogus=1", DEFAULT);
         assert_eq!(tuned.accel, Some(HardwareAccelerationPolicy::Never));
         assert_eq!(tuned.cache, Some(CacheModel::DocumentViewer));
         assert_eq!(tuned.page_cache, Some(false));
+        assert!(!tuned.environment);
         assert_eq!(
-            parse("accel=default,cache=default,pagecache=default", tuned),
+            parse("accel=default,cache=default,pagecache=default,env=on", tuned),
             Tuning {
                 accel: None,
                 cache: None,
-                page_cache: None
+                page_cache: None,
+                environment: true,
             }
         );
     }
