@@ -40,11 +40,13 @@ declare -A COMMAND=(
   [telegram]="telegram-desktop"
   [nheko]="nheko"
   [webkit]="/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser about:blank"
+  [webkit-lean]="env WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser about:blank"
   [confab-empty]="$CONFAB --data-dir @HOME@/confab"
   [confab-big]="$CONFAB --data-dir @BIG@"
 )
 # confab-big runs with Confab's defaults (src-tauri/src/webkit.rs): the ratios are its.
-PROGRAMS=(telegram nheko webkit confab-empty confab-big)
+# BENCH_PROGRAMS picks some of them (an A/B of settings on confab-big, say).
+read -r -a PROGRAMS <<<"${BENCH_PROGRAMS:-telegram nheko webkit webkit-lean confab-empty confab-big}"
 # WebKitGTK settings to measure on the big profile, each as a program of its own:
 # BENCH_WEBKIT="accel=never cache=viewer pagecache=off" (see src-tauri/src/webkit.rs).
 declare -A TUNING=()
@@ -146,8 +148,9 @@ launch() {
   [ "$window" = nan ] && pss=nan
   local painted=nan open_ms=nan
   if [ -f "$measure" ]; then
-    # The main thread's answer time, idle and while six searches over the cache run.
-    grep -E '^(main_thread|searches)' "$measure" | sed "s/^/responsiveness $program: /" >&2 || true
+    # The UI's probes: the main thread's answer time, idle and while six searches over the
+    # cache run, and the part of opening the conversation spent reading from the core.
+    grep -E '^(main_thread|searches|open_conversation_read)' "$measure" >>"$work/$program.probes" || true
     painted=$(awk -v s="$start" '/^inbox_painted_epoch_ms/ {printf "%.0f", $2 - s}' "$measure")
     open_ms=$(awk '/^open_conversation_ms/ {print $2}' "$measure")
   fi
@@ -155,7 +158,7 @@ launch() {
   echo "$window ${painted:-nan} ${open_ms:-nan} $pss"
 }
 
-median() { { grep -v nan || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { { grep -v nan || true; } | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else printf "%.0f\n", (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 range() { { grep -v nan || true; } | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {if (NR == 0) print "-"; else printf "%.0f-%.0f", lo, hi}'; }
 
 for round in $(seq "$ROUNDS"); do
@@ -182,6 +185,7 @@ declare -A NAME=(
   [telegram]="Telegram Desktop $(dpkg-query -W -f='${Version}' telegram-desktop 2>/dev/null | cut -d+ -f1) (login screen)"
   [nheko]="nheko $(dpkg-query -W -f='${Version}' nheko 2>/dev/null | cut -d- -f1) (login screen)"
   [webkit]="empty WebKitGTK window (MiniBrowser, about:blank)"
+  [webkit-lean]="the same, without compositing or DMA-BUF renderer (as Confab runs it)"
   [confab-empty]="Confab, empty profile"
   [confab-big]="Confab, $CONVERSATIONS conversations / $MESSAGES messages cached"
 )
@@ -200,12 +204,25 @@ done
 echo
 echo "| Confab, big profile, against | first window | launch to inbox painted vs. its first window | memory |"
 echo "|---|---:|---:|---:|"
-for peer in telegram nheko webkit; do
+for peer in telegram nheko webkit webkit-lean; do
+  [ -n "${WIN[$peer]:-}" ] && [ -n "${WIN[confab-big]:-}" ] || continue
   printf '| %s | %s | %s | %s |\n' "${NAME[$peer]}" \
     "$(ratio "${WIN[confab-big]}" "${WIN[$peer]}")" \
     "$(ratio "${PAINT[confab-big]}" "${WIN[$peer]}")" \
     "$(ratio "${PSS[confab-big]}" "${PSS[$peer]}")"
 done
+probes=()
+for program in "${PROGRAMS[@]}"; do [ -s "$work/$program.probes" ] && probes+=("$program"); done
+if [ "${#probes[@]}" -gt 0 ]; then
+  echo
+  echo "| Confab, probes of the UI (medians) | a main-thread command, idle | the same while six searches run (longest) | the six searches | opening: reading from the core |"
+  echo "|---|---:|---:|---:|---:|"
+  probe() { awk -v n="$2" '$1 == n {print $2}' "$work/$1.probes" | median; }
+  for program in "${probes[@]}"; do
+    printf '| %s | %s ms | %s ms | %s ms | %s ms |\n' "${NAME[$program]}" "$(probe "$program" main_thread_idle_ms)" \
+      "$(probe "$program" main_thread_busy_ms)" "$(probe "$program" searches_ms)" "$(probe "$program" open_conversation_read_ms)"
+  done
+fi
 echo
 size=$(stat -c %s "$CONFAB")
 printf 'Release binary: %s bytes (%.1f MiB, %.1f MB).\n' "$size" "$(python3 -c "print($size/1048576)")" "$(python3 -c "print($size/1e6)")"

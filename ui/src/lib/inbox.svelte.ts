@@ -82,10 +82,14 @@ export class Inbox {
       stopOpen();
       stopUpdate();
     };
-    await this.loadAccounts();
-    await this.refreshConversations();
-    this.syncStates = await this.backend.syncStates();
-    const notice = await this.backend.startupNotice();
+    // Independent reads, asked at once: the inbox is painted when the last one is in.
+    const [, , states, notice] = await Promise.all([
+      this.loadAccounts(),
+      this.refreshConversations(),
+      this.backend.syncStates(),
+      this.backend.startupNotice(),
+    ]);
+    this.syncStates = { ...states, ...this.syncStates };
     if (notice) this.notice = { text: notice, sticky: true };
     this.ready = true;
   }
@@ -95,15 +99,15 @@ export class Inbox {
   }
 
   async loadAccounts() {
-    this.accounts = await this.backend.accounts();
-    const caps: Record<string, Capabilities> = {};
-    const people: Record<string, People> = {};
-    for (const account of this.accounts) {
-      caps[account.id] = await this.backend.capabilities(account.id);
-      people[account.id] = Object.fromEntries((await this.backend.people(account.id)).map((p) => [p.id, p]));
-    }
-    this.capabilities = caps;
-    this.people = people;
+    const accounts = await this.backend.accounts();
+    const each = await Promise.all(
+      accounts.map((account) => Promise.all([this.backend.capabilities(account.id), this.backend.people(account.id)])),
+    );
+    this.accounts = accounts;
+    this.capabilities = Object.fromEntries(accounts.map((account, i) => [account.id, each[i][0]]));
+    this.people = Object.fromEntries(
+      accounts.map((account, i) => [account.id, Object.fromEntries(each[i][1].map((p) => [p.id, p])) as People]),
+    );
   }
 
   account(id: string): Account | undefined {
