@@ -149,7 +149,7 @@ launch() {
   local painted=nan open_ms=nan
   if [ -f "$measure" ]; then
     # The UI's probes: the main thread's answer time, idle and while six searches over the
-    # cache run, and the part of opening the conversation spent reading from the core.
+    # cache run, and the part of opening the conversation until its reads answered.
     grep -E '^(main_thread|searches|open_conversation_read)' "$measure" >>"$work/$program.probes" || true
     painted=$(awk -v s="$start" '/^inbox_painted_epoch_ms/ {printf "%.0f", $2 - s}' "$measure")
     open_ms=$(awk '/^open_conversation_ms/ {print $2}' "$measure")
@@ -215,7 +215,7 @@ probes=()
 for program in "${PROGRAMS[@]}"; do [ -s "$work/$program.probes" ] && probes+=("$program"); done
 if [ "${#probes[@]}" -gt 0 ]; then
   echo
-  echo "| Confab, probes of the UI (medians) | a main-thread command, idle | the same while six searches run (longest) | the six searches | opening: reading from the core |"
+  echo "| Confab, probes of the UI (medians) | a main-thread command, idle | the same while six searches run (longest) | the six searches | opening: until its reads answered |"
   echo "|---|---:|---:|---:|---:|"
   probe() { awk -v n="$2" '$1 == n {print $2}' "$work/$1.probes" | median; }
   for program in "${probes[@]}"; do
