@@ -70,6 +70,8 @@ export class Inbox {
   private listVersion: number | null = null;
   private reading: Promise<void> | null = null;
   private readAgain = false;
+  /** Counts calls of `select`, so that only the latest one shows what it read. */
+  private opening = 0;
 
   constructor(readonly backend: Backend) {}
 
@@ -235,29 +237,33 @@ export class Inbox {
     void this.refreshConversations();
   }
 
+  /**
+   * Opens a conversation: its row and messages are read first and shown in one update, so the
+   * view never pairs the new header with the previous conversation's messages. A later call
+   * wins over an earlier one still reading (arrowing through the list).
+   */
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
-    this.selected = { accountId, conversationId };
-    this.firstUnread = null;
+    const opening = ++this.opening;
+    const is = (c: Conversation | null | undefined) => c?.accountId === accountId && c.id === conversationId;
+    const inWindow = this.conversations.find(is);
     // Opened from outside the window at hand (search, a notification, the switcher): its row.
-    if (!this.current) this.selectedRow = await this.backend.conversation(accountId, conversationId).catch(() => null);
-    const unreadAtOpen = this.current?.unread ?? 0;
+    const row =
+      inWindow ?? (is(this.selectedRow) ? this.selectedRow : await this.backend.conversation(accountId, conversationId).catch(() => null));
+    const unreadAtOpen = row?.unread ?? 0;
     void this.backend.setOpenConversation(accountId, conversationId).catch(() => {});
-    if (at) {
-      const page = await this.backend.messagesAround(accountId, conversationId, at.cursor, PAGE);
-      this.messages = page.messages;
-      this.older = page.older;
-      this.focusMessage = at.messageId;
-    } else {
-      this.focusMessage = null;
-      const page = await this.backend.messages(accountId, conversationId, null, Math.max(PAGE, Math.min(unreadAtOpen + 10, 500)));
-      this.messages = page.messages;
-      this.older = page.older;
-      this.firstUnread = firstUnread(page.messages, unreadAtOpen, this.account(accountId)?.userId ?? '');
-    }
-    const conversation = this.current;
+    const page = at
+      ? await this.backend.messagesAround(accountId, conversationId, at.cursor, PAGE)
+      : await this.backend.messages(accountId, conversationId, null, Math.max(PAGE, Math.min(unreadAtOpen + 10, 500)));
+    if (opening !== this.opening) return;
+    this.selected = { accountId, conversationId };
+    this.selectedRow = inWindow ? null : row;
+    this.messages = page.messages;
+    this.older = page.older;
+    this.focusMessage = at ? at.messageId : null;
+    this.firstUnread = at ? null : firstUnread(page.messages, unreadAtOpen, this.account(accountId)?.userId ?? '');
     // Read in the background: the messages are on screen already, and the list's badge follows
     // the core's event.
-    if (conversation && conversation.unread > 0) void this.backend.markRead(accountId, conversationId).catch(() => {});
+    if (unreadAtOpen > 0) void this.backend.markRead(accountId, conversationId).catch(() => {});
   }
 
   /** Re-reads the open conversation from the cache, keeping as much history as is shown. */
