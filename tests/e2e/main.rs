@@ -64,10 +64,7 @@ impl App {
         Ok(Peer {
             url: demo["url"].as_str().unwrap_or_default().to_string(),
             key,
-            http: {
-                confab_server::install_tls_provider();
-                reqwest::blocking::Client::new()
-            },
+            http: reqwest::blocking::Client::new(),
         })
     }
 

@@ -63,7 +63,7 @@ impl Proxy {
             upstream: upstream.to_string(),
             fault: Arc::new(Mutex::new(Fault::None)),
             cut,
-            http: confab_server::http_client(),
+            http: reqwest::Client::new(),
             seen: Arc::default(),
         };
         let app = Router::new().fallback(forward).with_state(shared.clone());

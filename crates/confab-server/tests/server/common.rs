@@ -120,7 +120,7 @@ impl Api {
             url: url.to_string(),
             key,
             id,
-            http: confab_server::http_client(),
+            http: reqwest::Client::new(),
         }
     }
 
