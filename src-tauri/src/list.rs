@@ -61,14 +61,12 @@ impl ListView {
         let mut kept = self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let version = kept.as_ref().map_or(1, |k| k.version + 1);
         let update = match kept.as_ref() {
-            Some(k) if have == Some(k.version) && k.stretch == stretch && k.window.offset == window.offset => {
-                ListUpdate::Changes {
-                    from: k.version,
-                    version,
-                    total: window.total,
-                    changes: k.window.changes_to(&window),
-                }
-            }
+            Some(k) if have == Some(k.version) && k.stretch == stretch => ListUpdate::Changes {
+                from: k.version,
+                version,
+                total: window.total,
+                changes: k.window.changes_to(&window),
+            },
             _ => ListUpdate::Whole {
                 version,
                 window: window.clone(),

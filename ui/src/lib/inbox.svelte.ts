@@ -174,7 +174,7 @@ export class Inbox {
     if (covered) return;
     const offset = Math.max(0, start - MARGIN);
     this.wanted = { offset, limit: Math.max(WINDOW, end - offset + MARGIN) };
-    this.queueRefresh();
+    void this.refreshConversations();
   }
 
   /** The row `step` places from the open conversation in the list, when it is at hand. */
@@ -203,7 +203,7 @@ export class Inbox {
         if (this.selected && event.accountId === this.selected.accountId && event.removed.includes(this.selected.conversationId)) {
           this.followRename(event.accountId, event.ids);
         }
-        this.queueRefresh();
+        void this.refreshConversations();
         break;
       case 'messagesChanged':
         if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
@@ -231,10 +231,6 @@ export class Inbox {
       this.selected = { accountId, conversationId: ids[0] };
       void this.reloadMessages();
     }
-  }
-
-  private queueRefresh() {
-    void this.refreshConversations();
   }
 
   /**
