@@ -247,7 +247,6 @@ pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result
     )? > 0)
 }
 
-/// Whether any of `ids` is already cached as a message the server has.
 /// Whether a server message may be taken for the operation `client_id`: it is not cached as
 /// another operation's message, nor cached at or before row `upto` (before the operation's
 /// first request left).
@@ -279,6 +278,7 @@ pub(crate) fn attribute_unattributed(tx: &Transaction<'_>, account_id: &str, me:
     Ok(())
 }
 
+/// Whether any of `ids` is already cached as a message the server has.
 pub(crate) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> Result<bool> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2 AND delivery = 'sent'")?;
@@ -468,5 +468,71 @@ impl Store {
 
     pub fn message_count(&self, account_id: &str, conversation_id: &str) -> Result<i64> {
         count(&self.reader(), account_id, conversation_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{delete, free_for};
+    use crate::{
+        model::{Account, Delivery, Dialect, Message},
+        store::Store,
+    };
+
+    fn from_server(id: &str, created_at: i64) -> Message {
+        Message {
+            account_id: "a".into(),
+            conversation_id: "c".into(),
+            id: id.into(),
+            client_id: None,
+            sender_id: "me".into(),
+            body: "same words".into(),
+            reactions: Default::default(),
+            attachments: Vec::new(),
+            read_at: None,
+            created_at,
+            edited_at: None,
+            delivery: Delivery::Sent,
+        }
+    }
+
+    /// An operation's first request notes the newest row cached (`first_attempt_row`); a
+    /// message cached before it is never taken for the operation's own. When the newest row is
+    /// deleted in between (a message removed on the server, a server copy giving way to its
+    /// echo), the next message cached must still count as cached after, or the server's copy of
+    /// the very request passes for an older message and the request is sent again.
+    #[test]
+    fn a_message_cached_after_the_first_request_is_free_even_after_the_newest_row_was_deleted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&dir.path().join("confab.db")).expect("store");
+        store
+            .insert_account(&Account {
+                id: "a".into(),
+                server_url: "http://127.0.0.1:1".into(),
+                dialect: Dialect::Portal,
+                user_id: "me".into(),
+                user_name: "Me".into(),
+                created_at: 0,
+            })
+            .expect("account");
+        store
+            .upsert_messages("a", &[from_server("older", 1), from_server("newest", 2)])
+            .expect("cached");
+        let upto: i64 = store
+            .reader()
+            .query_row("SELECT MAX(row) FROM messages", [], |r| r.get(0))
+            .expect("newest row");
+        store.write(|tx| delete(tx, "a", "newest").map(drop)).expect("deleted");
+        store.upsert_messages("a", &[from_server("ours", 3)]).expect("cached after");
+
+        let reader = store.reader();
+        assert!(
+            free_for(&reader, "a", "ours", "op-1", upto).expect("query"),
+            "cached after the first request: may be the operation's"
+        );
+        assert!(
+            !free_for(&reader, "a", "older", "op-1", upto).expect("query"),
+            "cached before the first request: never the operation's"
+        );
     }
 }

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0003_account_features.sql"),
     ),
     ("0004_delivery", include_str!("migrations/0004_delivery.sql")),
+    ("0005_message_rows", include_str!("migrations/0005_message_rows.sql")),
 ];
 const READERS: usize = 3;
 

@@ -16,6 +16,74 @@ fn a_database_newer_than_the_code_is_refused() {
     }
 }
 
+/// A cache written by the version before message rows were numbered for good (schema 4): it
+/// opens with every message, its row number and its search entry as they were, and a message
+/// cached after the newest row was deleted takes a new number.
+#[test]
+fn a_version_4_cache_keeps_its_messages_and_search_and_never_reuses_a_row() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("confab.db");
+    let conn = rusqlite_open(&path);
+    for sql in [
+        include_str!("../../src/store/migrations/0001_initial.sql"),
+        include_str!("../../src/store/migrations/0002_settings.sql"),
+        include_str!("../../src/store/migrations/0003_account_features.sql"),
+        include_str!("../../src/store/migrations/0004_delivery.sql"),
+    ] {
+        conn.execute_batch(sql).expect("an earlier schema");
+    }
+    conn.pragma_update(None, "user_version", 4).expect("version 4");
+    conn.execute_batch(
+        "INSERT INTO accounts (id, server_url, dialect, user_id, user_name, created_at)
+             VALUES ('a', 'http://127.0.0.1:1', 'portal', 'me', 'Me', 0);
+         INSERT INTO messages (row, account_id, conversation_id, id, sender_id, body, created_at)
+             VALUES (7, 'a', 'c', 'm7', 'me', 'lighthouse keeper', 1),
+                    (9, 'a', 'c', 'm9', 'me', 'harbour master', 2);",
+    )
+    .expect("messages of version 4");
+    drop(conn);
+
+    let store = Store::open(&path).expect("migrates");
+    let conn = rusqlite_open(&path);
+    let rows: Vec<(i64, String)> = conn
+        .prepare("SELECT row, id FROM messages ORDER BY row")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<rusqlite::Result<_>>()
+        .expect("rows");
+    assert_eq!(rows, vec![(7, "m7".to_string()), (9, "m9".to_string())]);
+    let found = store
+        .search("harbour", &Default::default(), 10)
+        .expect("search");
+    assert_eq!(
+        found.iter().map(|h| h.message_id.as_str()).collect::<Vec<_>>(),
+        ["m9"],
+        "the search index still points at the same rows"
+    );
+
+    conn.execute("DELETE FROM messages WHERE id = 'm9'", [])
+        .expect("the newest row deleted");
+    conn.execute(
+        "INSERT INTO messages (account_id, conversation_id, id, sender_id, body, created_at)
+             VALUES ('a', 'c', 'm10', 'me', 'harbour pilot', 3)",
+        [],
+    )
+    .expect("cached after");
+    let row: i64 = conn
+        .query_row("SELECT row FROM messages WHERE id = 'm10'", [], |r| r.get(0))
+        .expect("its row");
+    assert_eq!(row, 10, "a number never given before");
+    let found = store
+        .search("harbour", &Default::default(), 10)
+        .expect("search");
+    assert_eq!(
+        found.iter().map(|h| h.message_id.as_str()).collect::<Vec<_>>(),
+        ["m10"],
+        "the search index follows deletes and inserts after the rebuild"
+    );
+}
+
 fn rusqlite_open(path: &std::path::Path) -> rusqlite::Connection {
     rusqlite::Connection::open(path).expect("raw open")
 }
