@@ -117,6 +117,10 @@ pub enum Error {
     /// Whether an earlier attempt reached the server cannot be told from its answers.
     #[error("may not have been sent: {0}")]
     Unsettled(String),
+    /// An earlier attempt was not found on the server, but may still arrive (the server may
+    /// handle a request after the client stopped waiting for it): looked for again later.
+    #[error("an earlier attempt may still arrive; looking for it again in {} s", .retry_in.as_secs().max(1))]
+    Undecided { retry_in: Duration },
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -127,6 +131,7 @@ impl Error {
         match self {
             Error::Remote(RemoteError::Unauthorized) | Error::MissingKey => ErrorCode::NeedsSignIn,
             Error::Remote(e) if e.is_transient() => ErrorCode::Offline,
+            Error::Undecided { .. } => ErrorCode::Offline,
             Error::Remote(RemoteError::NotFound) | Error::NotFound(_) | Error::UnknownAccount(_) => ErrorCode::NotFound,
             Error::Remote(RemoteError::Rejected { .. }) | Error::Invalid(_) => ErrorCode::Invalid,
             Error::Remote(RemoteError::Malformed(_)) => ErrorCode::BadServer,

@@ -7,9 +7,11 @@
 //! outcome is recorded, it may have reached the server. Such an operation is looked for on the
 //! server before it is ever sent again (`find_message`, `find_created`): among what the server
 //! created from the first attempt on, by the account, with the same text (as the server may
-//! have rewritten it), never a message the cache held before the first attempt. When the
-//! server's answers cannot settle it, the message says so instead of guessing. The client id
-//! still goes out as `Idempotency-Key` for servers that have it, but nothing depends on it.
+//! have rewritten it), never a message the cache held before the first attempt. Not finding it
+//! counts only once an earlier attempt can no longer arrive (`settled_absent`): a server may
+//! still handle a request after the client stopped waiting. When the server's answers cannot
+//! settle it, the message says so instead of guessing. The client id still goes out as
+//! `Idempotency-Key` for servers that have it, but nothing depends on it.
 
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
@@ -68,6 +70,13 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
             tracing::info!(account = %item.account_id, "dropped {}: the server does not offer {}", item.operation.name(), feature.describe());
             Outcome::Unsupported {
                 reason: RemoteError::Missing(feature).to_string(),
+            }
+        }
+        Err(Error::Undecided { retry_in }) => {
+            tracing::info!(account = %item.account_id, "{} not found on the server yet; an earlier attempt may still arrive", item.operation.name());
+            Outcome::Postponed {
+                reason: Error::Undecided { retry_in }.to_string(),
+                retry_in,
             }
         }
         Err(Error::Unsettled(why)) => {
@@ -166,8 +175,9 @@ fn finish(
     })
 }
 
-/// Sends a request that was recorded first; an answer that proves nothing was received clears
-/// the record.
+/// Sends a request that was recorded first; an answer that proves nothing was received undoes
+/// the record of this attempt, and only of this one: an earlier uncertain attempt, not found
+/// when this one left, may still arrive, and is looked for again before the next.
 async fn recorded<T>(
     inner: &Arc<Inner>,
     remote: &Remote,
@@ -178,10 +188,39 @@ async fn recorded<T>(
     let result = request.await;
     if let Err(error) = &result {
         if error.not_received() && item.operation.creates() {
-            inner.store.settle(item.id)?;
+            inner.store.undo_attempt(item)?;
         }
     }
     Ok(result?)
+}
+
+/// The latest server time at which an earlier attempt of `item` can have made what it is
+/// looked for by: the last attempt's start, all the time the client gave it, and the clock
+/// margin. `None` before any attempt.
+fn window_end(inner: &Arc<Inner>, item: &QueuedOperation) -> Option<i64> {
+    let last = item.last_attempt_at.or(item.first_attempt_at)?;
+    Some(
+        last.saturating_add(i64::try_from(inner.config.request_timeout.as_millis()).unwrap_or(i64::MAX))
+            .saturating_add(CLOCK_MARGIN_MS),
+    )
+}
+
+/// An earlier attempt was not found: that settles it only once the window it is looked for in
+/// has closed. Before, the server may still be handling it (it took longer than the client
+/// waited, or the answer was lost on a slow path), and sending now could make a second copy:
+/// the operation waits for the window to close and is looked for again.
+fn settled_absent(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) -> Result<()> {
+    let Some(until) = window_end(inner, item) else {
+        return Ok(());
+    };
+    let now = remote.server_now();
+    if now < until {
+        let wait = u64::try_from(until - now).unwrap_or(0);
+        return Err(Error::Undecided {
+            retry_in: Duration::from_millis(wait),
+        });
+    }
+    Ok(())
 }
 
 async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) -> Result<()> {
@@ -200,7 +239,11 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         } => {
             let attachments = &upload_files(inner, remote, item, body, attachments, files).await?;
             let already = if item.uncertain {
-                find_message(inner, remote, item, conversation_id, body, attachments.len()).await?
+                let found = find_message(inner, remote, item, conversation_id, body, attachments.len()).await?;
+                if found.is_none() {
+                    settled_absent(inner, remote, item)?;
+                }
+                found
             } else {
                 None
             };
@@ -232,7 +275,11 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             source,
         } => {
             let already = if item.uncertain {
-                find_created(inner, remote, item, participants, body, source.as_ref()).await?
+                let found = find_created(inner, remote, item, participants, body, source.as_ref()).await?;
+                if found.is_none() {
+                    settled_absent(inner, remote, item)?;
+                }
+                found
             } else {
                 None
             };
@@ -455,11 +502,7 @@ async fn find_message(
         ));
     }
     let from = first.saturating_sub(CLOCK_MARGIN_MS);
-    let until = item
-        .last_attempt_at
-        .unwrap_or(first)
-        .saturating_add(i64::try_from(inner.config.request_timeout.as_millis()).unwrap_or(i64::MAX))
-        .saturating_add(CLOCK_MARGIN_MS);
+    let until = window_end(inner, item).unwrap_or(i64::MAX);
     let me = remote.me_id();
     let upto = item.first_attempt_row.unwrap_or(i64::MAX);
     let mut before: Option<String> = None;

@@ -523,7 +523,9 @@ mod tests {
             .query_row("SELECT MAX(row) FROM messages", [], |r| r.get(0))
             .expect("newest row");
         store.write(|tx| delete(tx, "a", "newest").map(drop)).expect("deleted");
-        store.upsert_messages("a", &[from_server("ours", 3)]).expect("cached after");
+        store
+            .upsert_messages("a", &[from_server("ours", 3)])
+            .expect("cached after");
 
         let reader = store.reader();
         assert!(

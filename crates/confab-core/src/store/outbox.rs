@@ -300,11 +300,23 @@ impl Store {
         }
     }
 
-    /// The server certainly did not receive the operation (it refused it, or nothing left):
-    /// nothing is looked for before it is sent again.
-    pub fn settle(&self, id: i64) -> Result<()> {
+    /// The server certainly did not receive this attempt (it refused it, or nothing left): the
+    /// attempt leaves no mark, and the operation is as uncertain as it was before it (looked
+    /// for before the next attempt only if an earlier one may have arrived). The count of
+    /// attempts stays, for the backoff.
+    pub fn undo_attempt(&self, item: &QueuedOperation) -> Result<()> {
         self.write_durable(|tx| {
-            tx.execute("UPDATE outbox SET uncertain = 0 WHERE id = ?1", [id])?;
+            tx.execute(
+                "UPDATE outbox SET uncertain = ?2, first_attempt_at = ?3, last_attempt_at = ?4, first_attempt_row = ?5
+                 WHERE id = ?1",
+                params![
+                    item.id,
+                    item.uncertain,
+                    item.first_attempt_at,
+                    item.last_attempt_at,
+                    item.first_attempt_row
+                ],
+            )?;
             Ok(())
         })
     }

@@ -32,6 +32,23 @@ fn copies(world: &World, body: &str) -> i64 {
         .expect("count")
 }
 
+/// Delivers until nothing waits for an earlier attempt that may still arrive (at most the
+/// request timeout and the clock margin, 8 s here); returns how many were delivered.
+async fn deliver_when_settled(client: &Client, account_id: &str) -> usize {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut delivered = 0;
+    loop {
+        let (done, stopped) = client.deliver(account_id).await.expect("deliver");
+        delivered += done;
+        match stopped {
+            None => return delivered,
+            Some(why) => assert!(why.contains("may still arrive"), "{why}"),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "still waiting");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
 fn posts(proxy: &Proxy) -> usize {
     proxy.seen().iter().filter(|r| r.starts_with("POST ")).count()
 }
@@ -89,6 +106,112 @@ async fn a_local_write_failing_after_the_send_never_sends_it_twice() {
     assert_eq!(mine[0].delivery, Delivery::Sent);
 }
 
+/// The server gets the send only after the client stopped waiting for it (3 s here): a look
+/// right after the timeout finds nothing, and must not be taken as "it never arrived" while
+/// the request can still be under way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_send_the_server_handles_after_the_client_gave_up_is_not_sent_again() {
+    let world = strict_world().await;
+    let proxy = Proxy::start(&world.url()).await;
+    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (client, account) = (&sam.client, &sam.account);
+    client.sync(&account.id).await.expect("sync");
+    let ada = direct_with(client, &world, "ada");
+    client.send(&account.id, &ada, "arrives late").expect("queued");
+
+    proxy.set(Fault::LatePost(Duration::from_millis(4_500)));
+    let before = posts(&proxy);
+    let (delivered, stopped) = client.deliver(&account.id).await.expect("attempt");
+    assert_eq!(delivered, 0);
+    assert!(stopped.is_some_and(|why| why.contains("in time")), "timed out");
+    // At once: the request is still held, the server has nothing yet.
+    assert_eq!(copies(&world, "arrives late"), 0);
+    let (delivered, stopped) = client.deliver(&account.id).await.expect("look");
+    assert_eq!(delivered, 0, "not found, and not sent again either");
+    assert!(
+        stopped.as_deref().is_some_and(|why| why.contains("may still arrive")),
+        "{stopped:?}"
+    );
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !client.outbox(Some(&account.id)).expect("outbox").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never settled");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        client.deliver(&account.id).await.expect("later looks");
+    }
+    assert_eq!(copies(&world, "arrives late"), 1, "the late request, once");
+    assert_eq!(posts(&proxy), before + 1, "one POST in all");
+    let kept = client.messages(&account.id, &ada, None, 10).expect("page").messages;
+    let mine: Vec<_> = kept.iter().filter(|m| m.body == "arrives late").collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].delivery, Delivery::Sent);
+}
+
+/// An attempt refused outright (nothing received) says nothing of an earlier uncertain one:
+/// the attempt after the refusal still looks for the earlier one first.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refusal_after_an_uncertain_attempt_does_not_forget_it() {
+    let world = strict_world().await;
+    let proxy = Proxy::start(&world.url()).await;
+    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (client, account) = (&sam.client, &sam.account);
+    client.sync(&account.id).await.expect("sync");
+    let ada = direct_with(client, &world, "ada");
+    client.send(&account.id, &ada, "asked twice").expect("queued");
+
+    // A 502: the gateway may or may not have passed it on (here it did not).
+    proxy.set(Fault::RefusePost {
+        status: 502,
+        retry_after: None,
+    });
+    client.deliver(&account.id).await.expect("first attempt");
+    // Not found; sent again only once the first can no longer arrive (3 s + 5 s margin).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let seen = proxy.seen().len();
+        let (_, stopped) = client.deliver(&account.id).await.expect("look");
+        let sent_again = proxy.seen()[seen..].iter().any(|r| r.starts_with("POST "));
+        if sent_again {
+            panic!("sent again at once: {:?}", &proxy.seen()[seen..]);
+        }
+        if stopped.as_deref().is_some_and(|why| why.contains("may still arrive")) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never looked: {stopped:?}");
+    }
+    // Once the window has closed, it is looked for once more, then sent, and refused outright
+    // (429: nothing received).
+    proxy.set(Fault::RefusePost {
+        status: 429,
+        retry_after: Some(1),
+    });
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (delivered, stopped) = client.deliver(&account.id).await.expect("second attempt");
+        assert_eq!(delivered, 0);
+        let why = stopped.expect("stopped");
+        if why.contains("slow down") {
+            break;
+        }
+        assert!(why.contains("may still arrive"), "{why}");
+        assert!(tokio::time::Instant::now() < deadline, "never sent again");
+    }
+    assert_eq!(copies(&world, "asked twice"), 0);
+
+    let seen = proxy.seen().len();
+    let (delivered, stopped) = client.deliver(&account.id).await.expect("third attempt");
+    assert_eq!((delivered, stopped), (1, None));
+    let requests = proxy.seen()[seen..].to_vec();
+    let post = requests.iter().position(|r| r.starts_with("POST ")).expect("sent");
+    assert!(
+        requests[..post]
+            .iter()
+            .any(|r| r.starts_with("GET ") && r.contains("/messages")),
+        "looked for the first attempt before sending: {requests:?}"
+    );
+    assert_eq!(copies(&world, "asked twice"), 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_text_sent_before_or_from_another_device_is_not_taken_for_it() {
     let world = strict_world().await;
@@ -113,8 +236,8 @@ async fn the_same_text_sent_before_or_from_another_device_is_not_taken_for_it() 
     let (delivered, stopped) = client.deliver(&account.id).await.expect("attempt");
     assert_eq!(delivered, 0);
     assert!(stopped.is_some(), "{stopped:?}");
-    let (delivered, stopped) = client.deliver(&account.id).await.expect("retry");
-    assert_eq!((delivered, stopped), (1, None));
+    // Not found: sent again once the first attempt can no longer arrive.
+    assert_eq!(deliver_when_settled(client, &account.id).await, 1);
     assert_eq!(copies(&world, "ok"), 2, "the second ok was sent, once");
 }
 

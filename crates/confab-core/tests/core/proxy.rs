@@ -40,6 +40,15 @@ pub enum Fault {
     /// Forward each request at once, and hold its answer this long (the server has done the
     /// work; the client has not heard yet).
     SlowAnswers(Duration),
+    /// Answer this status (with `Retry-After` if given) to the next POST, without forwarding
+    /// it; other requests pass.
+    RefusePost {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    /// Hold the next POST this long before forwarding it, whether or not the client is still
+    /// waiting (the server gets it after the client gave up); other requests pass at once.
+    LatePost(Duration),
 }
 
 #[derive(Clone)]
@@ -111,6 +120,11 @@ fn take(fault: &Mutex<Fault>, method: &str) -> Fault {
             current
         }
         Fault::LoseResponses { .. } => Fault::None,
+        Fault::LatePost(_) | Fault::RefusePost { .. } if method == "POST" => {
+            *fault = Fault::None;
+            current
+        }
+        Fault::LatePost(_) | Fault::RefusePost { .. } => Fault::None,
         _ => current,
     }
 }
@@ -131,7 +145,8 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
     match &fault {
         Fault::Status {
             status, retry_after, ..
-        } => {
+        }
+        | Fault::RefusePost { status, retry_after } => {
             let mut response = (
                 StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 "injected",
@@ -151,8 +166,30 @@ async fn forward(State(shared): State<Shared>, request: Request) -> Response {
                 .into_response()
         }
         Fault::Slow(delay) => tokio::time::sleep(*delay).await,
+        Fault::LatePost(delay) => {
+            // Forwarded from a task of its own, so that the client going away does not stop it.
+            let shared = shared.clone();
+            let delay = *delay;
+            return tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                relay(shared, request, method, path, is_stream, Fault::None).await
+            })
+            .await
+            .unwrap_or_else(|_| (StatusCode::BAD_GATEWAY, "proxy task failed").into_response());
+        }
         _ => {}
     }
+    relay(shared, request, method, path, is_stream, fault).await
+}
+
+async fn relay(
+    shared: Shared,
+    request: Request,
+    method: axum::http::Method,
+    path: String,
+    is_stream: bool,
+    fault: Fault,
+) -> Response {
     shared.seen.lock().expect("seen lock").push(format!("{method} {path}"));
 
     let (parts, body) = request.into_parts();

@@ -53,9 +53,7 @@ fn a_version_4_cache_keeps_its_messages_and_search_and_never_reuses_a_row() {
         .collect::<rusqlite::Result<_>>()
         .expect("rows");
     assert_eq!(rows, vec![(7, "m7".to_string()), (9, "m9".to_string())]);
-    let found = store
-        .search("harbour", &Default::default(), 10)
-        .expect("search");
+    let found = store.search("harbour", &Default::default(), 10).expect("search");
     assert_eq!(
         found.iter().map(|h| h.message_id.as_str()).collect::<Vec<_>>(),
         ["m9"],
@@ -74,9 +72,7 @@ fn a_version_4_cache_keeps_its_messages_and_search_and_never_reuses_a_row() {
         .query_row("SELECT row FROM messages WHERE id = 'm10'", [], |r| r.get(0))
         .expect("its row");
     assert_eq!(row, 10, "a number never given before");
-    let found = store
-        .search("harbour", &Default::default(), 10)
-        .expect("search");
+    let found = store.search("harbour", &Default::default(), 10).expect("search");
     assert_eq!(
         found.iter().map(|h| h.message_id.as_str()).collect::<Vec<_>>(),
         ["m10"],
