@@ -55,6 +55,12 @@ for tuning in ${BENCH_WEBKIT:-}; do
   TUNING[confab-big-$tuning]=$tuning
   PROGRAMS+=("confab-big-$tuning")
 done
+# BENCH_BASELINE=/path/to/another/confab runs that binary on the big profile too, alternating
+# with this one: a same-run A/B of a change.
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  COMMAND[confab-big-baseline]="$BENCH_BASELINE --data-dir @BIG@"
+  PROGRAMS+=(confab-big-baseline)
+fi
 for program in "${PROGRAMS[@]}"; do
   first=${COMMAND[$program]%% *}
   command -v "$first" >/dev/null || [ -x "$first" ] || {
@@ -190,6 +196,7 @@ declare -A NAME=(
   [confab-big]="Confab, $CONVERSATIONS conversations / $MESSAGES messages cached"
 )
 for program in "${!TUNING[@]}"; do NAME[$program]="Confab, big profile, CONFAB_WEBKIT=${TUNING[$program]}"; done
+[ -n "${BENCH_BASELINE:-}" ] && NAME[confab-big-baseline]="Confab, big profile, baseline binary ($BENCH_BASELINE)"
 echo "Medians of $ROUNDS rounds (ranges in brackets); memory is summed PSS ${SETTLE} s after the first window."
 echo
 echo "| program | first window | launch to inbox painted | open the $BIG-message conversation | memory (PSS) |"
