@@ -64,7 +64,10 @@ impl App {
         Ok(Peer {
             url: demo["url"].as_str().unwrap_or_default().to_string(),
             key,
-            http: reqwest::blocking::Client::new(),
+            http: {
+                confab_server::install_tls_provider();
+                reqwest::blocking::Client::new()
+            },
         })
     }
 

@@ -63,7 +63,10 @@ impl Servers {
         Peer {
             url: self.observer.url(),
             key: self.demo.person(username).map(|p| p.key.clone()).unwrap_or_default(),
-            http: reqwest::blocking::Client::new(),
+            http: {
+                confab_server::install_tls_provider();
+                reqwest::blocking::Client::new()
+            },
         }
     }
 

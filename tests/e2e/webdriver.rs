@@ -38,6 +38,7 @@ impl Driver {
             .stderr(Stdio::inherit())
             .spawn()
             .context("could not start tauri-driver; install it with `cargo install tauri-driver --locked`")?;
+        confab_server::install_tls_provider();
         let http = reqwest::blocking::Client::builder()
             .timeout(Duration::from_secs(120))
             .build()?;

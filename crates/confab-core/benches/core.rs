@@ -459,7 +459,7 @@ async fn full_sync(dir: &std::path::Path) -> (Duration, Duration) {
     let raw_path = dir.join("sync-raw.db");
     drop(Store::open(&raw_path).expect("schema"));
     prepare_account(&raw_path, "x");
-    let http = reqwest::Client::new();
+    let http = confab_server::http_client();
     let started = Instant::now();
     let list: serde_json::Value = http
         .get(format!("{url}/api/messages"))

@@ -23,6 +23,13 @@ pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;
 pub use store::{messages_search::SearchFilter, ConversationFilter};
 
+/// Makes ring the process's TLS crypto: reqwest is built without a default provider, so that
+/// the app carries one copy of the crypto (the updater's HTTP client uses ring too). Called
+/// before any HTTP client is built; harmless when a provider is already chosen.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Milliseconds since the Unix epoch, UTC.
 pub fn now_ms() -> i64 {
     let now = std::time::SystemTime::now()

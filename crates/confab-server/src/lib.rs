@@ -33,6 +33,18 @@ pub use crate::{
     translate::{LibreTranslate, Translator},
 };
 
+/// Makes ring the process's TLS crypto for HTTP clients (reqwest is built without a default
+/// provider; see the workspace manifest). Harmless when one is already chosen.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A plain HTTP client, the provider chosen first: for tests and tools that talk to a server.
+pub fn http_client() -> reqwest::Client {
+    install_tls_provider();
+    reqwest::Client::new()
+}
+
 /// Largest JSON or form body, in bytes. Attachment uploads have their own, larger limit.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 

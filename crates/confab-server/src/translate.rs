@@ -46,6 +46,7 @@ impl std::fmt::Debug for LibreTranslate {
 impl LibreTranslate {
     /// `base_url` is the server's root, e.g. `http://127.0.0.1:5000`.
     pub fn new(base_url: &str, api_key: Option<String>) -> Result<Self, TranslateError> {
+        crate::install_tls_provider();
         let http = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
         Ok(Self {
             endpoint: format!("{}/translate", base_url.trim_end_matches('/')),

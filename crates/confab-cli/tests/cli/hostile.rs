@@ -26,7 +26,7 @@ async fn a_hostile_message_prints_as_harmless_text() {
     let url = server.url();
     let riley = demo.account("protocol").expect("riley").clone();
     let ada = demo.person("ada").expect("ada").clone();
-    let http = reqwest::Client::new();
+    let http = confab_server::http_client();
     let conversations: serde_json::Value = http
         .get(format!("{url}/v1/conversations?limit=100"))
         .bearer_auth(&ada.key)

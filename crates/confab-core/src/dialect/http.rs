@@ -37,6 +37,7 @@ impl std::fmt::Debug for Http {
 
 impl Http {
     pub fn new(base: &str, key: &str, timeout: Duration) -> Result<Self, RemoteError> {
+        crate::install_tls_provider();
         let build = |total: Option<Duration>| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(10))

@@ -128,7 +128,7 @@ impl World {
         Peer {
             url: self.observer.url(),
             key: self.key(username),
-            http: reqwest::Client::new(),
+            http: confab_server::http_client(),
         }
     }
 }

@@ -72,7 +72,7 @@ impl Proxy {
             upstream: upstream.to_string(),
             fault: Arc::new(Mutex::new(Fault::None)),
             cut,
-            http: reqwest::Client::new(),
+            http: confab_server::http_client(),
             seen: Arc::default(),
         };
         let app = Router::new().fallback(forward).with_state(shared.clone());

@@ -120,7 +120,7 @@ impl Api {
             url: url.to_string(),
             key,
             id,
-            http: reqwest::Client::new(),
+            http: confab_server::http_client(),
         }
     }
 
