@@ -8,7 +8,7 @@
 //! server before it is ever sent again (`find_message`, `find_created`): among what the server
 //! created from the first attempt on, by the account, with the same text (as the server may
 //! have rewritten it), never a message the cache held before the first attempt. Not finding it
-//! counts only once an earlier attempt can no longer arrive (`settled_absent`): a server may
+//! counts only once an earlier attempt can no longer arrive (`look_first`): a server may
 //! still handle a request after the client stopped waiting. When the server's answers cannot
 //! settle it, the message says so instead of guessing. The client id still goes out as
 //! `Idempotency-Key` for servers that have it, but nothing depends on it.
@@ -205,22 +205,32 @@ fn window_end(inner: &Arc<Inner>, item: &QueuedOperation) -> Option<i64> {
     )
 }
 
-/// An earlier attempt was not found: that settles it only once the window it is looked for in
-/// has closed. Before, the server may still be handling it (it took longer than the client
-/// waited, or the answer was lost on a slow path), and sending now could make a second copy:
-/// the operation waits for the window to close and is looked for again.
-fn settled_absent(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) -> Result<()> {
-    let Some(until) = window_end(inner, item) else {
-        return Ok(());
-    };
-    let now = remote.server_now();
-    if now < until {
-        let wait = u64::try_from(until - now).unwrap_or(0);
-        return Err(Error::Undecided {
-            retry_in: Duration::from_millis(wait),
-        });
+/// What an earlier attempt of `item` made, if it may have reached the server: `look` runs only
+/// then. Not finding it settles it only once the window it is looked for in has closed.
+/// Before, the server may still be handling it (it took longer than the client waited, or the
+/// answer was lost on a slow path), and sending now could make a second copy: the operation
+/// waits for the window to close and is looked for again.
+async fn look_first<T>(
+    inner: &Arc<Inner>,
+    remote: &Remote,
+    item: &QueuedOperation,
+    look: impl std::future::Future<Output = Result<Option<T>>>,
+) -> Result<Option<T>> {
+    if !item.uncertain {
+        return Ok(None);
     }
-    Ok(())
+    let found = look.await?;
+    if found.is_none() {
+        if let Some(until) = window_end(inner, item) {
+            let now = remote.server_now();
+            if now < until {
+                return Err(Error::Undecided {
+                    retry_in: Duration::from_millis(u64::try_from(until - now).unwrap_or(0)),
+                });
+            }
+        }
+    }
+    Ok(found)
 }
 
 async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) -> Result<()> {
@@ -238,15 +248,13 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             files,
         } => {
             let attachments = &upload_files(inner, remote, item, body, attachments, files).await?;
-            let already = if item.uncertain {
-                let found = find_message(inner, remote, item, conversation_id, body, attachments.len()).await?;
-                if found.is_none() {
-                    settled_absent(inner, remote, item)?;
-                }
-                found
-            } else {
-                None
-            };
+            let already = look_first(
+                inner,
+                remote,
+                item,
+                find_message(inner, remote, item, conversation_id, body, attachments.len()),
+            )
+            .await?;
             let sent = match already {
                 Some(message) => message,
                 None => {
@@ -274,15 +282,13 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             body,
             source,
         } => {
-            let already = if item.uncertain {
-                let found = find_created(inner, remote, item, participants, body, source.as_ref()).await?;
-                if found.is_none() {
-                    settled_absent(inner, remote, item)?;
-                }
-                found
-            } else {
-                None
-            };
+            let already = look_first(
+                inner,
+                remote,
+                item,
+                find_created(inner, remote, item, participants, body, source.as_ref()),
+            )
+            .await?;
             let (update, opening) = match already {
                 Some(found) => found,
                 None => {

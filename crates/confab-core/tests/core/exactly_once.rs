@@ -13,7 +13,7 @@ use confab_server::Config;
 use rand::Rng;
 
 use crate::{
-    common::{direct_with, quick_config, sign_in, World},
+    common::{direct_with, quick_config, sign_in, TestClient, World},
     proxy::{Fault, Proxy},
 };
 
@@ -23,6 +23,29 @@ async fn strict_world() -> World {
         ..Config::default()
     })
     .await
+}
+
+/// Sam on a strict portal server behind the fault proxy, synced, and his direct conversation
+/// with ada.
+async fn sam_and_ada() -> (World, Proxy, TestClient, String) {
+    let world = strict_world().await;
+    let proxy = Proxy::start(&world.url()).await;
+    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    sam.client.sync(&sam.account.id).await.expect("sync");
+    let ada = direct_with(&sam.client, &world, "ada");
+    (world, proxy, sam, ada)
+}
+
+/// The conversation as Confab shows it has `body` once, sent.
+fn shown_once_as_sent(sam: &TestClient, conversation: &str, body: &str) {
+    let shown = sam
+        .client
+        .messages(&sam.account.id, conversation, None, 10)
+        .expect("page")
+        .messages;
+    let mine: Vec<_> = shown.iter().filter(|m| m.body == body).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].delivery, Delivery::Sent);
 }
 
 fn copies(world: &World, body: &str) -> i64 {
@@ -55,12 +78,8 @@ fn posts(proxy: &Proxy) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_local_write_failing_after_the_send_never_sends_it_twice() {
-    let world = strict_world().await;
-    let proxy = Proxy::start(&world.url()).await;
-    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (world, proxy, sam, ada) = sam_and_ada().await;
     let (client, account) = (&sam.client, &sam.account);
-    client.sync(&account.id).await.expect("sync");
-    let ada = direct_with(client, &world, "ada");
     client.send(&account.id, &ada, "busy database").expect("queued");
 
     // The server stores the message; before its answer arrives, another process takes the
@@ -100,10 +119,7 @@ async fn a_local_write_failing_after_the_send_never_sends_it_twice() {
         "found on the server, not sent again"
     );
     assert_eq!(posts(&proxy), before + 1, "one POST in all");
-    let shown = client.messages(&account.id, &ada, None, 10).expect("page").messages;
-    let mine: Vec<_> = shown.iter().filter(|m| m.body == "busy database").collect();
-    assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].delivery, Delivery::Sent);
+    shown_once_as_sent(&sam, &ada, "busy database");
 }
 
 /// The server gets the send only after the client stopped waiting for it (3 s here): a look
@@ -111,12 +127,8 @@ async fn a_local_write_failing_after_the_send_never_sends_it_twice() {
 /// the request can still be under way.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_send_the_server_handles_after_the_client_gave_up_is_not_sent_again() {
-    let world = strict_world().await;
-    let proxy = Proxy::start(&world.url()).await;
-    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (world, proxy, sam, ada) = sam_and_ada().await;
     let (client, account) = (&sam.client, &sam.account);
-    client.sync(&account.id).await.expect("sync");
-    let ada = direct_with(client, &world, "ada");
     client.send(&account.id, &ada, "arrives late").expect("queued");
 
     proxy.set(Fault::LatePost(Duration::from_millis(4_500)));
@@ -133,30 +145,19 @@ async fn a_send_the_server_handles_after_the_client_gave_up_is_not_sent_again() 
         "{stopped:?}"
     );
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !client.outbox(Some(&account.id)).expect("outbox").is_empty() {
-        assert!(tokio::time::Instant::now() < deadline, "never settled");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        client.deliver(&account.id).await.expect("later looks");
-    }
+    // Found once it arrived, not sent.
+    assert_eq!(deliver_when_settled(client, &account.id).await, 1);
     assert_eq!(copies(&world, "arrives late"), 1, "the late request, once");
     assert_eq!(posts(&proxy), before + 1, "one POST in all");
-    let kept = client.messages(&account.id, &ada, None, 10).expect("page").messages;
-    let mine: Vec<_> = kept.iter().filter(|m| m.body == "arrives late").collect();
-    assert_eq!(mine.len(), 1);
-    assert_eq!(mine[0].delivery, Delivery::Sent);
+    shown_once_as_sent(&sam, &ada, "arrives late");
 }
 
 /// An attempt refused outright (nothing received) says nothing of an earlier uncertain one:
 /// the attempt after the refusal still looks for the earlier one first.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refusal_after_an_uncertain_attempt_does_not_forget_it() {
-    let world = strict_world().await;
-    let proxy = Proxy::start(&world.url()).await;
-    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (world, proxy, sam, ada) = sam_and_ada().await;
     let (client, account) = (&sam.client, &sam.account);
-    client.sync(&account.id).await.expect("sync");
-    let ada = direct_with(client, &world, "ada");
     client.send(&account.id, &ada, "asked twice").expect("queued");
 
     // A 502: the gateway may or may not have passed it on (here it did not).
@@ -214,12 +215,8 @@ async fn a_refusal_after_an_uncertain_attempt_does_not_forget_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_same_text_sent_before_or_from_another_device_is_not_taken_for_it() {
-    let world = strict_world().await;
-    let proxy = Proxy::start(&world.url()).await;
-    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (world, proxy, sam, ada) = sam_and_ada().await;
     let (client, account) = (&sam.client, &sam.account);
-    client.sync(&account.id).await.expect("sync");
-    let ada = direct_with(client, &world, "ada");
 
     // "ok" already sent, and cached here, before.
     client.send(&account.id, &ada, "ok").expect("queued");
