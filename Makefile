@@ -84,6 +84,7 @@ test-ui: deps-build deps-ui ui/node_modules/.package-lock.json
 
 # The real app binary in a real WebKit window under Xvfb, driven through tauri-driver.
 test-e2e: deps-e2e ui
+	$(CARGO) build --locked -p confab-cli
 	CONFAB_SCREENSHOTS=$(CURDIR)/docs/screenshots scripts/with-keyring.sh \
 		xvfb-run --auto-servernum --server-args="-screen 0 1280x800x24" \
 		$(CARGO) test --locked --features e2e --test e2e -- --test-threads=1

@@ -95,6 +95,12 @@ pub async fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -
     Ok(shell.client().change_key(&account_id, ApiKey::new(key)).await?)
 }
 
+/// Whether to download new messages of conversations not opened where reading marks read.
+#[tauri::command]
+pub async fn set_background_reads(shell: State<'_, Shell>, account_id: String, on: bool) -> CommandResult<()> {
+    Ok(shell.client().set_background_reads(&account_id, on)?)
+}
+
 /// "Try the demo" from the first-run screen.
 #[tauri::command]
 pub async fn start_demo<R: Runtime>(app: AppHandle<R>, shell: State<'_, Shell>) -> CommandResult<()> {
@@ -606,6 +612,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         retry_now,
         remove_account,
         set_key,
+        set_background_reads,
         start_demo,
         demo_set_online,
         capabilities,

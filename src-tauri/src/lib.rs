@@ -119,11 +119,11 @@ impl Shell {
     pub async fn start_demo<R: tauri::Runtime>(&self, app: &AppHandle<R>) -> CommandResult<()> {
         let dir = self.data_dir.join("demo");
         let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
-        let profile = dir.join("profile");
-        if profile.exists() {
-            std::fs::remove_dir_all(&profile).map_err(ErrorPayload::internal)?;
+        let config = ClientConfig::in_data_dir(&dir);
+        if config.data_dir.exists() {
+            std::fs::remove_dir_all(&config.data_dir).map_err(ErrorPayload::internal)?;
         }
-        let client = Client::open(ClientConfig::new(&profile), secrets)?;
+        let client = Client::open(config, secrets)?;
         let server = demo::DemoServer::start(&dir.join("server"), &client)
             .await
             .map_err(ErrorPayload::internal)?;
@@ -211,7 +211,7 @@ fn profile_key(dir: &std::path::Path) -> String {
 
 fn open_client(data_dir: &std::path::Path) -> anyhow::Result<Client> {
     let secrets: Arc<dyn SecretStore> = Arc::new(Keyring::new(KEYRING_SERVICE));
-    Ok(Client::open(ClientConfig::new(data_dir.join("profile")), secrets)?)
+    Ok(Client::open(ClientConfig::in_data_dir(data_dir), secrets)?)
 }
 
 /// Brings the main window forward.

@@ -48,6 +48,8 @@ struct Shown {
 struct Pending {
     title: String,
     preview: String,
+    /// The conversation's new messages as its server counted them, when more than arrived.
+    unseen: Option<i64>,
 }
 
 /// How long a burst of messages gathers before its notifications show.
@@ -109,6 +111,7 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
         sender_id,
         body,
         muted,
+        unseen,
         ..
     } = event
     else {
@@ -135,7 +138,14 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
     };
     let key = (account_id.clone(), conversation_id.clone());
     let preview: String = body.chars().take(200).collect();
-    lock(&notifier.pending).insert(key, Pending { title, preview });
+    lock(&notifier.pending).insert(
+        key,
+        Pending {
+            title,
+            preview,
+            unseen: *unseen,
+        },
+    );
     // The first message of a burst schedules one flush; the rest join it.
     if !notifier.flush_scheduled.swap(true, std::sync::atomic::Ordering::AcqRel) {
         let (app, notifier) = (app.clone(), Arc::clone(notifier));
@@ -153,11 +163,12 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
 /// messages it stands for.
 fn flush<R: Runtime>(app: &AppHandle<R>, notifier: &Arc<Notifier>) {
     let pending: Vec<((String, String), Pending)> = lock(&notifier.pending).drain().collect();
-    for (key, Pending { title, preview }) in pending {
+    for (key, Pending { title, preview, unseen }) in pending {
         let (previous, count) = {
             let shown = lock(&notifier.shown);
             shown.get(&key).map_or((None, 1), |s| (Some(s.id), s.count + 1))
         };
+        let count = count.max(unseen.and_then(|n| usize::try_from(n).ok()).unwrap_or(0));
         let text = if count > 1 {
             format!("{preview}\n({count} new messages)")
         } else {

@@ -24,6 +24,11 @@ struct Servers {
 
 impl Servers {
     fn start() -> anyhow::Result<Self> {
+        Self::start_reading(false)
+    }
+
+    /// `reads_keep_unread`: the strict server's portal reads leave conversations unread.
+    fn start_reading(reads_keep_unread: bool) -> anyhow::Result<Self> {
         let runtime = tokio::runtime::Runtime::new()?;
         let dir = tempfile::tempdir()?;
         let store = confab_server::Store::open(&dir.path().join("server.db"))?;
@@ -34,6 +39,7 @@ impl Servers {
                 store.clone(),
                 confab_server::Config {
                     strict: true,
+                    reads_keep_unread,
                     ..confab_server::Config::default()
                 },
             )
@@ -239,6 +245,93 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
     })?;
     let missing = missing_features(&session)?;
     assert!(missing.contains("this server does not offer live updates"), "{missing}");
+    session.close()?;
+    servers.stop()
+}
+
+/// The CLI and the app given the same `--data-dir` see the same profile: an account the CLI
+/// signs in to is the app's. Against a documents-only portal server whose reads leave
+/// conversations unread, the app learns that from a conversation the user opens, and from then
+/// on caches the messages of conversations never opened, so they read and search offline.
+#[test]
+fn one_data_directory_for_the_cli_and_the_app_and_every_message_cached() -> anyhow::Result<()> {
+    let servers = Servers::start_reading(true)?;
+    let data = tempfile::tempdir()?;
+    let sam_key = servers
+        .demo
+        .account("portal")
+        .map(|a| a.key.clone())
+        .unwrap_or_default();
+    let cli = std::path::Path::new(env!("CARGO_BIN_EXE_confab")).with_file_name("confab-cli");
+    let mut added = std::process::Command::new(&cli)
+        .arg("--data-dir")
+        .arg(data.path())
+        .args([
+            "account",
+            "add",
+            "--server",
+            &servers.strict.url(),
+            "--dialect",
+            "portal",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("{} (make test-e2e builds it): {e}", cli.display()))?;
+    {
+        use std::io::Write;
+        let mut stdin = added.stdin.take().ok_or_else(|| anyhow::anyhow!("stdin"))?;
+        writeln!(stdin, "{sam_key}")?;
+    }
+    let out = added.wait_with_output()?;
+    assert!(out.status.success(), "the CLI signed in");
+    let account_id = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+
+    let driver = Driver::start()?;
+    let session = driver.session(
+        env!("CARGO_BIN_EXE_confab"),
+        &["--data-dir".into(), data.path().display().to_string()],
+    )?;
+    session.wait_for("[data-testid=conversation]", WAIT)?;
+    let accounts = session.execute_async("window.__TAURI_INTERNALS__.invoke('accounts').then(done)")?;
+    assert_eq!(
+        accounts[0]["id"],
+        account_id.as_str(),
+        "the account the CLI added: {accounts}"
+    );
+
+    // The user opens a conversation the server lists unread: reading it left it unread there.
+    let ada_id = servers.id("ada");
+    open(&session, &[&ada_id])?;
+    let ada = servers.peer("ada");
+    let panel = ada
+        .get("/api/messages")?
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|c| c["participants"].as_array().map_or(0, Vec::len) == 4)
+                .cloned()
+        })
+        .and_then(|c| c["id"].as_str().map(str::to_string))
+        .ok_or_else(|| anyhow::anyhow!("the panel"))?;
+    ada.post(
+        &format!("/api/messages/{panel}"),
+        json!({ "body": "agenda for the panel, unopened" }),
+    )?;
+    eventually("the unopened conversation's new message cached and searchable", || {
+        let hits = session.execute_async(
+            "window.__TAURI_INTERNALS__.invoke('search', { query: 'agenda unopened', filter: {}, limit: 5 }).then(done, e => done(String(e)))",
+        )?;
+        Ok(hits.as_array().is_some_and(|h| h.len() == 1))
+    })?;
+    let caps = session.execute_async(&format!(
+        "window.__TAURI_INTERNALS__.invoke('capabilities', {{ accountId: '{account_id}' }}).then(done)"
+    ))?;
+    assert_eq!(caps["readsMarkRead"], false, "{caps}");
     session.close()?;
     servers.stop()
 }

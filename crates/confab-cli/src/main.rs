@@ -23,8 +23,9 @@ const APP_IDENTIFIER: &str = "app.confab.desktop";
 #[derive(Parser)]
 #[command(name = "confab-cli", version, about = "Confab from the command line")]
 struct Cli {
-    /// The profile directory (default: the desktop app's own profile, so both see the same
-    /// accounts, and can run side by side).
+    /// The data directory, as the desktop app takes it: the profile is its `profile` folder
+    /// (default: the app's own data directory, so both see the same accounts, and can run side
+    /// by side; the same value given to both means the same profile).
     #[arg(long, global = true, env = "CONFAB_DATA_DIR")]
     data_dir: Option<PathBuf>,
     /// The account to use, by id (needed when there is more than one).
@@ -126,6 +127,22 @@ enum AccountCommand {
     Remove {
         id: String,
     },
+    /// Download new messages of conversations you have not opened, where the server marks a
+    /// conversation read when it is read: `on` keeps every message here to read and search
+    /// offline, and the server then shows them read as soon as they are downloaded; `off` (the
+    /// default) downloads them when the conversation is opened or shown.
+    Background {
+        /// The account's id.
+        id: String,
+        #[arg(value_enum)]
+        state: Switch,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Switch {
+    On,
+    Off,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -161,6 +178,8 @@ fn main() {
     }
 }
 
+/// The data directory: the one given, or the desktop app's (the OS data directory, then the
+/// app's identifier).
 fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(dir) = given {
         return Ok(dir);
@@ -174,16 +193,15 @@ fn data_dir(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
     };
-    // Where the app keeps its profile: the OS data directory, the app's identifier, `profile`.
     Ok(base
         .ok_or_else(|| anyhow!("no home directory; pass --data-dir"))?
-        .join(APP_IDENTIFIER)
-        .join("profile"))
+        .join(APP_IDENTIFIER))
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let dir = data_dir(cli.data_dir)?;
-    let client = Client::open(ClientConfig::new(&dir), Arc::new(Keyring::new(KEYRING_SERVICE)))
+    let config = ClientConfig::in_data_dir(&data_dir(cli.data_dir)?);
+    let dir = config.data_dir.clone();
+    let client = Client::open(config, Arc::new(Keyring::new(KEYRING_SERVICE)))
         .with_context(|| format!("could not open the profile in {}", dir.display()))?;
     if let Some(recovery) = client.recovery() {
         eprintln!("confab-cli: {}", output::clean(recovery));
@@ -368,6 +386,13 @@ async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()>
         AccountCommand::Remove { id } => {
             client.remove_account(&id)?;
             println!("removed {id} and its key");
+            Ok(())
+        }
+        AccountCommand::Background { id, state } => {
+            let on = state == Switch::On;
+            client.set_background_reads(&id, on)?;
+            let reads_mark_read = client.capabilities(&id)?.reads_mark_read;
+            println!("{}", output::background_reads(on, reads_mark_read));
             Ok(())
         }
     }

@@ -216,6 +216,19 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// What downloading in the background means for an account, in a sentence.
+pub fn background_reads(on: bool, reads_mark_read: bool) -> &'static str {
+    match (on, reads_mark_read) {
+        (_, false) => "new messages are downloaded in the background: this server's reads leave them unread",
+        (true, true) => {
+            "new messages are downloaded in the background; this server shows them read as soon as they are downloaded"
+        }
+        (false, true) => {
+            "new messages are downloaded when their conversation is opened in the app; the server keeps them unread until then"
+        }
+    }
+}
+
 pub fn status(client: &Client) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     let outbox = client.outbox(None)?;
@@ -239,9 +252,15 @@ pub fn status(client: &Client) -> anyhow::Result<()> {
             clean(&account.server_url),
             synced.map_or_else(|| "never".to_string(), when),
         )?;
-        for missing in client.capabilities(&account.id)?.missing {
+        let capabilities = client.capabilities(&account.id)?;
+        for missing in &capabilities.missing {
             writeln!(out, "  {missing}")?;
         }
+        writeln!(
+            out,
+            "  {}",
+            background_reads(account.background_reads, capabilities.reads_mark_read)
+        )?;
         for item in outbox
             .iter()
             .filter(|i| i.account_id == account.id && i.failure.is_some())

@@ -29,6 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         user_id: "me".into(),
         user_name: "me".into(),
         created_at: 0,
+        background_reads: false,
     };
     store.insert_account(&account)?;
     let people: Vec<Person> = (0..200)

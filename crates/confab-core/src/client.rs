@@ -137,6 +137,7 @@ impl Client {
                 .map(|me| me.username.clone().unwrap_or(me.name.clone()))
                 .unwrap_or_default(),
             created_at: now_ms(),
+            background_reads: false,
         };
         self.inner.secrets.set(&account.id, &key)?;
         if let Err(error) = self.inner.store.insert_account(&account) {
@@ -208,6 +209,31 @@ impl Client {
         lock(&self.inner.remotes).remove(account_id);
         self.inner.resync_signal(account_id).notify_one();
         self.inner.wake_outbox(account_id, true);
+        Ok(())
+    }
+
+    /// Whether to download new messages of conversations not opened where reading a
+    /// conversation marks it read on the server ([`Capabilities::reads_mark_read`]). On, the
+    /// server shows them read (to other apps, and to the people who wrote them where it says
+    /// so) as soon as Confab has them; Confab's own unread counts stay right either way. Off
+    /// (the default), they are downloaded when the conversation is opened.
+    pub fn set_background_reads(&self, account_id: &str, on: bool) -> Result<()> {
+        let account = self.inner.store.account(account_id)?;
+        if !self.inner.store.set_background_reads(account_id, on)? {
+            return Ok(());
+        }
+        let known = self.inner.store.account_features(account_id)?;
+        let before = crate::dialect::unread_counted_here(account.dialect, &known, account.background_reads);
+        let after = crate::dialect::unread_counted_here(account.dialect, &known, on);
+        if after && !before {
+            self.inner.count_unread_here(account_id)?;
+        } else if before && !after {
+            self.inner
+                .store
+                .write(|tx| crate::store::conversations::count_unread_on_server(tx, account_id))?;
+        }
+        self.inner.bus.publish(Event::AccountsChanged);
+        self.inner.resync_signal(account_id).notify_one();
         Ok(())
     }
 

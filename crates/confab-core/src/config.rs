@@ -1,6 +1,9 @@
 //! How a client behaves.
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use crate::dialect::REQUEST_TIMEOUT;
 
@@ -31,4 +34,14 @@ impl ClientConfig {
             max_backoff: Duration::from_secs(60),
         }
     }
+
+    /// The profile kept under a data directory (`DIR/profile`). A data directory is what
+    /// `--data-dir` and `CONFAB_DATA_DIR` name for the app and the CLI alike; the app keeps its
+    /// demo and its lock beside the profile.
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self::new(data_dir.join(PROFILE_FOLDER))
+    }
 }
+
+/// The profile's folder inside a data directory.
+pub const PROFILE_FOLDER: &str = "profile";

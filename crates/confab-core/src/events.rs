@@ -38,6 +38,10 @@ pub enum Event {
         sender_id: String,
         body: String,
         muted: bool,
+        /// How many new messages the conversation holds that this one stands for, when more
+        /// than this message is known to be new but not all of them are here (a server's
+        /// listing counted them; they are read when the conversation is opened).
+        unseen: Option<i64>,
     },
     /// The outbox changed (queued, delivered, failed, retried, discarded).
     #[serde(rename_all = "camelCase")]

@@ -17,7 +17,7 @@ pub mod store;
 pub mod window;
 
 pub use client::Client;
-pub use config::ClientConfig;
+pub use config::{ClientConfig, PROFILE_FOLDER};
 pub use engine::DeliveryReport;
 pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;

@@ -56,7 +56,8 @@ pub enum Feature {
     Listing,
     /// Reading a conversation's messages.
     Reading,
-    /// Reading messages without marking them read (portal's paged read).
+    /// Reading messages without marking them read: portal's paged read, or a server whose
+    /// whole read was seen to leave unread messages unread.
     QuietRead,
     /// Paging back to older messages with a cursor.
     History,
@@ -90,7 +91,7 @@ impl Feature {
             Feature::Listing => "listing conversations (only those started here are shown)",
             Feature::Reading => "reading messages (only messages sent or started here are shown)",
             Feature::QuietRead => {
-                "reading without marking read (conversations with unread messages are fetched when you open them)"
+                "reading without marking read (new messages of a conversation are fetched when you open it, unless you let Confab download them in the background)"
             }
             Feature::History => "paging back through history (history goes as far back as its first page)",
             Feature::Sending => "sending into an existing conversation",
@@ -153,6 +154,10 @@ pub struct Capabilities {
     pub directory: bool,
     /// The server hears what was read.
     pub mark_read: bool,
+    /// Reading a conversation may mark it read on the server (or it is not known yet), so new
+    /// messages of conversations not opened are downloaded only when the account's
+    /// `background_reads` says so.
+    pub reads_mark_read: bool,
     /// Live updates; without them Confab polls.
     pub live: bool,
     /// Who the account is is known (learned from the server's answers where no route says).
@@ -175,6 +180,10 @@ pub struct Account {
     pub user_id: String,
     pub user_name: String,
     pub created_at: i64,
+    /// Download new messages of conversations not opened even where reading marks them read
+    /// on the server (the user's choice; see [`Capabilities::reads_mark_read`]).
+    #[serde(default)]
+    pub background_reads: bool,
 }
 
 impl Account {

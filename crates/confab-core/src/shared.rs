@@ -116,6 +116,23 @@ impl Inner {
         Ok(())
     }
 
+    /// The account's unread counts are kept here from now on (the server's stopped telling the
+    /// truth: see `dialect::counts_unread_here`): each conversation's last count from the
+    /// server becomes its starting point, so nothing read turns unread and nothing unread read.
+    pub fn count_unread_here(&self, account_id: &str) -> Result<()> {
+        use crate::store::conversations;
+        let me = self.store.account(account_id)?.user_id;
+        let ids = self
+            .store
+            .write(|tx| conversations::count_unread_here(tx, account_id, &me))?;
+        self.bus.publish(Event::ConversationsChanged {
+            account_id: account_id.into(),
+            ids,
+            removed: vec![],
+        });
+        Ok(())
+    }
+
     /// New messages from others arrived in a conversation: if it is open in the focused window,
     /// the person is reading them, so it is read.
     pub fn read_if_looking(&self, account_id: &str, conversation_id: &str) {

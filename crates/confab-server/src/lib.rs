@@ -58,6 +58,8 @@ pub struct AppState {
     idempotency_locks: idempotency::Locks,
     /// Only what the documents show (see [`strict`]).
     pub strict: bool,
+    /// Reading a whole portal conversation leaves its unread count alone (see [`Config`]).
+    pub reads_keep_unread: bool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -80,6 +82,10 @@ pub struct Config {
     /// Serve only what the seed documents show, like a third-party server of each dialect:
     /// every extension off (see [`strict`] and `docs/server-api.md`).
     pub strict: bool,
+    /// The other reading of portal's documents: reading a conversation does not clear its
+    /// unread count (the seed does not say it does). With `strict`, such a server offers no way
+    /// to mark anything read.
+    pub reads_keep_unread: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -88,6 +94,7 @@ impl std::fmt::Debug for Config {
             .field("translator", &self.translator.is_some())
             .field("bot", &self.bot)
             .field("strict", &self.strict)
+            .field("reads_keep_unread", &self.reads_keep_unread)
             .finish()
     }
 }
@@ -96,7 +103,7 @@ impl std::fmt::Debug for Config {
 fn router_with(
     store: Store,
     translator: Option<Arc<dyn Translator>>,
-    strict: bool,
+    (strict, reads_keep_unread): (bool, bool),
     closing: tokio::sync::watch::Receiver<bool>,
 ) -> Router {
     let state: Shared = Arc::new(AppState {
@@ -106,6 +113,7 @@ fn router_with(
         key_cache: RwLock::new(HashMap::new()),
         idempotency_locks: Mutex::default(),
         strict,
+        reads_keep_unread,
     });
     let app = Router::new()
         .route("/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
@@ -174,7 +182,12 @@ pub async fn start(listener: TcpListener, store: Store, config: Config) -> std::
     let addr = listener.local_addr()?;
     let bot = config.bot.then(|| tokio::spawn(demo::run_bot(store.clone())));
     let (closing, closed) = tokio::sync::watch::channel(false);
-    let app = router_with(store, config.translator, config.strict, closed);
+    let app = router_with(
+        store,
+        config.translator,
+        (config.strict, config.reads_keep_unread),
+        closed,
+    );
     let (stop, stopped) = oneshot::channel::<()>();
     let serving = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -43,6 +43,10 @@ enum Command {
         /// streams or `Idempotency-Key` (a stand-in for a third-party server).
         #[arg(long)]
         strict: bool,
+        /// Reading a whole portal conversation leaves it unread (the other reading of the
+        /// documents; with --strict nothing can mark it read).
+        #[arg(long)]
+        reads_keep_unread: bool,
     },
     /// Manage people.
     People {
@@ -113,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             translate_url,
             translate_api_key,
             strict,
+            reads_keep_unread,
         } => {
             let store = Store::open(&db)?;
             if demo {
@@ -142,6 +147,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                         translator,
                         bot: demo,
                         strict,
+                        reads_keep_unread,
                     },
                 )
                 .await?;

@@ -37,6 +37,8 @@ export interface Backend {
   retryNow(): Promise<void>;
   removeAccount(accountId: string): Promise<void>;
   setKey(accountId: string, key: string): Promise<void>;
+  /** Download new messages of conversations not opened where reading marks them read. */
+  setBackgroundReads(accountId: string, on: boolean): Promise<void>;
   startDemo(): Promise<void>;
   demoSetOnline(online: boolean): Promise<void>;
   capabilities(accountId: string): Promise<Capabilities>;
@@ -121,6 +123,7 @@ export const tauriBackend: Backend = {
   retryNow: () => invoke('retry_now'),
   removeAccount: (accountId) => invoke('remove_account', { accountId }),
   setKey: (accountId, key) => invoke('set_key', { accountId, key }),
+  setBackgroundReads: (accountId, on) => invoke('set_background_reads', { accountId, on }),
   startDemo: () => invoke('start_demo'),
   demoSetOnline: (online) => invoke('demo_set_online', { online }),
   capabilities: (accountId) => invoke('capabilities', { accountId }),

@@ -67,6 +67,12 @@ directory: boolean,
  */
 markRead: boolean, 
 /**
+ * Reading a conversation may mark it read on the server (or it is not known yet), so new
+ * messages of conversations not opened are downloaded only when the account's
+ * `background_reads` says so.
+ */
+readsMarkRead: boolean, 
+/**
  * Live updates; without them Confab polls.
  */
 live: boolean, 
@@ -85,7 +91,12 @@ export type Account = { id: string, serverUrl: string, dialect: Dialect,
  * Who the key belongs to; empty until learned (a server without an identity route says it
  * only through its answers: see `dialect`). Nothing is "mine" while it is empty.
  */
-userId: string, userName: string, createdAt: number, };
+userId: string, userName: string, createdAt: number, 
+/**
+ * Download new messages of conversations not opened even where reading marks them read
+ * on the server (the user's choice; see [`Capabilities::reads_mark_read`]).
+ */
+backgroundReads: boolean, };
 
 export type Person = { id: string, name: string, username: string | null, avatarUrl: string | null, 
 /**
@@ -149,7 +160,13 @@ export type ConversationFilter = "all" | "unread" | "archived";
 
 export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };
 
-export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, } | { "type": "outboxChanged", accountId: string, } | { "type": "uploadProgress", accountId: string, conversationId: string, 
+export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, 
+/**
+ * How many new messages the conversation holds that this one stands for, when more
+ * than this message is known to be new but not all of them are here (a server's
+ * listing counted them; they are read when the conversation is opened).
+ */
+unseen: number | null, } | { "type": "outboxChanged", accountId: string, } | { "type": "uploadProgress", accountId: string, conversationId: string, 
 /**
  * The message's id while it is pending (`local:...`).
  */

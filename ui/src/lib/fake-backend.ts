@@ -41,6 +41,7 @@ const caps = (over: Partial<Capabilities>): Capabilities => ({
   needsSource: false,
   directory: true,
   markRead: true,
+  readsMarkRead: false,
   live: true,
   identityKnown: true,
   missing: [],
@@ -58,8 +59,8 @@ export interface FakeOptions {
 
 export class FakeBackend implements Backend {
   accountsList: Account[] = [
-    { id: 'a-portal', serverUrl: 'http://demo', dialect: 'portal', userId: 'me-p', userName: 'sam', createdAt: 1 },
-    { id: 'a-protocol', serverUrl: 'http://demo', dialect: 'protocol', userId: 'me-q', userName: 'riley', createdAt: 2 },
+    { id: 'a-portal', serverUrl: 'http://demo', dialect: 'portal', userId: 'me-p', userName: 'sam', createdAt: 1, backgroundReads: false },
+    { id: 'a-protocol', serverUrl: 'http://demo', dialect: 'protocol', userId: 'me-q', userName: 'riley', createdAt: 2, backgroundReads: false },
   ];
   peopleByAccount: Record<string, Person[]> = {
     'a-portal': [
@@ -173,7 +174,7 @@ export class FakeBackend implements Backend {
   }
   async addAccount(serverUrl: string, dialect: Account['dialect'], key: string) {
     if (!key.startsWith('ck_')) throw { code: 'needs_sign_in', message: 'the server refused the API key' } satisfies ErrorPayload;
-    const account: Account = { id: `a${this.next++}`, serverUrl, dialect, userId: 'me-new', userName: 'new', createdAt: Date.now() };
+    const account: Account = { id: `a${this.next++}`, serverUrl, dialect, userId: 'me-new', userName: 'new', createdAt: Date.now(), backgroundReads: false };
     this.accountsList.push(account);
     this.emit({ type: 'accountsChanged' });
     return account;
@@ -189,6 +190,10 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'accountsChanged' });
   }
   async setKey() {}
+  async setBackgroundReads(accountId: string, on: boolean) {
+    this.account(accountId).backgroundReads = on;
+    this.emit({ type: 'accountsChanged' });
+  }
   async startDemo() {}
   async demoSetOnline(online: boolean) {
     for (const a of this.accountsList) {
@@ -199,7 +204,7 @@ export class FakeBackend implements Backend {
   async capabilities(accountId: string) {
     return this.account(accountId).dialect === 'protocol'
       ? caps({ edit: true, delete: true, reactionsByName: true, serverPin: true, serverMute: true, serverArchive: true, deleteConversation: true })
-      : caps({ leave: true, createGroup: true });
+      : caps({ leave: true, createGroup: true, readsMarkRead: true });
   }
   async startupNotice(): Promise<string | null> {
     return null;

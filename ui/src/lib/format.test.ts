@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { conversationTitle, dayLabel, initials, linkParts, offlineWords, plainName, shownText, snippetParts, startsDay } from './format';
 import type { Account, Conversation } from './bindings';
 
-const account: Account = { id: 'a1', serverUrl: 'http://x', dialect: 'portal', userId: 'me', userName: 'me', createdAt: 0 };
+const account: Account = { id: 'a1', serverUrl: 'http://x', dialect: 'portal', userId: 'me', userName: 'me', createdAt: 0, backgroundReads: false };
 const conversation = (over: Partial<Conversation>): Conversation => ({
   accountId: 'a1',
   id: 'c1',

@@ -104,7 +104,7 @@ async fn a_sync_killed_midway_resumes_without_gap_or_duplicate() {
         child.kill().expect("SIGKILL");
         let _ = child.wait();
 
-        let conn = rusqlite::Connection::open(data.join("confab.db")).expect("the cache opens after the kill");
+        let conn = rusqlite::Connection::open(crate::cache_db(&data)).expect("the cache opens after the kill");
         let check: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("check");
@@ -123,7 +123,7 @@ async fn a_sync_killed_midway_resumes_without_gap_or_duplicate() {
     .await
     .expect("kill and resync");
 
-    let conn = rusqlite::Connection::open(profile.join("confab.db")).expect("cache");
+    let conn = rusqlite::Connection::open(crate::cache_db(&profile)).expect("cache");
     let cached: Vec<(String, String)> = {
         let mut stmt = conn.prepare("SELECT conversation_id, id FROM messages").expect("query");
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))

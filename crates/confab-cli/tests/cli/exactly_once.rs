@@ -64,7 +64,7 @@ fn sign_in(profile: &Path, url: &str, key: &str, ada: &str, grace: &str) -> Vec<
 
 fn queued(profile: &Path, body: &str) -> bool {
     let Ok(conn) =
-        rusqlite::Connection::open_with_flags(profile.join("confab.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        rusqlite::Connection::open_with_flags(crate::cache_db(profile), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
     else {
         return false;
     };
@@ -190,9 +190,10 @@ async fn the_app_and_the_cli_on_one_profile_send_each_message_once() {
         .await
         .expect("signed in");
 
-    // The app: a client with its engines running on the same profile and the same keyring.
+    // The app: a client with its engines running on the same data directory (opened the way
+    // the app opens it) and the same keyring.
     let secrets: Arc<dyn SecretStore> = Arc::new(Keyring::new("app.confab.desktop"));
-    let mut config = ClientConfig::new(&profile);
+    let mut config = ClientConfig::in_data_dir(&profile);
     config.poll_interval = Duration::from_millis(300);
     let app = Client::open(config, secrets).expect("the app opens the profile");
     app.start();

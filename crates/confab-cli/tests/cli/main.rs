@@ -88,8 +88,14 @@ pub async fn demo_server(strict: bool) -> DemoServer {
     }
 }
 
+/// A data directory for `--data-dir` (its profile is a folder inside it).
 pub fn profile() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("profile");
+    let path = dir.path().join("data");
     (dir, path)
+}
+
+/// The cache database of the profile in a data directory.
+pub fn cache_db(data_dir: &Path) -> PathBuf {
+    data_dir.join(confab_core::PROFILE_FOLDER).join("confab.db")
 }

@@ -29,7 +29,7 @@ async fn a_whole_session_from_sign_in_to_sign_out() {
         assert!(listed.contains("protocol") && listed.contains("riley"), "{listed}");
         let account_id = listed.split('\t').next().expect("id").to_string();
         assert!(
-            !std::fs::read(data.join("confab.db"))
+            !std::fs::read(crate::cache_db(&data))
                 .expect("db")
                 .windows(riley.key.len())
                 .any(|w| w == riley.key.as_bytes()),

@@ -180,3 +180,64 @@ async fn a_session_against_documents_only_servers() {
     );
     server.shutdown().await.expect("shutdown");
 }
+
+/// On a portal server whose reads mark read, a conversation the user has not opened waits for
+/// them unless they choose to download in the background: `status` says which, and `account
+/// background ID on` downloads it (the server then shows it read, as the sentence says).
+#[tokio::test(flavor = "multi_thread")]
+async fn downloading_unopened_conversations_is_the_users_choice() {
+    let crate::DemoServer {
+        server,
+        demo,
+        _dir: _server_dir,
+        ..
+    } = crate::demo_server(true).await;
+    let url = server.url();
+    let (_dir, data) = profile();
+    let key = demo.account("portal").expect("sam").key.clone();
+    tokio::task::spawn_blocking(move || {
+        let added = ok_with_stdin(
+            &data,
+            &["account", "add", "--server", &url, "--dialect", "portal"],
+            &key,
+        );
+        let portal = added.split_whitespace().nth(1).expect("account id").to_string();
+        ok(&data, &["sync"]);
+        let status = ok(&data, &["status"]);
+        assert!(
+            status.contains("downloaded when their conversation is opened in the app"),
+            "{status}"
+        );
+        let panel = ok(&data, &["conversations"])
+            .lines()
+            .find(|l| l.split('\t').nth(1).is_some_and(|t| t.matches(',').count() >= 2))
+            .and_then(|l| l.split('\t').next())
+            .expect("the group of four, unread")
+            .to_string();
+        assert!(
+            !ok(&data, &["show", &panel]).contains("Room 4B is booked."),
+            "not downloaded behind the user's back"
+        );
+
+        let said = ok(&data, &["account", "background", &portal, "on"]);
+        assert!(
+            said.contains("shows them read as soon as they are downloaded"),
+            "{said}"
+        );
+        ok(&data, &["sync"]);
+        assert!(ok(&data, &["show", &panel]).contains("Room 4B is booked."));
+        let status = ok(&data, &["status"]);
+        assert!(status.contains("downloaded in the background"), "{status}");
+        let refused = fails(&data, &["account", "background", "a_nobody", "on"], "");
+        assert!(refused.contains("a_nobody"), "{refused}");
+    })
+    .await
+    .expect("session");
+    server.shutdown().await.expect("shutdown");
+}
+
+fn ok_with_stdin(data: &std::path::Path, args: &[&str], key: &str) -> String {
+    let added = cli(data, args, &format!("{key}\n"));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    String::from_utf8_lossy(&added.stdout).into_owned()
+}

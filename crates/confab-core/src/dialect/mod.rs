@@ -370,6 +370,36 @@ pub fn api(dialect: Dialect) -> Box<dyn Api> {
     }
 }
 
+/// Whether reading a conversation may mark it read on the server: the dialect reads quietly
+/// only through something a server may lack (portal's paged read), and the server has not
+/// shown that its reads leave unread messages unread.
+fn reads_may_mark_read(declared: &[(Feature, Origin)], known: &BTreeMap<Feature, bool>) -> bool {
+    declared.contains(&(Feature::QuietRead, Origin::Extension)) && known.get(&Feature::QuietRead) != Some(&true)
+}
+
+/// Whether the account's unread counts are kept here rather than taken from the server's
+/// listing, which counts them but stops telling the truth: where reading cannot mark read
+/// (reads are quiet and there is no other way), the server's count only grows; where Confab
+/// reads in the background and reading marks read, Confab's own reads clear it.
+fn counts_unread_here(
+    api: &dyn Api,
+    declared: &[(Feature, Origin)],
+    known: &BTreeMap<Feature, bool>,
+    background_reads: bool,
+) -> bool {
+    if !api.counts_unread() {
+        return true;
+    }
+    let reads_mark_read = reads_may_mark_read(declared, known);
+    (!reads_mark_read && known.get(&Feature::MarkRead) == Some(&false)) || (reads_mark_read && background_reads)
+}
+
+/// [`counts_unread_here`] for an account's dialect and what is known of its server.
+pub(crate) fn unread_counted_here(dialect: Dialect, known: &BTreeMap<Feature, bool>, background_reads: bool) -> bool {
+    let api = api(dialect);
+    counts_unread_here(&*api, api.features(), known, background_reads)
+}
+
 /// What an account can do: its dialect's features less those its server lacks.
 pub fn capabilities(dialect: Dialect, known: &BTreeMap<Feature, bool>, identity_known: bool) -> Capabilities {
     let api = api(dialect);
@@ -400,6 +430,7 @@ pub fn capabilities(dialect: Dialect, known: &BTreeMap<Feature, bool>, identity_
         needs_source: api.needs_source(),
         directory: has(Feature::Directory),
         mark_read: has(Feature::MarkRead),
+        reads_mark_read: reads_may_mark_read(declared, known),
         live: has(Feature::Live),
         identity_known,
         missing,
@@ -504,15 +535,27 @@ impl Remote {
         self.cx.note(feature, present);
     }
 
-    pub fn counts_unread(&self) -> bool {
+    /// The dialect's listing carries unread counts.
+    pub fn server_counts_unread(&self) -> bool {
         self.api.counts_unread()
     }
 
-    /// Whether reading a conversation may mark it read on the server: the dialect reads
-    /// quietly only through an extension, and the server has not shown it has that.
+    /// Whether unread counts are counted here (see [`counts_unread_here`]) rather than taken
+    /// from the server's listing; `background_reads` is the account's choice.
+    pub fn counts_unread_here(&self, background_reads: bool) -> bool {
+        counts_unread_here(&*self.api, self.api.features(), &self.known(), background_reads)
+    }
+
+    /// Whether reading a conversation may mark it read on the server (see
+    /// [`reads_may_mark_read`]).
     pub fn reads_may_mark_read(&self) -> bool {
-        self.api.features().contains(&(Feature::QuietRead, Origin::Extension))
-            && self.has(Feature::QuietRead) != Some(true)
+        reads_may_mark_read(self.api.features(), &self.known())
+    }
+
+    /// Whether conversations the user has not opened may be read now: where reading does not
+    /// mark read, or where the user chose to download in the background anyway.
+    pub fn reads_in_background(&self, background_reads: bool) -> bool {
+        background_reads || !self.reads_may_mark_read()
     }
 
     /// The account's directory: the people one can write to.

@@ -159,6 +159,17 @@ fn anonymous(id: &str) -> Person {
     }
 }
 
+/// The unread count the listing shows for one conversation (0 when it is not listed).
+async fn listed_unread(cx: &Context, conversation_id: &str) -> Result<i64, RemoteError> {
+    let list: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
+    Ok(list
+        .items
+        .iter()
+        .find(|c| c.id == conversation_id)
+        .and_then(|c| c.unread)
+        .unwrap_or(0))
+}
+
 /// The portal dialect (seed 000).
 #[derive(Debug, Default)]
 pub struct Portal {
@@ -272,8 +283,13 @@ impl Api for Portal {
             path.push_str(&format!("&before={}", encode(before)));
         }
         let detail: WireDetail = cx.http.get(&path).await?;
+        // A paged answer is the extension, whose reads are quiet. A whole read says nothing
+        // either way: whether it marked the conversation read is learned when the user opens
+        // one (see `mark_read`).
         let paged = detail.has_more.is_some();
-        cx.note(Feature::QuietRead, paged);
+        if paged {
+            cx.note(Feature::QuietRead, true);
+        }
         let mut messages: Vec<Message> = cx
             .kept("message", detail.messages)
             .into_iter()
@@ -431,6 +447,11 @@ impl Api for Portal {
     }
 
     /// The read route (an extension), or the seed's own way, reading the whole conversation.
+    /// Whether that way marks read is not written anywhere, so the first time it is used on a
+    /// conversation the listing shows unread, the listing is looked at again: cleared means
+    /// reads mark read; still unread means they do not, and then this server has no way to
+    /// mark read at all (read state stays on this device). This is a read the user asked for
+    /// (they opened the conversation): nothing else is read to find it out.
     async fn mark_read(&self, cx: &Context, conversation_id: &str) -> Result<(), RemoteError> {
         if !self.no_read_route.load(Ordering::Relaxed) {
             let read = cx
@@ -447,6 +468,16 @@ impl Api for Portal {
                 other => return other.map(|_| ()),
             }
         }
+        if cx.has(Feature::QuietRead) == Some(true) {
+            cx.note(Feature::MarkRead, false);
+            return Err(RemoteError::Missing(Feature::MarkRead));
+        }
+        let probe = cx.has(Feature::QuietRead).is_none();
+        let before = if probe {
+            listed_unread(cx, conversation_id).await?
+        } else {
+            0
+        };
         cx.http
             .send(
                 Method::GET,
@@ -454,8 +485,20 @@ impl Api for Portal {
                 Body::None,
                 None,
             )
-            .await
-            .map(|_| ())
+            .await?;
+        if before > 0 {
+            let after = listed_unread(cx, conversation_id).await?;
+            if after == 0 {
+                cx.note(Feature::QuietRead, false);
+            } else if after >= before {
+                // Messages arriving meanwhile only add to the count; a smaller one that is not
+                // zero could be either, and is not taken as an answer.
+                cx.note(Feature::QuietRead, true);
+                cx.note(Feature::MarkRead, false);
+                return Err(RemoteError::Missing(Feature::MarkRead));
+            }
+        }
+        Ok(())
     }
 
     fn event_message(&self, cx: &Context, conversation_id: &str, value: Value) -> Result<Message, RemoteError> {

@@ -7,7 +7,7 @@
 use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use crate::{
-    dialect::{Remote, RemoteEvent, MAX_PAGES},
+    dialect::{self, Remote, RemoteEvent, MAX_PAGES},
     error::{Error, RemoteError, Result},
     events::Event,
     model::{Feature, Message, SyncState},
@@ -31,11 +31,12 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
     let account = inner.store.account(account_id)?;
     let me = remote.me();
     let learned = account.me().is_none() && me.is_some();
+    let stored = inner.store.account_features(account_id)?;
     // Most passes learn nothing new: then nothing is written (no write lock taken).
     let same_me = me.as_ref().is_none_or(|me| {
         account.user_id == me.id && account.user_name == me.username.clone().unwrap_or_else(|| me.name.clone())
     });
-    if same_me && inner.store.account_features(account_id)? == remote.known() {
+    if same_me && stored == remote.known() {
         return Ok(());
     }
     if !inner
@@ -44,9 +45,13 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
     {
         return Ok(());
     }
+    let counted_before = dialect::unread_counted_here(account.dialect, &stored, account.background_reads);
+    let counted_here = remote.counts_unread_here(account.background_reads);
     if let (true, Some(me)) = (learned, &me) {
         inner.store.upsert_people(account_id, std::slice::from_ref(me))?;
-        let recount = !remote.counts_unread();
+        // Counts kept here from messages: a portal conversation's count is folded from the
+        // server's (see `count_unread_here`), and stays as it is.
+        let recount = !remote.server_counts_unread();
         let ids: Vec<String> = inner.store.write(|tx| {
             messages::attribute_unattributed(tx, account_id, &me.id)?;
             if recount {
@@ -60,6 +65,10 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
             ids,
             removed: vec![],
         });
+    }
+    // What was learned means the server's unread counts no longer tell the truth.
+    if counted_here && !counted_before {
+        inner.count_unread_here(account_id)?;
     }
     inner.bus.publish(Event::AccountsChanged);
     Ok(())
@@ -114,10 +123,19 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
         inner.store.upsert_people(account_id, &listing.people)?;
     }
     let updates = listing.conversations;
+    let background_reads = inner.store.account(account_id)?.background_reads;
+    // Where unread is counted here, a listing's count is only the starting point of a
+    // conversation not counted here yet.
+    let counted_here = remote.counts_unread_here(background_reads);
     let server_ids: HashSet<&str> = updates.iter().map(|u| u.id.as_str()).collect();
     let (changed, removed) = inner.store.write(|tx| {
         let mut changed = Vec::new();
         for update in &updates {
+            let counted = counted_here && conversations::unread_here(tx, account_id, &update.id)?;
+            let update = &ConversationUpdate {
+                unread: if counted { None } else { update.unread },
+                ..update.clone()
+            };
             if conversations::upsert(tx, account_id, update)? != Change::Unchanged {
                 changed.push(update.id.clone());
             }
@@ -165,15 +183,17 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
     stale.sort_by_key(|u| u.unread.unwrap_or(0) > 0);
     let total = stale.len();
     for (done, update) in stale.into_iter().enumerate() {
-        let reads_mark_read = remote.reads_may_mark_read();
+        // Asked each time: a read in this pass may have just shown how this server reads.
+        let in_background = remote.reads_in_background(background_reads);
         if announce_progress {
             inner.set_state(account_id, SyncState::Syncing { done, total });
         }
         // On a server where reading marks read, a conversation with unread messages is read
-        // only when the user opens it; until then its listing's preview tells what is new.
-        // "Open" means someone is looking only while the window is focused.
+        // only when the user opens it (unless they chose to download in the background);
+        // until then its listing's preview tells what is new. "Open" means someone is
+        // looking only while the window is focused.
         let looked_at = inner.focused() && viewing.as_deref() == Some(update.id.as_str());
-        if reads_mark_read && update.unread.unwrap_or(0) > 0 && !looked_at {
+        if !in_background && update.unread.unwrap_or(0) > 0 && !looked_at {
             announce_preview(inner, remote, account_id, update)?;
             continue;
         }
@@ -230,6 +250,7 @@ fn announce_preview(inner: &Arc<Inner>, remote: &Remote, account_id: &str, updat
         sender_id: last.sender_id.clone(),
         body: last.body.clone(),
         muted,
+        unseen: update.unread.filter(|n| *n > 1),
     });
     Ok(())
 }
@@ -286,6 +307,16 @@ pub async fn catch_up(
     }
 
     let first_page = first_page.unwrap_or_default();
+    let counted_here = remote.counts_unread_here(inner.store.account(account_id)?.background_reads);
+    // The server's count from the listing before this read: where unread is counted here, the
+    // starting point of a conversation not counted here yet.
+    let listed_unread = inner
+        .store
+        .conversation(account_id, conversation_id)?
+        .map_or(0, |c| c.unread);
+    let start_counting = counted_here
+        && remote.server_counts_unread()
+        && !conversations::unread_here(&inner.store.reader(), account_id, conversation_id)?;
     let (changes, removed) = inner.store.write(|tx| {
         let changes = messages::upsert(tx, account_id, &fetched)?;
         // Messages the newest page should contain but does not were deleted on the server.
@@ -307,7 +338,15 @@ pub async fn catch_up(
         if marker.is_some() || complete.is_some() {
             conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
         }
-        if !remote.counts_unread() {
+        if start_counting {
+            conversations::count_here_from(
+                tx,
+                account_id,
+                conversation_id,
+                me.as_deref().unwrap_or(""),
+                listed_unread,
+            )?;
+        } else if counted_here {
             conversations::recount_unread(tx, account_id, conversation_id, me.as_deref().unwrap_or(""))?;
         }
         Ok((changes, removed))
@@ -331,6 +370,7 @@ pub async fn catch_up(
                     sender_id: message.sender_id.clone(),
                     body: message.body.clone(),
                     muted,
+                    unseen: None,
                 });
             }
         }
@@ -483,6 +523,7 @@ pub async fn apply_event(
                     sender_id: message.sender_id.clone(),
                     body: message.body.clone(),
                     muted,
+                    unseen: None,
                 });
                 inner.read_if_looking(account_id, &conversation_id);
             }

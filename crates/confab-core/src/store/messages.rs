@@ -513,6 +513,7 @@ mod tests {
                 user_id: "me".into(),
                 user_name: "Me".into(),
                 created_at: 0,
+                background_reads: false,
             })
             .expect("account");
         store

@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0004_delivery", include_str!("migrations/0004_delivery.sql")),
     ("0005_message_rows", include_str!("migrations/0005_message_rows.sql")),
+    (
+        "0006_background_reads",
+        include_str!("migrations/0006_background_reads.sql"),
+    ),
 ];
 const READERS: usize = 3;
 
@@ -172,7 +176,7 @@ impl Store {
     pub fn accounts(&self) -> Result<Vec<Account>> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, server_url, dialect, user_id, user_name, created_at FROM accounts ORDER BY created_at, id",
+            "SELECT id, server_url, dialect, user_id, user_name, created_at, background_reads FROM accounts ORDER BY created_at, id",
         )?;
         let rows = stmt.query_map([], account_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
@@ -181,12 +185,23 @@ impl Store {
     pub fn account(&self, id: &str) -> Result<Account> {
         let conn = self.reader();
         conn.query_row(
-            "SELECT id, server_url, dialect, user_id, user_name, created_at FROM accounts WHERE id = ?1",
+            "SELECT id, server_url, dialect, user_id, user_name, created_at, background_reads FROM accounts WHERE id = ?1",
             [id],
             account_row,
         )
         .optional()?
         .ok_or_else(|| Error::UnknownAccount(id.to_string()))
+    }
+
+    /// Sets whether new messages are downloaded in the background where reading marks read.
+    /// False when the account is unknown or already so.
+    pub(crate) fn set_background_reads(&self, account_id: &str, on: bool) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE accounts SET background_reads = ?2 WHERE id = ?1 AND background_reads != ?2",
+                params![account_id, on],
+            )? > 0)
+        })
     }
 
     /// When the account last finished a sync pass.
@@ -406,6 +421,7 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
         user_id: r.get(3)?,
         user_name: r.get(4)?,
         created_at: r.get(5)?,
+        background_reads: r.get(6)?,
     })
 }
 

@@ -19,3 +19,4 @@ mod mutations;
 mod offline;
 mod search;
 mod store;
+mod unopened;

@@ -277,6 +277,7 @@ async fn show(
     };
     let paged = query.limit.is_some() || query.before.is_some() || query.after.is_some();
     let person = me.id.clone();
+    let keep_unread = state.reads_keep_unread;
     let (view, messages, more) = state
         .store
         .write(move |tx| {
@@ -309,9 +310,10 @@ async fn show(
                 }
             };
             messages.sort_by_key(|m| m.seq);
-            // Reading a conversation clears its unread count (inferred from the seed). Paged
-            // reads are a client's sync, not a person reading, so they leave it alone.
-            if !paged {
+            // Reading a conversation clears its unread count (inferred from the seed; a server
+            // can be started with the other reading). Paged reads are a client's sync, not a
+            // person reading, so they leave it alone.
+            if !paged && !keep_unread {
                 store::mark_read(tx, &id, &person, None)?;
             }
             Ok((view, messages, more))
