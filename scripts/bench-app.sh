@@ -70,36 +70,7 @@ for program in "${PROGRAMS[@]}"; do
 done
 
 pss_kb() { # summed PSS of a process and all its descendants, but the session's bus and a11y
-  python3 - "$1" <<'PY'
-import os, sys
-root = int(sys.argv[1])
-infrastructure = ('dbus-daemon', 'at-spi-bus-laun', 'at-spi2-registr', 'dbus-run-sessio')
-children = {}
-for pid in os.listdir('/proc'):
-    if not pid.isdigit():
-        continue
-    try:
-        with open(f'/proc/{pid}/stat') as f:
-            ppid = int(f.read().rsplit(')', 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(pid))
-    except OSError:
-        pass
-total, stack = 0, [root]
-while stack:
-    pid = stack.pop()
-    stack.extend(children.get(pid, []))
-    try:
-        with open(f'/proc/{pid}/comm') as f:
-            if f.read().strip() in infrastructure:
-                continue
-        with open(f'/proc/{pid}/smaps_rollup') as f:
-            for line in f:
-                if line.startswith('Pss:'):
-                    total += int(line.split()[1])
-    except OSError:
-        pass
-print(total)
-PY
+  python3 scripts/proctree.py pss "$1"
 }
 
 now_ms() { date +%s%3N; }

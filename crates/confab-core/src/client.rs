@@ -223,15 +223,11 @@ impl Client {
             return Ok(());
         }
         let known = self.inner.store.account_features(account_id)?;
-        let before = crate::dialect::unread_counted_here(account.dialect, &known, account.background_reads);
-        let after = crate::dialect::unread_counted_here(account.dialect, &known, on);
-        if after && !before {
-            self.inner.count_unread_here(account_id)?;
-        } else if before && !after {
-            self.inner
-                .store
-                .write(|tx| crate::store::conversations::count_unread_on_server(tx, account_id))?;
-        }
+        self.inner.unread_counting_changed(
+            account_id,
+            crate::dialect::unread_counted_here(account.dialect, &known, account.background_reads),
+            crate::dialect::unread_counted_here(account.dialect, &known, on),
+        )?;
         self.inner.bus.publish(Event::AccountsChanged);
         self.inner.resync_signal(account_id).notify_one();
         Ok(())

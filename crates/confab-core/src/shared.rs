@@ -116,11 +116,20 @@ impl Inner {
         Ok(())
     }
 
-    /// The account's unread counts are kept here from now on (the server's stopped telling the
-    /// truth: see `dialect::counts_unread_here`): each conversation's last count from the
-    /// server becomes its starting point, so nothing read turns unread and nothing unread read.
-    pub fn count_unread_here(&self, account_id: &str) -> Result<()> {
+    /// Where the account's unread counts come from changed (what was learned about its
+    /// server, or the user's background choice): `here` from now on, or the server's. Counted
+    /// here, each conversation starts from the server's last count, so nothing read turns
+    /// unread and nothing unread read; back on the server, its next listing gives the counts.
+    pub fn unread_counting_changed(&self, account_id: &str, before: bool, here: bool) -> Result<()> {
         use crate::store::conversations;
+        if here == before {
+            return Ok(());
+        }
+        if !here {
+            return self
+                .store
+                .write(|tx| conversations::count_unread_on_server(tx, account_id));
+        }
         let me = self.store.account(account_id)?.user_id;
         let ids = self
             .store

@@ -159,15 +159,15 @@ fn anonymous(id: &str) -> Person {
     }
 }
 
+/// One conversation as the listing shows it, if it lists it (the listing marks nothing read).
+async fn listed(cx: &Context, conversation_id: &str) -> Result<Option<WireConversation>, RemoteError> {
+    let list: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
+    Ok(list.items.into_iter().find(|c| c.id == conversation_id))
+}
+
 /// The unread count the listing shows for one conversation (0 when it is not listed).
 async fn listed_unread(cx: &Context, conversation_id: &str) -> Result<i64, RemoteError> {
-    let list: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
-    Ok(list
-        .items
-        .iter()
-        .find(|c| c.id == conversation_id)
-        .and_then(|c| c.unread)
-        .unwrap_or(0))
+    Ok(listed(cx, conversation_id).await?.and_then(|c| c.unread).unwrap_or(0))
 }
 
 /// The portal dialect (seed 000).
@@ -434,9 +434,7 @@ impl Api for Portal {
             // Either the conversation is gone (then leaving is moot) or the route is: the
             // listing, which does not mark anything read, tells which.
             Err(error) if error.means_absent() => {
-                let listing: Lenient<WireConversation> = cx.http.get("/api/messages").await?;
-                let listing = listing.items;
-                if listing.iter().any(|c| c.id == conversation_id) {
+                if listed(cx, conversation_id).await?.is_some() {
                     cx.extension(Feature::Leave, Err(error))
                 } else {
                     Err(RemoteError::NotFound)

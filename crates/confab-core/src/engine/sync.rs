@@ -66,10 +66,7 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
             removed: vec![],
         });
     }
-    // What was learned means the server's unread counts no longer tell the truth.
-    if counted_here && !counted_before {
-        inner.count_unread_here(account_id)?;
-    }
+    inner.unread_counting_changed(account_id, counted_before, counted_here)?;
     inner.bus.publish(Event::AccountsChanged);
     Ok(())
 }
@@ -131,10 +128,15 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
     let (changed, removed) = inner.store.write(|tx| {
         let mut changed = Vec::new();
         for update in &updates {
-            let counted = counted_here && conversations::unread_here(tx, account_id, &update.id)?;
-            let update = &ConversationUpdate {
-                unread: if counted { None } else { update.unread },
-                ..update.clone()
+            let counted;
+            let update = if counted_here && conversations::unread_here(tx, account_id, &update.id)? {
+                counted = ConversationUpdate {
+                    unread: None,
+                    ..update.clone()
+                };
+                &counted
+            } else {
+                update
             };
             if conversations::upsert(tx, account_id, update)? != Change::Unchanged {
                 changed.push(update.id.clone());
@@ -308,15 +310,6 @@ pub async fn catch_up(
 
     let first_page = first_page.unwrap_or_default();
     let counted_here = remote.counts_unread_here(inner.store.account(account_id)?.background_reads);
-    // The server's count from the listing before this read: where unread is counted here, the
-    // starting point of a conversation not counted here yet.
-    let listed_unread = inner
-        .store
-        .conversation(account_id, conversation_id)?
-        .map_or(0, |c| c.unread);
-    let start_counting = counted_here
-        && remote.server_counts_unread()
-        && !conversations::unread_here(&inner.store.reader(), account_id, conversation_id)?;
     let (changes, removed) = inner.store.write(|tx| {
         let changes = messages::upsert(tx, account_id, &fetched)?;
         // Messages the newest page should contain but does not were deleted on the server.
@@ -338,16 +331,13 @@ pub async fn catch_up(
         if marker.is_some() || complete.is_some() {
             conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
         }
-        if start_counting {
-            conversations::count_here_from(
-                tx,
-                account_id,
-                conversation_id,
-                me.as_deref().unwrap_or(""),
-                listed_unread,
-            )?;
-        } else if counted_here {
-            conversations::recount_unread(tx, account_id, conversation_id, me.as_deref().unwrap_or(""))?;
+        if counted_here {
+            let me = me.as_deref().unwrap_or("");
+            if remote.server_counts_unread() {
+                // The listing's count, from before this read, is where counting here starts.
+                conversations::count_here(tx, account_id, conversation_id, me)?;
+            }
+            conversations::recount_unread(tx, account_id, conversation_id, me)?;
         }
         Ok((changes, removed))
     })?;

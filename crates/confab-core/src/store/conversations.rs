@@ -480,48 +480,43 @@ pub(crate) fn unread_here(conn: &rusqlite::Connection, account_id: &str, convers
         .unwrap_or(false))
 }
 
-/// Starts counting a conversation's unread here, from a count the server gave (`unread`: its
-/// newest `unread` messages from others are unread): the local read mark moves up to the
-/// newest message from others older than those (never back), and the count is kept here from
-/// now on. Call it once the conversation's messages are cached up to the server's newest.
-pub(crate) fn count_here_from(
-    tx: &Transaction<'_>,
-    account_id: &str,
-    conversation_id: &str,
-    me: &str,
-    unread: i64,
-) -> Result<()> {
+/// Counts a conversation's unread here from now on, starting from the count the server last
+/// gave (its newest `unread` messages from others are unread): the local read mark moves up to
+/// the newest message from others older than those (never back). Once only: a conversation
+/// already counted here is left as it is. Call it with the conversation's messages cached up
+/// to the server's newest, then [`recount_unread`].
+pub(crate) fn count_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread_here = 1, read_upto = MAX(read_upto, COALESCE((
              SELECT m.created_at FROM messages m
              WHERE m.account_id = ?1 AND m.conversation_id = ?2 AND m.sender_id != ?3
-             ORDER BY m.created_at DESC, m.row DESC LIMIT 1 OFFSET ?4), read_upto))
-         WHERE account_id = ?1 AND id = ?2",
-        params![account_id, conversation_id, me, unread.max(0)],
+             ORDER BY m.created_at DESC, m.row DESC LIMIT 1 OFFSET (SELECT MAX(unread, 0) FROM conversations WHERE account_id = ?1 AND id = ?2)), read_upto))
+         WHERE account_id = ?1 AND id = ?2 AND unread_here = 0",
+        params![account_id, conversation_id, me],
     )?;
-    recount_unread(tx, account_id, conversation_id, me)
+    Ok(())
 }
 
 /// From now on the account's unread counts are kept here: each conversation cached up to the
-/// server's newest message starts from the count the server last gave
-/// ([`count_here_from`]); the others start when they are next caught up. Returns the ids of
-/// the conversations recounted.
+/// server's newest message starts from the count the server last gave ([`count_here`]); the
+/// others start when they are next caught up. Returns the ids of the conversations recounted.
 pub(crate) fn count_unread_here(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
-    let counts = {
+    let ids = {
         let mut stmt = tx.prepare_cached(
-            "SELECT c.id, c.unread FROM conversations c WHERE c.account_id = ?1 AND c.unread_here = 0
+            "SELECT c.id FROM conversations c WHERE c.account_id = ?1 AND c.unread_here = 0
              AND (c.last_message IS NULL OR EXISTS (SELECT 1 FROM messages m
                   WHERE m.account_id = c.account_id AND m.id = json_extract(c.last_message, '$.id')))",
         )?;
-        let rows = stmt
-            .query_map([account_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+        let ids = stmt
+            .query_map([account_id], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        rows
+        ids
     };
-    for (id, unread) in &counts {
-        count_here_from(tx, account_id, id, me, *unread)?;
+    for id in &ids {
+        count_here(tx, account_id, id, me)?;
+        recount_unread(tx, account_id, id, me)?;
     }
-    Ok(counts.into_iter().map(|(id, _)| id).collect())
+    Ok(ids)
 }
 
 /// The server's counts are taken again (its listing rewrites them on the next pass).

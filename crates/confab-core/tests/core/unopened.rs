@@ -22,25 +22,15 @@ fn strict(reads_keep_unread: bool) -> Config {
     }
 }
 
-/// The id of sam's "Interview panel" (the group of four, unread on the server).
-fn panel(client: &Client) -> String {
+/// The id of sam's conversation of `size` people: the "Interview panel" (4, unread on the
+/// server) or the "Book club" (3, 600 messages, all read).
+fn with_people(client: &Client, size: usize) -> String {
     client
         .conversations(None, ConversationFilter::All)
         .expect("list")
         .into_iter()
-        .find(|c| c.participants.len() == 4)
-        .expect("the panel")
-        .id
-}
-
-/// The id of sam's "Book club" (600 messages, all read).
-fn book_club(client: &Client) -> String {
-    client
-        .conversations(None, ConversationFilter::All)
-        .expect("list")
-        .into_iter()
-        .find(|c| c.participants.len() == 3)
-        .expect("the book club")
+        .find(|c| c.participants.len() == size)
+        .expect("the conversation")
         .id
 }
 
@@ -93,11 +83,11 @@ async fn where_reads_leave_messages_unread_every_message_is_cached() {
     let sam = signed_in(&world, "sam", Dialect::Portal).await;
     let (client, account) = (&sam.client, &sam.account);
     client.sync(&account.id).await.expect("sync");
-    let panel = panel(client);
+    let panel = with_people(client, 4);
     let ada = direct_with(client, &world, "ada");
     let listed = server_unread(&world, &panel).await;
     assert!(listed >= 3, "the panel is unread on the server: {listed}");
-    let (club, grace) = (book_club(client), direct_with(client, &world, "grace"));
+    let (club, grace) = (with_people(client, 3), direct_with(client, &world, "grace"));
     let grace_listed = server_unread(&world, &grace).await;
     assert_eq!(grace_listed, 1, "one of grace's two messages is unread");
     assert!(
@@ -185,11 +175,11 @@ async fn where_reads_mark_read_unopened_conversations_wait_unless_the_user_choos
     let (client, account) = (&sam.client, &sam.account);
     let mut events = client.subscribe();
     client.sync(&account.id).await.expect("sync");
-    let panel = panel(client);
+    let panel = with_people(client, 4);
     let ada = direct_with(client, &world, "ada");
     let listed = server_unread(&world, &panel).await;
     assert!(listed >= 3);
-    let (club, grace) = (book_club(client), direct_with(client, &world, "grace"));
+    let (club, grace) = (with_people(client, 3), direct_with(client, &world, "grace"));
     let grace_listed = server_unread(&world, &grace).await;
     assert_eq!(grace_listed, 1);
     // The notification for the unopened panel says how many are new.

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""What a process tree costs while it sits there: CPU (utime + stime of every process, as a
-share of one core) and wakeups (voluntary + involuntary context switches of every thread, per
-second), over a window of SECONDS, with the threads that woke most.
+"""What a process tree costs, for the benchmarks. PID is the root of the tree (the app; its
+WebKit processes are its descendants); the session's bus and accessibility daemons are left out.
 
-    scripts/idle-cost.py PID SECONDS [--top N] [--json]
-
-PID is the root of the tree (the app; its WebKit processes are its descendants). The session's
-bus and accessibility daemons are left out, as in bench-app.sh's memory figure.
+    scripts/proctree.py pss PID
+        memory: the summed PSS of the tree, in KiB
+    scripts/proctree.py cost PID SECONDS [--top N] [--json]
+        what it costs while it sits there: CPU (utime + stime of every process, as a share of
+        one core) and wakeups (voluntary + involuntary context switches of every thread, per
+        second) over a window of SECONDS, with the threads that woke most
 """
 import json
 import os
@@ -85,8 +86,26 @@ def measure(root, seconds):
     return cpu, wakeups, elapsed, rows
 
 
+def pss_kib(root):
+    total = 0
+    for pid in tree(root):
+        try:
+            with open(f'/proc/{pid}/smaps_rollup') as f:
+                for line in f:
+                    if line.startswith('Pss:'):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def main():
-    args = sys.argv[1:]
+    command, args = sys.argv[1], sys.argv[2:]
+    if command == 'pss':
+        print(pss_kib(int(args[0])))
+        return
+    if command != 'cost':
+        sys.exit(f'unknown command {command!r}: pss or cost')
     top = 5
     if '--top' in args:
         i = args.index('--top')
