@@ -3,6 +3,7 @@ import App from './App.svelte';
 import QuickReply from './components/QuickReply.svelte';
 import { insideTauri, tauriBackend, type Backend } from './lib/backend';
 import { FakeBackend } from './lib/fake-backend';
+import { REST_AFTER_MS, restCarets } from './lib/caret';
 import './app.css';
 
 const target = document.getElementById('app');
@@ -21,6 +22,10 @@ function fakeOptions() {
     extraConversations: Number(params.get('conversations') ?? 0),
   };
 }
+
+// An idle caret stops blinking, as GTK's do, so an open window costs nothing while nobody types.
+// The page tests shorten the wait.
+restCarets(document, backend instanceof FakeBackend ? Number(new URLSearchParams(location.search).get('rest') ?? REST_AFTER_MS) : REST_AFTER_MS);
 
 // A notification's Reply opens this page in a small window of its own.
 const params = new URLSearchParams(location.search);

@@ -67,6 +67,38 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  it('rests an idle caret without losing focus, text or place, and wakes on the next key', async () => {
+    const { page } = await open('?rest=300');
+    await page.locator('[data-conversation="c-ada"]').click();
+    const composer = page.getByTestId('composer');
+    await composer.click();
+    await page.keyboard.type('helo');
+    await page.keyboard.press('ArrowLeft');
+    const state = () =>
+      composer.evaluate((el: HTMLTextAreaElement) => ({
+        readOnly: el.readOnly,
+        resting: 'resting' in el.dataset,
+        focused: document.activeElement === el,
+        at: el.selectionStart,
+      }));
+    expect(await state()).toEqual({ readOnly: false, resting: false, focused: true, at: 3 });
+    await expect.poll(state).toEqual({ readOnly: true, resting: true, focused: true, at: 3 });
+    // The next key lands where the caret was.
+    await page.keyboard.type('l');
+    expect(await composer.inputValue()).toBe('hello');
+    expect(await state()).toEqual({ readOnly: false, resting: false, focused: true, at: 4 });
+    // It rests again, and Enter still sends from a resting composer.
+    await expect.poll(state).toMatchObject({ resting: true, focused: true });
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('hello');
+    expect(await composer.inputValue()).toBe('');
+    // Focus moving on wakes the field it leaves; a button has no caret to rest.
+    await page.getByTestId('composer-emoji').focus();
+    await page.waitForTimeout(600);
+    expect(await composer.evaluate((el: HTMLTextAreaElement) => el.readOnly)).toBe(false);
+    await page.close();
+  });
+
   it('keeps the DOM the same size however long the history', async () => {
     const { page } = await open('?history=3000');
     await page.locator('[data-conversation="c-long"]').click();

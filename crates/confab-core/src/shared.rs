@@ -92,15 +92,27 @@ impl Inner {
             .conversation(account_id, conversation_id)?
             .map_or(0, |c| c.unread);
         let now = crate::now_ms();
+        let server_keeps_read_state = self.capabilities(account_id)?.mark_read;
+        // One transaction: nobody sees the conversation read here without the mark to the
+        // server queued, and a crash keeps both or neither (so it need not be synced to disk:
+        // a read mark lost with the power is lost here too, and made again on the next read).
         let queued = self.store.write(|tx| {
             conversations::mark_read_here(tx, account_id, conversation_id, now)?;
-            outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())
+            if !server_keeps_read_state
+                || outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())?
+            {
+                return Ok(false);
+            }
+            outbox::enqueue(
+                tx,
+                account_id,
+                conversation_id,
+                &crate::new_client_id(),
+                &Operation::MarkRead,
+            )?;
+            Ok(true)
         })?;
-        if !queued && self.capabilities(account_id)?.mark_read {
-            let client_id = crate::new_client_id();
-            self.store.write_durable(|tx| {
-                outbox::enqueue(tx, account_id, conversation_id, &client_id, &Operation::MarkRead).map(|_| ())
-            })?;
+        if queued {
             self.bus.publish(Event::OutboxChanged {
                 account_id: account_id.to_string(),
             });

@@ -241,6 +241,16 @@ pub async fn until_online(client: &Client, account_id: &str) {
     .await;
 }
 
+/// What a portal server counts unread for `who` in a conversation (its listing; listing reads
+/// nothing, so it marks nothing read).
+pub async fn portal_unread(world: &World, who: &str, conversation_id: &str) -> i64 {
+    let list = world.as_person(who).get("/api/messages").await;
+    list.as_array()
+        .and_then(|l| l.iter().find(|c| c["id"] == conversation_id))
+        .and_then(|c| c["unread"].as_i64())
+        .expect("the conversation is listed with its unread count")
+}
+
 /// Waits until `check` holds, or fails saying what was awaited.
 pub async fn eventually<F: FnMut() -> bool>(what: &str, timeout: Duration, mut check: F) {
     let deadline = tokio::time::Instant::now() + timeout;

@@ -8,7 +8,7 @@ use confab_server::Config;
 use serde_json::json;
 
 use crate::{
-    common::{direct_with, eventually, sign_in, until_online, World},
+    common::{direct_with, eventually, portal_unread, sign_in, until_online, World},
     proxy::Proxy,
 };
 
@@ -198,12 +198,15 @@ async fn the_open_focused_conversation_is_read_as_messages_arrive() {
                 && client.conversation(&account.id, &ada).is_ok_and(|c| c.unread == 0)
         })
         .await;
-        eventually(
-            "the server hears it (strict: {strict})",
-            Duration::from_secs(10),
-            || client.outbox(Some(&account.id)).is_ok_and(|o| o.is_empty()),
-        )
-        .await;
+        // The server hears it: an empty outbox alone would not say the mark was ever queued.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while portal_unread(&world, "sam", &ada).await != 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server never heard the read (strict: {strict})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
 
         client.set_focused(false);
         peer.post(&format!("/api/messages/{ada}"), json!({ "body": "while you are away" }))

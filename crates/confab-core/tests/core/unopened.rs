@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use confab_core::{model::Dialect, Client, ConversationFilter, Event};
 use confab_server::Config;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::common::{direct_with, drain, signed_in, World};
+use crate::common::{direct_with, drain, portal_unread, signed_in, World};
 
 fn strict(reads_keep_unread: bool) -> Config {
     Config {
@@ -32,15 +32,6 @@ fn with_people(client: &Client, size: usize) -> String {
         .find(|c| c.participants.len() == size)
         .expect("the conversation")
         .id
-}
-
-/// What the server counts unread for sam in a conversation.
-async fn server_unread(world: &World, conversation_id: &str) -> i64 {
-    let list: Value = world.as_person("sam").get("/api/messages").await;
-    list.as_array()
-        .and_then(|l| l.iter().find(|c| c["id"] == conversation_id))
-        .and_then(|c| c["unread"].as_i64())
-        .expect("listed")
 }
 
 fn cached(client: &Client, account_id: &str, conversation_id: &str) -> Vec<String> {
@@ -85,10 +76,10 @@ async fn where_reads_leave_messages_unread_every_message_is_cached() {
     client.sync(&account.id).await.expect("sync");
     let panel = with_people(client, 4);
     let ada = direct_with(client, &world, "ada");
-    let listed = server_unread(&world, &panel).await;
+    let listed = portal_unread(&world, "sam", &panel).await;
     assert!(listed >= 3, "the panel is unread on the server: {listed}");
     let (club, grace) = (with_people(client, 3), direct_with(client, &world, "grace"));
-    let grace_listed = server_unread(&world, &grace).await;
+    let grace_listed = portal_unread(&world, "sam", &grace).await;
     assert_eq!(grace_listed, 1, "one of grace's two messages is unread");
     assert!(
         cached(client, &account.id, &panel).is_empty(),
@@ -111,7 +102,7 @@ async fn where_reads_leave_messages_unread_every_message_is_cached() {
     );
     assert_eq!(unread(client, &account.id, &ada), 0, "read here");
     assert!(
-        server_unread(&world, &ada).await >= 1,
+        portal_unread(&world, "sam", &ada).await >= 1,
         "the server never marks anything read"
     );
 
@@ -130,7 +121,7 @@ async fn where_reads_leave_messages_unread_every_message_is_cached() {
     assert_eq!(unread(client, &account.id, &club), 0, "the book club stays read");
     assert_eq!(unread(client, &account.id, &grace), grace_listed);
     assert_eq!(
-        server_unread(&world, &panel).await,
+        portal_unread(&world, "sam", &panel).await,
         listed,
         "reading it changed nothing there"
     );
@@ -177,10 +168,10 @@ async fn where_reads_mark_read_unopened_conversations_wait_unless_the_user_choos
     client.sync(&account.id).await.expect("sync");
     let panel = with_people(client, 4);
     let ada = direct_with(client, &world, "ada");
-    let listed = server_unread(&world, &panel).await;
+    let listed = portal_unread(&world, "sam", &panel).await;
     assert!(listed >= 3);
     let (club, grace) = (with_people(client, 3), direct_with(client, &world, "grace"));
-    let grace_listed = server_unread(&world, &grace).await;
+    let grace_listed = portal_unread(&world, "sam", &grace).await;
     assert_eq!(grace_listed, 1);
     // The notification for the unopened panel says how many are new.
     let unseen = drain(&mut events).into_iter().find_map(|e| match e {
@@ -207,14 +198,14 @@ async fn where_reads_mark_read_unopened_conversations_wait_unless_the_user_choos
         "{:?}",
         caps.missing
     );
-    assert_eq!(server_unread(&world, &ada).await, 0);
+    assert_eq!(portal_unread(&world, "sam", &ada).await, 0);
     let bodies = cached(client, &account.id, &ada);
     assert!(bodies.iter().any(|b| b == "are you there?"), "{bodies:?}");
 
     // By default the panel waits for the user, and the server keeps it unread.
     client.sync(&account.id).await.expect("sync");
     assert!(cached(client, &account.id, &panel).is_empty());
-    assert_eq!(server_unread(&world, &panel).await, listed);
+    assert_eq!(portal_unread(&world, "sam", &panel).await, listed);
     assert_eq!(unread(client, &account.id, &panel), listed);
 
     // The user chooses to download in the background: everything is cached, the server shows
@@ -225,12 +216,12 @@ async fn where_reads_mark_read_unopened_conversations_wait_unless_the_user_choos
     let bodies = cached(client, &account.id, &panel);
     assert!(bodies.iter().any(|b| b == "Room 4B is booked."), "{bodies:?}");
     assert_eq!(
-        server_unread(&world, &panel).await,
+        portal_unread(&world, "sam", &panel).await,
         0,
         "the consequence the user accepted"
     );
     assert_eq!(unread(client, &account.id, &panel), listed, "still unread here");
-    assert_eq!(server_unread(&world, &grace).await, 0);
+    assert_eq!(portal_unread(&world, "sam", &grace).await, 0);
     assert_eq!(
         unread(client, &account.id, &grace),
         grace_listed,
