@@ -111,7 +111,9 @@ lint: deps-build ui
 fmt:
 	$(CARGO) fmt --all
 
-bench: deps-bench deps-e2e ui
+bench: deps-bench deps-e2e deps-keyring ui
 	scripts/bench-server.sh
 	$(CARGO) bench --locked -q -p confab-core --bench core
 	scripts/bench-app.sh
+	$(CARGO) build --locked --release -q -p confab -p confab-cli -p confab-server
+	scripts/with-keyring.sh python3 scripts/bench-day.py

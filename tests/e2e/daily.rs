@@ -16,6 +16,7 @@ const ESCAPE: &str = "\u{E00C}";
 const UP: &str = "\u{E013}";
 const DOWN: &str = "\u{E015}";
 const F10: &str = "\u{E03A}";
+const LEFT: &str = "\u{E012}";
 
 /// Page script: a drawn 480x270 PNG as a `File` named by `name`, passed to `then(file)`.
 fn drawn_png(name: &str, then: &str) -> String {
@@ -526,4 +527,36 @@ fn start_at_login_and_updates_are_settings() -> anyhow::Result<()> {
         )?);
     }
     app.session.close()
+}
+
+/// An idle caret rests (WebKitGTK draws a blinking caret all the time), and the next key lands
+/// where it was: the text field keeps focus, selection and text, and the message sends.
+#[test]
+fn an_idle_caret_rests_and_the_next_key_lands_where_it_was() -> anyhow::Result<()> {
+    let app = App::start()?;
+    let ada = app.peer("ada")?;
+    let conversation = app.ada_and_riley(&ada)?;
+    app.open(&["ada", "protocol"])?;
+    assert_eq!(focused(&app)?, "composer", "opening a conversation focuses the composer");
+    for key in ["h", "e", "l", "o", LEFT] {
+        app.session.press(&[key])?;
+    }
+    assert!(!truthy(&app, "document.activeElement.readOnly")?, "typing: editable");
+    // The UI rests a caret after 10 s without input.
+    app.session.wait_until(
+        "the composer's caret to rest",
+        "(() => { const e = document.activeElement; return e.dataset.testid === 'composer' && 'resting' in e.dataset && e.readOnly && e.selectionStart === 3; })()",
+        std::time::Duration::from_secs(20),
+    )?;
+    app.session.press(&["l"])?;
+    assert_eq!(text(&app, "document.activeElement.value")?, "hello");
+    assert!(
+        truthy(&app, "!document.activeElement.readOnly && !('resting' in document.activeElement.dataset)")?,
+        "the key woke the composer"
+    );
+    app.session.press(&["\u{E007}"])?;
+    eventually("the message to reach the server", || {
+        Ok(newest_from(&ada, &conversation)?["message"] == "hello")
+    })?;
+    Ok(())
 }
