@@ -537,7 +537,11 @@ fn an_idle_caret_rests_and_the_next_key_lands_where_it_was() -> anyhow::Result<(
     let ada = app.peer("ada")?;
     let conversation = app.ada_and_riley(&ada)?;
     app.open(&["ada", "protocol"])?;
-    assert_eq!(focused(&app)?, "composer", "opening a conversation focuses the composer");
+    assert_eq!(
+        focused(&app)?,
+        "composer",
+        "opening a conversation focuses the composer"
+    );
     for key in ["h", "e", "l", "o", LEFT] {
         app.session.press(&[key])?;
     }
@@ -551,7 +555,10 @@ fn an_idle_caret_rests_and_the_next_key_lands_where_it_was() -> anyhow::Result<(
     app.session.press(&["l"])?;
     assert_eq!(text(&app, "document.activeElement.value")?, "hello");
     assert!(
-        truthy(&app, "!document.activeElement.readOnly && !('resting' in document.activeElement.dataset)")?,
+        truthy(
+            &app,
+            "!document.activeElement.readOnly && !('resting' in document.activeElement.dataset)"
+        )?,
         "the key woke the composer"
     );
     app.session.press(&["\u{E007}"])?;

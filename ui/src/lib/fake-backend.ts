@@ -228,7 +228,7 @@ export class FakeBackend implements Backend {
     return { ...c };
   }
   /** What the UI read of the conversation list: the list must never be read whole. */
-  reads = { whole: 0, windows: 0, largestWindow: 0, changes: 0 };
+  reads = { whole: 0, windows: 0, largestWindow: 0, changes: 0, messagePages: 0, messagesRead: 0 };
   private sent: { version: number; stretch: string; rows: Conversation[] } | null = null;
   /**
    * Like the app's: changes when the UI holds the last version sent for the same stretch. They
@@ -260,12 +260,14 @@ export class FakeBackend implements Backend {
     return { type: 'changes', from: last.version, version, total: all.length, changes };
   }
   async messages(accountId: string, conversationId: string, before: Cursor | null, limit: number) {
+    this.reads.messagePages++;
     const all = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId);
     const end = before ? all.findIndex((m) => m.createdAt === before.createdAt && this.row(m) === before.row) : all.length;
     const stop = end < 0 ? all.length : end;
     const start = Math.max(0, stop - limit);
-    const page = all.slice(start, stop).map((m) => ({ ...m }));
+    const page = all.slice(start, stop).map((m) => structuredClone(m));
     const older = start > 0 ? { createdAt: all[start].createdAt, row: this.row(all[start]) } : null;
+    this.reads.messagesRead += page.length;
     return { messages: page, older };
   }
   row(m: Message) {
@@ -276,7 +278,7 @@ export class FakeBackend implements Backend {
     const index = all.findIndex((m) => this.row(m) === at.row);
     const start = Math.max(0, index - each);
     return {
-      messages: all.slice(start, index + each + 1).map((m) => ({ ...m })),
+      messages: all.slice(start, index + each + 1).map((m) => structuredClone(m)),
       older: start > 0 ? { createdAt: all[start].createdAt, row: this.row(all[start]) } : null,
     };
   }
@@ -300,6 +302,17 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'messagesChanged', accountId, conversationId, ids: [message.id], removed: [] });
     this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
     return { ...message };
+  }
+  /** A message from someone else arrives, with the events the core sends for it. */
+  receive(accountId: string, conversationId: string, senderId: string, body: string) {
+    const c = this.find(accountId, conversationId);
+    const message = this.message(accountId, conversationId, senderId, body, Date.now());
+    this.messagesList.push(message);
+    this.touch(c);
+    c.unread += 1;
+    this.emit({ type: 'messagesChanged', accountId, conversationId, ids: [message.id], removed: [] });
+    this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
+    return message;
   }
   async sendFiles(accountId: string, conversationId: string, body: string, files: File[]) {
     this.calls.push(`send files ${files.map((f) => f.name).join(',')}`);

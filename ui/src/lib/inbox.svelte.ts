@@ -46,7 +46,9 @@ export class Inbox {
   /** The stretch of the list the view wants at hand. */
   private wanted = { offset: 0, limit: WINDOW };
   selected = $state<Selection | null>(null);
-  messages = $state<Message[]>([]);
+  /** The open conversation's messages, oldest first. Replaced, never changed in place: a row
+   * whose message did not change keeps its object, so only changed rows render again. */
+  messages = $state.raw<Message[]>([]);
   older = $state<Cursor | null>(null);
   loadingOlder = $state(false);
   outbox = $state<OutboxItem[]>([]);
@@ -72,6 +74,9 @@ export class Inbox {
   private readAgain = false;
   /** Counts calls of `select`, so that only the latest one shows what it read. */
   private opening = 0;
+  /** Reading the open conversation again: one read at a time, changes gathered meanwhile. */
+  private messagesReading: Promise<void> | null = null;
+  private messageChanges: { ids: Set<string>; removed: Set<string>; whole: boolean } | null = null;
 
   constructor(readonly backend: Backend) {}
 
@@ -207,7 +212,7 @@ export class Inbox {
         break;
       case 'messagesChanged':
         if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
-          void this.reloadMessages();
+          void this.reloadMessages(event);
         }
         break;
       case 'outboxChanged':
@@ -262,10 +267,46 @@ export class Inbox {
     if (unreadAtOpen > 0) void this.backend.markRead(accountId, conversationId).catch(() => {});
   }
 
-  /** Re-reads the open conversation from the cache, keeping as much history as is shown. */
-  async reloadMessages() {
+  /**
+   * Brings the open conversation up to date from the cache. Told which messages changed (an
+   * event), it reads only the newest page and lays it over what is shown; without that, or when
+   * a change falls before that page, it reads again as much history as is shown. One read at a
+   * time: changes that arrive meanwhile are gathered into the next.
+   */
+  reloadMessages(changed?: { ids: string[]; removed: string[] }): Promise<void> {
+    const pending = (this.messageChanges ??= { ids: new Set(), removed: new Set(), whole: false });
+    if (changed) {
+      for (const id of changed.ids) pending.ids.add(id);
+      for (const id of changed.removed) pending.removed.add(id);
+    } else {
+      pending.whole = true;
+    }
+    this.messagesReading ??= (async () => {
+      try {
+        while (this.messageChanges) {
+          const next = this.messageChanges;
+          this.messageChanges = null;
+          await this.readMessages(next);
+        }
+      } finally {
+        this.messagesReading = null;
+      }
+    })();
+    return this.messagesReading;
+  }
+
+  private async readMessages(changes: { ids: Set<string>; removed: Set<string>; whole: boolean }) {
     const s = this.selected;
     if (!s) return;
+    if (!changes.whole && this.messages.length > 0) {
+      const page = await this.backend.messages(s.accountId, s.conversationId, null, PAGE);
+      if (this.selected !== s) return;
+      const laid = overlay(this.messages, page.messages, changes.ids, changes.removed);
+      if (laid) {
+        this.messages = laid;
+        return;
+      }
+    }
     const page = await this.backend.messages(s.accountId, s.conversationId, null, Math.max(PAGE, Math.min(this.messages.length + 1, 2000)));
     if (this.selected !== s) return;
     this.messages = page.messages;
@@ -385,4 +426,25 @@ export function firstUnread(messages: Message[], unread: number, me: string): st
     if (left === 0) return messages[i].id;
   }
   return messages.length > 0 && messages[0].senderId !== me ? messages[0].id : null;
+}
+
+/**
+ * `shown` brought up to date by `page`, the newest messages as the cache has them now, when
+ * that is enough: the page starts inside what is shown and every changed message is in it.
+ * Shown messages older than the page stay, less those removed; a message that did not change
+ * keeps its object. `null` when the shown history has to be read again.
+ */
+export function overlay(shown: Message[], page: Message[], changed: Set<string>, removed: Set<string>): Message[] | null {
+  if (page.length === 0) return null;
+  const start = shown.findIndex((m) => m.id === page[0].id);
+  if (start < 0) return null;
+  const inPage = new Set(page.map((m) => m.id));
+  for (const id of changed) if (!inPage.has(id)) return null;
+  const kept = new Map(shown.slice(start).map((m) => [m.id, m]));
+  const older = shown.slice(0, start).filter((m) => !removed.has(m.id));
+  const newest = page.map((m) => {
+    const before = kept.get(m.id);
+    return before && JSON.stringify(before) === JSON.stringify(m) ? before : m;
+  });
+  return [...older, ...newest];
 }

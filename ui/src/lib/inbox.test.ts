@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from './fake-backend';
-import { Inbox, firstUnread } from './inbox.svelte';
+import { Inbox, firstUnread, overlay } from './inbox.svelte';
 import type { Message } from './bindings';
 
 async function started(options = {}) {
@@ -54,6 +54,46 @@ describe('Inbox', () => {
     expect(inbox.conversations.map((c) => c.id)).toEqual((await backend.conversations('all')).map((c) => c.id));
   });
 
+  it('lays an arriving message over what is shown, reading one page and keeping the rows that did not change', async () => {
+    const { inbox, backend } = await started({ longHistory: 120 });
+    await inbox.select('a-portal', 'c-long');
+    await inbox.loadOlder();
+    const shown = [...inbox.messages];
+    const older = inbox.older;
+    expect(shown.length).toBe(100);
+    const before = { ...backend.reads };
+    for (let i = 0; i < 3; i++) backend.receive('a-portal', 'c-long', 'ada', `arrived ${i}`);
+    await inbox.reloadMessages({ ids: [], removed: [] });
+    expect(inbox.messages.map((m) => m.body).slice(-3)).toEqual(['arrived 0', 'arrived 1', 'arrived 2']);
+    expect(inbox.messages.length).toBe(103);
+    expect(inbox.older).toEqual(older);
+    // Each row that did not change is the same object: it does not render again.
+    shown.forEach((m, i) => expect(inbox.messages[i]).toBe(m));
+    // Three events gathered into at most two reads of one page each.
+    expect(backend.reads.messagePages - before.messagePages).toBeLessThanOrEqual(2);
+    expect(backend.reads.messagesRead - before.messagesRead).toBeLessThanOrEqual(100);
+  });
+
+  it('reads the shown history again when a message older than the newest page changes or goes', async () => {
+    const { inbox, backend } = await started({ longHistory: 120 });
+    await inbox.select('a-portal', 'c-long');
+    await inbox.loadOlder();
+    const old = inbox.messages[10];
+    await backend.edit('a-portal', old.id, 'edited long ago');
+    await inbox.reloadMessages({ ids: [], removed: [] });
+    expect(inbox.messages.length).toBeGreaterThanOrEqual(100);
+    expect(inbox.messages.find((m) => m.id === old.id)?.body).toBe('edited long ago');
+    const gone = inbox.messages[5].id;
+    await backend.remove('a-portal', gone);
+    await inbox.reloadMessages({ ids: [], removed: [] });
+    expect(inbox.messages.some((m) => m.id === gone)).toBe(false);
+    const newest = inbox.messages.at(-1)!;
+    await backend.react('a-portal', newest.id, '👍', true);
+    await inbox.reloadMessages({ ids: [], removed: [] });
+    expect(inbox.messages.at(-1)?.reactions['👍']).toEqual(['me-p']);
+    expect(inbox.messages.at(-1)).not.toBe(newest);
+  });
+
   it('reports an offline account and keeps what is written as pending', async () => {
     const { inbox, backend } = await started();
     await backend.demoSetOnline(false);
@@ -100,6 +140,19 @@ describe('Inbox', () => {
     const there = await inbox.search('meet', { accountId: all[0].accountId, conversationId: all[0].conversationId, senderId: all[0].senderId });
     expect(there.map((h) => h.messageId)).toContain(all[0].messageId);
   });
+  it('overlays a page only when it starts inside what is shown and holds every change', () => {
+    const m = (id: string, body = id) => ({ id, body }) as Message;
+    const shown = [m('1'), m('2'), m('3'), m('4')];
+    const page = [m('3'), m('4', 'four'), m('5')];
+    const laid = overlay(shown, page, new Set(['4', '5']), new Set());
+    expect(laid?.map((x) => x.body)).toEqual(['1', '2', '3', 'four', '5']);
+    expect(laid?.[2]).toBe(shown[2]);
+    expect(overlay(shown, page, new Set(['1']), new Set())).toBeNull();
+    expect(overlay(shown, [m('7'), m('8')], new Set(['8']), new Set())).toBeNull();
+    expect(overlay(shown, [], new Set(), new Set(['4']))).toBeNull();
+    expect(overlay(shown, page, new Set(), new Set(['2']))?.map((x) => x.id)).toEqual(['1', '3', '4', '5']);
+  });
+
   it('puts the new-messages divider on the first unread message from others', () => {
     const m = (id: string, senderId: string) => ({ id, senderId }) as Message;
     const list = [m('1', 'ada'), m('2', 'me'), m('3', 'ada'), m('4', 'me'), m('5', 'bo')];
