@@ -2,7 +2,7 @@
 //!
 //! It owns the window, tray, notifications, the keyring-backed client and, in demo mode, the
 //! embedded reference server. Commands are one-liners into the core (`commands.rs`); core
-//! events reach the UI as the `core-event` Tauri event. It never holds logic the CLI would
+//! events reach the UI in batches as the `core-events` Tauri event. It never holds logic the CLI would
 //! need.
 
 #[cfg(any(windows, test))]
@@ -36,8 +36,8 @@ use crate::error::{CommandResult, ErrorPayload};
 pub const KEYRING_SERVICE: &str = "app.confab.desktop";
 /// The setting that keeps Confab in the tray when its window closes.
 pub const CLOSE_TO_TRAY: &str = "close_to_tray";
-/// The Tauri event carrying core events to the UI.
-pub const CORE_EVENT: &str = "core-event";
+/// The Tauri event carrying core events to the UI: a list, folded (`events::coalesce`).
+pub const CORE_EVENTS: &str = "core-events";
 
 /// How the app was started.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,7 +132,7 @@ impl Shell {
         *self.demo.lock().await = Some(server);
         self.is_demo.store(true, std::sync::atomic::Ordering::Relaxed);
         attach(app, &client, &self.notifier);
-        let _ = app.emit(CORE_EVENT, confab_core::Event::AccountsChanged);
+        let _ = app.emit(CORE_EVENTS, [confab_core::Event::AccountsChanged]);
         Ok(())
     }
 
@@ -159,25 +159,97 @@ fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc
     let notifier = Arc::clone(notifier);
     tauri::async_runtime::spawn(async move {
         tray::refresh(&app, &client);
+        let mut last = tokio::time::Instant::now() - CALM;
         loop {
-            match events.recv().await {
-                Ok(event) => {
-                    let _ = app.emit(CORE_EVENT, &event);
-                    if let confab_core::Event::MessageReceived { .. } = &event {
-                        notify::message_received(&app, &client, &notifier, &event);
-                    }
-                    if matches!(
-                        event,
-                        confab_core::Event::ConversationsChanged { .. } | confab_core::Event::AccountsChanged
-                    ) {
-                        tray::refresh(&app, &client);
-                    }
+            let first = match events.recv().await {
+                Ok(event) => event,
+                Err(RecvError::Lagged(_)) => lagged(),
+                Err(RecvError::Closed) => return,
+            };
+            let mut batch = vec![first];
+            let due = last + CALM;
+            let mut closed = false;
+            while !batch.iter().any(|event| urgent(event, &notifier)) {
+                tokio::select! {
+                    received = events.recv() => match received {
+                        Ok(event) => batch.push(event),
+                        Err(RecvError::Lagged(_)) => batch.push(lagged()),
+                        Err(RecvError::Closed) => {
+                            closed = true;
+                            break;
+                        }
+                    },
+                    _ = tokio::time::sleep_until(due) => break,
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+            // What is already waiting goes along.
+            while let Ok(event) = events.try_recv() {
+                batch.push(event);
+            }
+            forward(&app, &client, &notifier, confab_core::events::coalesce(batch));
+            last = tokio::time::Instant::now();
+            if closed {
+                return;
             }
         }
     });
+}
+
+/// How often, at most, changes nobody is looking at reach the UI while they keep coming: a
+/// stream of messages into other conversations repaints the list once a second, not once a
+/// message. The first change after a calm goes at once, and so does anything urgent.
+const CALM: std::time::Duration = std::time::Duration::from_secs(1);
+
+use tokio::sync::broadcast::error::RecvError;
+
+/// Events missed because the UI's task fell behind: everything is read again.
+fn lagged() -> confab_core::Event {
+    confab_core::Event::AccountsChanged
+}
+
+/// Whether an event goes to the UI now rather than with the next batch: what happens in the
+/// open conversation (someone is looking), renames and removals (the UI follows them), and
+/// everything that is not a conversation's or a message's change (the outbox, sync states,
+/// uploads: mostly answers to what the user just did).
+fn urgent(event: &confab_core::Event, notifier: &notify::Notifier) -> bool {
+    use confab_core::Event;
+    match event {
+        Event::ConversationsChanged { removed, .. } => !removed.is_empty(),
+        Event::MessagesChanged {
+            account_id,
+            conversation_id,
+            ..
+        }
+        | Event::MessageReceived {
+            account_id,
+            conversation_id,
+            ..
+        } => notifier.is_open(account_id, conversation_id),
+        _ => true,
+    }
+}
+
+/// Hands one batch to the UI (one Tauri event), the notifications and the tray.
+fn forward<R: tauri::Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    notifier: &Arc<notify::Notifier>,
+    batch: Vec<confab_core::Event>,
+) {
+    let _ = app.emit(CORE_EVENTS, &batch);
+    for event in &batch {
+        if let confab_core::Event::MessageReceived { .. } = event {
+            notify::message_received(app, client, notifier, event);
+        }
+    }
+    if batch.iter().any(|event| {
+        matches!(
+            event,
+            confab_core::Event::ConversationsChanged { .. } | confab_core::Event::AccountsChanged
+        )
+    }) {
+        tray::refresh(app, client);
+    }
 }
 
 /// Held for as long as the app runs: the profile is this instance's.

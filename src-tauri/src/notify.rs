@@ -85,6 +85,13 @@ impl Notifier {
         lock(&self.pending).remove(&key);
     }
 
+    /// Whether the conversation is the one open in the main window (focused or not).
+    pub fn is_open(&self, account_id: &str, conversation_id: &str) -> bool {
+        lock(&self.open)
+            .as_ref()
+            .is_some_and(|(a, c)| a == account_id && c == conversation_id)
+    }
+
     /// Whether a new message there should raise a notification.
     pub fn wants(&self, account_id: &str, conversation_id: &str, muted: bool) -> bool {
         if muted {

@@ -172,7 +172,7 @@ export const tauriBackend: Backend = {
   checkUpdate: () => invoke('check_update'),
   installUpdate: () => invoke('install_update'),
   onUpdateAvailable: async (handler) => listen<UpdateInfo>('update-available', (e) => handler(e.payload)),
-  onEvent: async (handler) => listen<Event>('core-event', (e) => handler(e.payload)),
+  onEvent: async (handler) => listen<Event[]>('core-events', (e) => e.payload.forEach(handler)),
 };
 
 /**

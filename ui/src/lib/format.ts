@@ -6,18 +6,28 @@ export type People = Record<string, Person>;
 const sameDay = (a: Date, b: Date) =>
   a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
+// Formatters are made once: making one is far dearer than formatting with it, and every row
+// of the list and of a conversation formats a time.
+const formats = {
+  clock: new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' }),
+  weekday: new Intl.DateTimeFormat(undefined, { weekday: 'short' }),
+  dayMonth: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' }),
+  date: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' }),
+  long: new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+};
+
 /** "14:05" today, "Mon" this week, "3 Mar" this year, "3 Mar 2024" before. */
 export function shortTime(ms: number, now: Date = new Date()): string {
   const at = new Date(ms);
-  if (sameDay(at, now)) return at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (sameDay(at, now)) return formats.clock.format(at);
   const days = (now.getTime() - at.getTime()) / 86_400_000;
-  if (days < 6) return at.toLocaleDateString(undefined, { weekday: 'short' });
-  if (at.getFullYear() === now.getFullYear()) return at.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-  return at.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  if (days < 6) return formats.weekday.format(at);
+  if (at.getFullYear() === now.getFullYear()) return formats.dayMonth.format(at);
+  return formats.date.format(at);
 }
 
 export function clockTime(ms: number): string {
-  return new Date(ms).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return formats.clock.format(ms);
 }
 
 /** The label of a day separator: "Today", "Yesterday", or the date. */
@@ -27,7 +37,7 @@ export function dayLabel(ms: number, now: Date = new Date()): string {
   const yesterday = new Date(now);
   yesterday.setDate(now.getDate() - 1);
   if (sameDay(at, yesterday)) return 'Yesterday';
-  return at.toLocaleDateString(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  return formats.long.format(at);
 }
 
 /** Whether a separator goes before the message at `index` (first message of its day). */

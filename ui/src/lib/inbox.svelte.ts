@@ -298,8 +298,11 @@ export class Inbox {
   private async readMessages(changes: { ids: Set<string>; removed: Set<string>; whole: boolean }) {
     const s = this.selected;
     if (!s) return;
-    if (!changes.whole && this.messages.length > 0) {
-      const page = await this.backend.messages(s.accountId, s.conversationId, null, PAGE);
+    // Most changes are new messages at the bottom: the newest few are read, then a page, and
+    // only when a change lies beyond that, everything shown.
+    const few = Math.min(PAGE, changes.ids.size + 3);
+    for (const limit of changes.whole || this.messages.length === 0 ? [] : few < PAGE ? [few, PAGE] : [PAGE]) {
+      const page = await this.backend.messages(s.accountId, s.conversationId, null, limit);
       if (this.selected !== s) return;
       const laid = overlay(this.messages, page.messages, changes.ids, changes.removed);
       if (laid) {
@@ -365,6 +368,8 @@ export class Inbox {
     const current = flag === 'archived' ? conversation.archivedAt !== null : conversation[flag];
     const apply = (value: boolean) => this.attempt(() => this.backend.setFlag(flag, conversation.accountId, conversation.id, value));
     await apply(!current);
+    // Changes to the list reach the UI at most once a second in a busy stream: this one is asked.
+    void this.refreshConversations();
     const verb = { pinned: ['Pinned', 'Unpinned'], muted: ['Muted', 'Unmuted'], archived: ['Archived', 'Unarchived'] }[flag][current ? 1 : 0];
     this.notice = { text: verb, undo: () => void apply(current) };
   }

@@ -54,7 +54,7 @@ describe('Inbox', () => {
     expect(inbox.conversations.map((c) => c.id)).toEqual((await backend.conversations('all')).map((c) => c.id));
   });
 
-  it('lays an arriving message over what is shown, reading one page and keeping the rows that did not change', async () => {
+  it('lays an arriving message over what is shown, reading the newest few and keeping the rows that did not change', async () => {
     const { inbox, backend } = await started({ longHistory: 120 });
     await inbox.select('a-portal', 'c-long');
     await inbox.loadOlder();
@@ -69,9 +69,9 @@ describe('Inbox', () => {
     expect(inbox.older).toEqual(older);
     // Each row that did not change is the same object: it does not render again.
     shown.forEach((m, i) => expect(inbox.messages[i]).toBe(m));
-    // Three events gathered into at most two reads of one page each.
+    // Three events gathered into at most two reads of a few messages each.
     expect(backend.reads.messagePages - before.messagePages).toBeLessThanOrEqual(2);
-    expect(backend.reads.messagesRead - before.messagesRead).toBeLessThanOrEqual(100);
+    expect(backend.reads.messagesRead - before.messagesRead).toBeLessThanOrEqual(12);
   });
 
   it('reads the shown history again when a message older than the newest page changes or goes', async () => {
