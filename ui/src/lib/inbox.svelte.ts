@@ -30,6 +30,12 @@ const PAGE = 50;
 const WINDOW = 60;
 const MARGIN = 20;
 
+/** Whether two sync states show the same: offline for the same reason, whatever the wait. */
+export function sameShownState(a: SyncState | undefined, b: SyncState): boolean {
+  if (a?.state === 'offline' && b.state === 'offline') return a.reason === b.reason;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export class Inbox {
   accounts = $state<Account[]>([]);
   capabilities = $state<Record<string, Capabilities>>({});
@@ -202,7 +208,11 @@ export class Inbox {
         void this.loadAccounts().then(() => this.refreshConversations());
         break;
       case 'syncStateChanged':
-        this.syncStates = { ...this.syncStates, [event.accountId]: event.state };
+        // Each retry while offline says how long the next wait is; nothing shows that, so the
+        // banner is not rendered again for it.
+        if (!sameShownState(this.syncStates[event.accountId], event.state)) {
+          this.syncStates = { ...this.syncStates, [event.accountId]: event.state };
+        }
         break;
       case 'conversationsChanged':
         if (this.selected && event.accountId === this.selected.accountId && event.removed.includes(this.selected.conversationId)) {

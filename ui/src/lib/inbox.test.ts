@@ -94,6 +94,20 @@ describe('Inbox', () => {
     expect(inbox.messages.at(-1)).not.toBe(newest);
   });
 
+  it('leaves the offline banner alone when only the wait before the next retry changes', async () => {
+    const { inbox, backend } = await started();
+    const offline = (reason: string, retryInMs: number) =>
+      backend.emit({ type: 'syncStateChanged', accountId: 'a-portal', state: { state: 'offline', reason, retryInMs } });
+    offline('the server is unreachable', 1000);
+    const shown = inbox.syncStates;
+    offline('the server is unreachable', 2000);
+    expect(inbox.syncStates).toBe(shown);
+    offline('the server answered 503', 4000);
+    expect(inbox.syncStates['a-portal']).toEqual({ state: 'offline', reason: 'the server answered 503', retryInMs: 4000 });
+    backend.emit({ type: 'syncStateChanged', accountId: 'a-portal', state: { state: 'online' } });
+    expect(inbox.offline).toEqual([]);
+  });
+
   it('reports an offline account and keeps what is written as pending', async () => {
     const { inbox, backend } = await started();
     await backend.demoSetOnline(false);
