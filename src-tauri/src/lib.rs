@@ -2,8 +2,8 @@
 //!
 //! It owns the window, tray, notifications, the keyring-backed client and, in demo mode, the
 //! embedded reference server. Commands are one-liners into the core (`commands.rs`); core
-//! events reach the UI in batches as the `core-events` Tauri event. It never holds logic the CLI would
-//! need.
+//! events reach the UI in batches as the `core-events` Tauri event. It never holds logic the
+//! CLI would need.
 
 #[cfg(any(windows, test))]
 mod badge;
@@ -208,13 +208,18 @@ fn lagged() -> confab_core::Event {
 }
 
 /// Whether an event goes to the UI now rather than with the next batch: what happens in the
-/// open conversation (someone is looking), renames and removals (the UI follows them), and
-/// everything that is not a conversation's or a message's change (the outbox, sync states,
-/// uploads: mostly answers to what the user just did).
+/// open conversation (someone is looking: its messages, its row being read or flagged),
+/// renames and removals (the UI follows them), and everything that is not a conversation's or
+/// a message's change (the outbox, sync states, uploads: mostly answers to what the user just
+/// did).
 fn urgent(event: &confab_core::Event, notifier: &notify::Notifier) -> bool {
     use confab_core::Event;
     match event {
-        Event::ConversationsChanged { removed, .. } => !removed.is_empty(),
+        Event::ConversationsChanged {
+            account_id,
+            ids,
+            removed,
+        } => !removed.is_empty() || ids.iter().any(|id| notifier.is_open(account_id, id)),
         Event::MessagesChanged {
             account_id,
             conversation_id,

@@ -279,9 +279,9 @@ export class Inbox {
 
   /**
    * Brings the open conversation up to date from the cache. Told which messages changed (an
-   * event), it reads only the newest page and lays it over what is shown; without that, or when
-   * a change falls before that page, it reads again as much history as is shown. One read at a
-   * time: changes that arrive meanwhile are gathered into the next.
+   * event), it reads the newest few (then a page) and lays them over what is shown; without
+   * that, or when a change falls before them, it reads again as much history as is shown. One
+   * read at a time: changes that arrive meanwhile are gathered into the next.
    */
   reloadMessages(changed?: { ids: string[]; removed: string[] }): Promise<void> {
     const pending = (this.messageChanges ??= { ids: new Set(), removed: new Set(), whole: false });
