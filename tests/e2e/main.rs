@@ -31,13 +31,18 @@ impl App {
     }
 
     fn start_with_env(env: &[(&str, String)]) -> anyhow::Result<Self> {
+        Self::launch(env, &[])
+    }
+
+    fn launch(env: &[(&str, String)], extra: &[&str]) -> anyhow::Result<Self> {
         let driver = Driver::start_with_env(env)?;
         let data = tempfile::tempdir()?;
-        let args = vec![
+        let mut args = vec![
             "--demo".to_string(),
             "--data-dir".to_string(),
             data.path().display().to_string(),
         ];
+        args.extend(extra.iter().map(|a| a.to_string()));
         let session = driver.session(env!("CARGO_BIN_EXE_confab"), &args)?;
         session.wait_for("[data-testid=conversation]", WAIT)?;
         Ok(Self {
@@ -787,6 +792,51 @@ fn the_tray_shows_the_unread_count_and_marks_everything_read() -> anyhow::Result
             .get("/api/messages")?
             .as_array()
             .is_some_and(|l| l.iter().all(|c| c["unread"] == 0)))
+    })?;
+    app.session.close()
+}
+
+#[test]
+fn what_arrives_while_in_the_tray_is_there_when_the_window_is_shown() -> anyhow::Result<()> {
+    let tray = tray::Tray::start()?;
+    // Started at login: straight into the tray.
+    let app = App::launch(&[], &[confab_app::MINIMIZED])?;
+    eventually("the tray icon to register", || Ok(tray.item().is_some()))?;
+    let visibility = || app.session.execute("return document.visibilityState;");
+    assert_eq!(visibility()?, json!("hidden"), "the page knows it is out of sight");
+    app.open(&["Will do. See you at the meeting."])?;
+    let ada = app.peer("ada")?;
+    let direct = ada.portal_conversation_ending("Will do. See you at the meeting.")?;
+    ada.post(
+        &format!("/api/messages/{direct}"),
+        json!({ "body": "Sent while you were away" }),
+    )?;
+    // Cached at once; read into the page only once someone can see it.
+    let cached = || -> anyhow::Result<bool> {
+        let hits = app.session.execute_async(
+            "window.__TAURI_INTERNALS__.invoke('search', { query: 'Sent while you were away', \
+               filter: { accountId: null, conversationId: null, senderId: null }, limit: 5 }) \
+             .then((hits) => done(hits.length), (e) => done(String(e)));",
+        )?;
+        Ok(hits == json!(1))
+    };
+    eventually("the message in the cache", cached)?;
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_ne!(
+        app.last_body()?,
+        "Sent while you were away",
+        "nothing rendered out of sight"
+    );
+    tray.click("Open Confab")?;
+    eventually("the window shown", || Ok(visibility()? == json!("visible")))?;
+    eventually("the message shown in the open conversation", || {
+        Ok(app.last_body()? == "Sent while you were away")
+    })?;
+    eventually("the list's row showing it", || {
+        Ok(app
+            .session
+            .execute("return [...document.querySelectorAll('[data-testid=conversation]')].some(e => e.textContent.includes('Sent while you were away'));")?
+            == json!(true))
     })?;
     app.session.close()
 }

@@ -380,6 +380,17 @@ pub enum SyncState {
     NeedsSignIn,
 }
 
+impl SyncState {
+    /// Whether two states show the same thing: the wait before the next retry alone is not
+    /// news (an account offline for an hour would otherwise announce every retry).
+    pub fn shows_as(&self, other: &SyncState) -> bool {
+        match (self, other) {
+            (SyncState::Offline { reason: a, .. }, SyncState::Offline { reason: b, .. }) => a == b,
+            _ => self == other,
+        }
+    }
+}
+
 /// An outbox entry as the user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -393,4 +404,22 @@ pub struct OutboxItem {
     pub attempts: i64,
     pub failure: Option<String>,
     pub created_at: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SyncState;
+
+    #[test]
+    fn a_new_wait_before_the_next_retry_shows_the_same() {
+        let offline = |reason: &str, retry_in_ms| SyncState::Offline {
+            reason: reason.into(),
+            retry_in_ms,
+        };
+        assert!(offline("unreachable", 1000).shows_as(&offline("unreachable", 8000)));
+        assert!(!offline("unreachable", 1000).shows_as(&offline("the server answered 503", 1000)));
+        assert!(!offline("unreachable", 1000).shows_as(&SyncState::Online));
+        assert!(SyncState::Online.shows_as(&SyncState::Online));
+        assert!(!SyncState::Syncing { done: 1, total: 3 }.shows_as(&SyncState::Syncing { done: 2, total: 3 }));
+    }
 }

@@ -201,12 +201,12 @@ impl Inner {
         lock(&self.states).get(account_id).cloned().unwrap_or(SyncState::Idle)
     }
 
-    /// Sets and announces an account's state (only when it changes).
+    /// Sets an account's state, and announces it when what it shows changes
+    /// ([`SyncState::shows_as`]); the state read afterwards is always the newest.
     pub fn set_state(&self, account_id: &str, state: SyncState) {
-        let changed = lock(&self.states)
+        let changed = !lock(&self.states)
             .insert(account_id.to_string(), state.clone())
-            .as_ref()
-            != Some(&state);
+            .is_some_and(|before| before.shows_as(&state));
         if changed {
             self.bus.publish(Event::SyncStateChanged {
                 account_id: account_id.to_string(),

@@ -74,6 +74,13 @@ export class Inbox {
   update = $state<UpdateInfo | null>(null);
 
   private stop: (() => void) | null = null;
+  /**
+   * Whether the window is out of sight (hidden to the tray, minimized): changes are then only
+   * noted, and read once when it is shown, so a day of messages in the tray costs no reading
+   * or rendering nobody sees.
+   */
+  private hidden = false;
+  private listStale = false;
   /** The version of the list's window held here, as the backend numbered it. */
   private listVersion: number | null = null;
   private reading: Promise<void> | null = null;
@@ -109,6 +116,17 @@ export class Inbox {
 
   dispose() {
     this.stop?.();
+  }
+
+  /** The window was shown or hidden: what changed meanwhile is read now. */
+  setVisible(visible: boolean) {
+    this.hidden = !visible;
+    if (!visible) return;
+    if (this.listStale) {
+      this.listStale = false;
+      void this.refreshConversations();
+    }
+    if (this.messageChanges) void this.readPendingMessages();
   }
 
   async loadAccounts() {
@@ -218,7 +236,8 @@ export class Inbox {
         if (this.selected && event.accountId === this.selected.accountId && event.removed.includes(this.selected.conversationId)) {
           this.followRename(event.accountId, event.ids);
         }
-        void this.refreshConversations();
+        if (this.hidden) this.listStale = true;
+        else void this.refreshConversations();
         break;
       case 'messagesChanged':
         if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
@@ -229,7 +248,7 @@ export class Inbox {
         void this.backend.outbox().then((o) => (this.outbox = o));
         break;
       case 'messageReceived':
-        if (this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
+        if (!this.hidden && this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
           const who = this.people[event.accountId]?.[event.senderId]?.name ?? event.senderId;
           this.announcement = `${who}: ${event.body}`;
         }
@@ -291,6 +310,11 @@ export class Inbox {
     } else {
       pending.whole = true;
     }
+    return this.hidden ? Promise.resolve() : this.readPendingMessages();
+  }
+
+  /** Reads what `reloadMessages` gathered, one read at a time. */
+  private readPendingMessages(): Promise<void> {
     this.messagesReading ??= (async () => {
       try {
         while (this.messageChanges) {

@@ -74,6 +74,28 @@ describe('Inbox', () => {
     expect(backend.reads.messagesRead - before.messagesRead).toBeLessThanOrEqual(12);
   });
 
+  it('out of sight, notes changes and reads them once when shown again', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    await settle();
+    inbox.setVisible(false);
+    const before = { ...backend.reads };
+    for (let i = 0; i < 3; i++) backend.receive('a-portal', 'c-ada', 'ada', `while hidden ${i}`);
+    backend.receive('a-protocol', 'c-linus', 'linus', 'elsewhere');
+    await settle();
+    expect(backend.reads).toEqual(before);
+    expect(inbox.messages.some((m) => m.body.startsWith('while hidden'))).toBe(false);
+    expect(inbox.announcement).toBe('');
+    inbox.setVisible(true);
+    await settle();
+    expect(inbox.messages.map((m) => m.body).slice(-3)).toEqual(['while hidden 0', 'while hidden 1', 'while hidden 2']);
+    expect(inbox.conversations.map((c) => c.id)).toEqual((await backend.conversations('all')).map((c) => c.id));
+    expect(inbox.conversations.find((c) => c.id === 'c-linus')?.lastMessage?.body).toBe('elsewhere');
+    // One read of the list and one of the open conversation, however many changes waited.
+    expect(backend.reads.messagePages - before.messagePages).toBe(1);
+    expect(backend.reads.windows - before.windows).toBe(1);
+  });
+
   it('reads the shown history again when a message older than the newest page changes or goes', async () => {
     const { inbox, backend } = await started({ longHistory: 120 });
     await inbox.select('a-portal', 'c-long');
