@@ -24,8 +24,7 @@ use crate::{
     secrets::{ApiKey, SecretStore},
     shared::{lock, Inner},
     store::{
-        conversations, local_id, messages, messages_search::SearchFilter, outbox, ConversationFilter, Operation,
-        OutgoingFile, Owner, Store,
+        local_id, messages_search::SearchFilter, ConversationFilter, LocalEffect, Operation, OutgoingFile, Owner, Store,
     },
 };
 
@@ -475,24 +474,24 @@ impl Client {
 
     // ---- writing (through the outbox)
 
+    /// Queues an operation under `client_id` with what it does here at once, and wakes the
+    /// outbox.
     fn queue(
         &self,
         account_id: &str,
         conversation_id: &str,
+        client_id: &str,
         operation: Operation,
-        apply: impl FnOnce(&rusqlite::Transaction<'_>, &str) -> Result<()>,
-    ) -> Result<String> {
-        let client_id = new_client_id();
-        self.inner.store.write_durable(|tx| {
-            apply(tx, &client_id)?;
-            outbox::enqueue(tx, account_id, conversation_id, &client_id, &operation)?;
-            Ok(())
-        })?;
+        effect: LocalEffect<'_>,
+    ) -> Result<()> {
+        self.inner
+            .store
+            .queue_operation(account_id, conversation_id, client_id, &operation, effect)?;
         self.inner.bus.publish(Event::OutboxChanged {
             account_id: account_id.to_string(),
         });
         self.inner.outbox_signal(account_id).notify_one();
-        Ok(client_id)
+        Ok(())
     }
 
     fn live_conversation(&self, account_id: &str, conversation_id: &str) -> Result<(Account, Conversation)> {
@@ -598,14 +597,18 @@ impl Client {
             attachments: Vec::new(),
             files: outgoing,
         };
-        let queued = self.queue(account_id, conversation_id, operation, |tx, client_id| {
-            echo.id = local_id(client_id);
-            echo.client_id = Some(client_id.to_string());
-            messages::insert_local(tx, &echo)?;
-            crate::store::clear_draft(tx, account_id, conversation_id)
-        });
-        let client_id = match queued {
-            Ok(client_id) => client_id,
+        let client_id = new_client_id();
+        echo.id = local_id(&client_id);
+        echo.client_id = Some(client_id.clone());
+        let queued = self.queue(
+            account_id,
+            conversation_id,
+            &client_id,
+            operation,
+            LocalEffect::Echo(&echo),
+        );
+        match queued {
+            Ok(()) => {}
             Err(error) => {
                 if let Some(folder) = folder {
                     let _ = std::fs::remove_dir_all(folder);
@@ -735,9 +738,16 @@ impl Client {
                 emoji: emoji.into(),
             }
         };
-        self.queue(account_id, &message.conversation_id, operation, |tx, _| {
-            messages::set_reactions(tx, account_id, &message.id, &reactions)
-        })?;
+        self.queue(
+            account_id,
+            &message.conversation_id,
+            &new_client_id(),
+            operation,
+            LocalEffect::Reactions {
+                message_id: &message.id,
+                reactions: &reactions,
+            },
+        )?;
         self.announce(account_id, &message.conversation_id, vec![message.id], vec![]);
         Ok(())
     }
@@ -760,11 +770,16 @@ impl Client {
         self.queue(
             account_id,
             &message.conversation_id,
+            &new_client_id(),
             Operation::Edit {
                 message: key,
                 body: body.into(),
             },
-            |tx, _| messages::set_body(tx, account_id, &message.id, body, now_ms()),
+            LocalEffect::Body {
+                message_id: &message.id,
+                body,
+                edited_at: now_ms(),
+            },
         )?;
         self.announce(account_id, &message.conversation_id, vec![message.id], vec![]);
         Ok(())
@@ -783,12 +798,10 @@ impl Client {
         }
         if message.delivery != Delivery::Sent {
             if let Some(client_id) = &message.client_id {
-                let cancelled = self.inner.store.write_durable(|tx| {
-                    if !outbox::cancel(tx, client_id, &self.inner.owner)? {
-                        return Ok(false);
-                    }
-                    messages::delete(tx, account_id, client_id).map(|_| true)
-                })?;
+                let cancelled = self
+                    .inner
+                    .store
+                    .cancel_message(account_id, client_id, &self.inner.owner)?;
                 if !cancelled {
                     return Err(Error::Invalid(
                         "this message is being sent right now (or may already have been): delete it once it shows as sent"
@@ -805,10 +818,13 @@ impl Client {
         self.queue(
             account_id,
             &message.conversation_id,
+            &new_client_id(),
             Operation::Delete {
                 message: message.id.clone(),
             },
-            |tx, _| messages::delete(tx, account_id, &message.id).map(|_| ()),
+            LocalEffect::DeleteMessage {
+                message_id: &message.id,
+            },
         )?;
         self.announce(account_id, &message.conversation_id, vec![], vec![message.id]);
         Ok(())
@@ -841,9 +857,13 @@ impl Client {
     }
 
     fn remove_conversation(&self, account_id: &str, conversation_id: &str, operation: Operation) -> Result<()> {
-        self.queue(account_id, conversation_id, operation, |tx, _| {
-            conversations::delete(tx, account_id, conversation_id).map(|_| ())
-        })?;
+        self.queue(
+            account_id,
+            conversation_id,
+            &new_client_id(),
+            operation,
+            LocalEffect::DeleteConversation,
+        )?;
         self.inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
             ids: vec![],
@@ -892,70 +912,70 @@ impl Client {
         let now = now_ms();
         let mut members: Vec<String> = account.me().map(str::to_string).into_iter().collect();
         members.extend(others.iter().cloned());
-        let mut local = String::new();
         let operation = Operation::CreateConversation {
             participants: others.clone(),
             body: body.into(),
             source: source.clone(),
         };
-        // The conversation's local id is derived from the client id, known only inside queue().
+        // The conversation's local id is derived from its operation's client id.
         let client_id = new_client_id();
         let conversation_id = local_id(&client_id);
-        self.inner.store.write_durable(|tx| {
-            let update = crate::store::ConversationUpdate {
-                id: conversation_id.clone(),
-                kind: if others.len() > 1 {
-                    ConversationKind::Group
-                } else {
-                    ConversationKind::Direct
-                },
-                title: None,
-                participants: members.clone(),
-                source: source.clone(),
-                locked: false,
-                pinned: None,
-                muted: None,
-                archived_at: None,
-                pinned_message_id: None,
-                unread: Some(0),
-                last_message: None,
-                last_activity_at: Some(now),
-                created_at: now,
-                sync_marker: None,
-                extra: serde_json::Value::Null,
-            };
-            conversations::upsert(tx, account_id, &update)?;
-            messages::insert_local(
-                tx,
-                &Message {
-                    account_id: account_id.into(),
-                    conversation_id: conversation_id.clone(),
-                    id: local_id(&client_id),
-                    client_id: Some(client_id.clone()),
-                    sender_id: account.user_id.clone(),
-                    body: body.into(),
-                    reactions: Default::default(),
-                    attachments: Vec::new(),
-                    read_at: None,
-                    created_at: now,
-                    edited_at: None,
-                    delivery: Delivery::Pending,
-                },
-            )?;
-            outbox::enqueue(tx, account_id, &conversation_id, &client_id, &operation)?;
-            local.clone_from(&conversation_id);
-            Ok(())
-        })?;
+        let update = crate::store::ConversationUpdate {
+            id: conversation_id.clone(),
+            kind: if others.len() > 1 {
+                ConversationKind::Group
+            } else {
+                ConversationKind::Direct
+            },
+            title: None,
+            participants: members.clone(),
+            source: source.clone(),
+            locked: false,
+            pinned: None,
+            muted: None,
+            archived_at: None,
+            pinned_message_id: None,
+            unread: Some(0),
+            last_message: None,
+            last_activity_at: Some(now),
+            created_at: now,
+            sync_marker: None,
+            extra: serde_json::Value::Null,
+        };
+        let opening = Message {
+            account_id: account_id.into(),
+            conversation_id: conversation_id.clone(),
+            id: local_id(&client_id),
+            client_id: Some(client_id.clone()),
+            sender_id: account.user_id.clone(),
+            body: body.into(),
+            reactions: Default::default(),
+            attachments: Vec::new(),
+            read_at: None,
+            created_at: now,
+            edited_at: None,
+            delivery: Delivery::Pending,
+        };
+        self.inner.store.queue_operation(
+            account_id,
+            &conversation_id,
+            &client_id,
+            &operation,
+            LocalEffect::NewConversation {
+                update: &update,
+                opening: &opening,
+            },
+        )?;
         self.inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
-            ids: vec![local.clone()],
+            ids: vec![conversation_id.clone()],
             removed: vec![],
         });
         self.inner.bus.publish(Event::OutboxChanged {
             account_id: account_id.into(),
         });
         self.inner.outbox_signal(account_id).notify_one();
-        self.conversation(account_id, &local)
+        self.conversation(account_id, &conversation_id)
     }
 
     fn set_flag(
@@ -982,7 +1002,13 @@ impl Client {
             self.inner
                 .store
                 .set_flags(account_id, conversation_id, pinned, muted, archived_at, false)?;
-            self.queue(account_id, conversation_id, operation, |_, _| Ok(()))?;
+            self.queue(
+                account_id,
+                conversation_id,
+                &new_client_id(),
+                operation,
+                LocalEffect::None,
+            )?;
         } else {
             self.inner
                 .store

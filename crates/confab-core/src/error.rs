@@ -98,8 +98,9 @@ pub enum ErrorCode {
 pub enum Error {
     #[error(transparent)]
     Remote(#[from] RemoteError),
+    /// The local database failed (a full disk, a damaged file, another process holding it).
     #[error("database: {0}")]
-    Store(#[from] rusqlite::Error),
+    Store(crate::store::StoreError),
     #[error("the local database is newer ({found}) than this version of Confab ({known}); update Confab")]
     StoreTooNew { found: usize, known: usize },
     #[error("the OS keyring failed: {0}")]

@@ -83,7 +83,6 @@ impl Inner {
     /// already shows as read (they crossed in flight), so the mark always goes out, once per
     /// conversation.
     pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
-        use crate::store::{conversations, outbox, Operation};
         if conversation_id.starts_with("local:") {
             return Ok(());
         }
@@ -94,24 +93,10 @@ impl Inner {
         let now = crate::now_ms();
         let server_keeps_read_state = self.capabilities(account_id)?.mark_read;
         // One transaction: nobody sees the conversation read here without the mark to the
-        // server queued, and a crash keeps both or neither (so it need not be synced to disk:
-        // a read mark lost with the power is lost here too, and made again on the next read).
-        let queued = self.store.write(|tx| {
-            conversations::mark_read_here(tx, account_id, conversation_id, now)?;
-            if !server_keeps_read_state
-                || outbox::has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())?
-            {
-                return Ok(false);
-            }
-            outbox::enqueue(
-                tx,
-                account_id,
-                conversation_id,
-                &crate::new_client_id(),
-                &Operation::MarkRead,
-            )?;
-            Ok(true)
-        })?;
+        // server queued, and a crash keeps both or neither.
+        let queued = self
+            .store
+            .mark_read(account_id, conversation_id, now, server_keeps_read_state)?;
         if queued {
             self.bus.publish(Event::OutboxChanged {
                 account_id: account_id.to_string(),
@@ -133,19 +118,14 @@ impl Inner {
     /// here, each conversation starts from the server's last count, so nothing read turns
     /// unread and nothing unread read; back on the server, its next listing gives the counts.
     pub fn unread_counting_changed(&self, account_id: &str, before: bool, here: bool) -> Result<()> {
-        use crate::store::conversations;
         if here == before {
             return Ok(());
         }
         if !here {
-            return self
-                .store
-                .write(|tx| conversations::count_unread_on_server(tx, account_id));
+            return self.store.count_unread_on_server(account_id);
         }
         let me = self.store.account(account_id)?.user_id;
-        let ids = self
-            .store
-            .write(|tx| conversations::count_unread_here(tx, account_id, &me))?;
+        let ids = self.store.count_unread_here(account_id, &me)?;
         self.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
             ids,

@@ -22,9 +22,7 @@ use crate::{
     model::{Delivery, Feature, Message},
     now_ms,
     shared::Inner,
-    store::{
-        conversations, local_id, messages, outbox, Change, ConversationUpdate, Operation, OutgoingFile, QueuedOperation,
-    },
+    store::{local_id, Change, ConversationUpdate, Delivered, Operation, OutgoingFile, QueuedOperation},
 };
 
 use super::{
@@ -91,10 +89,7 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
     match &outcome {
         Outcome::Delivered => {}
         Outcome::Unsupported { .. } => {
-            inner.store.write_durable(|tx| {
-                outbox::remove(tx, item.id)?;
-                conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None)
-            })?;
+            inner.store.drop_unsupported(item)?;
             inner.resync_signal(&item.account_id).notify_one();
         }
         Outcome::Postponed { reason, retry_in } => {
@@ -106,7 +101,7 @@ pub async fn deliver(inner: &Arc<Inner>, item: &QueuedOperation) -> Result<Outco
             // What was applied optimistically may be wrong now: fetch the truth next time.
             inner
                 .store
-                .write(|tx| conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None))?;
+                .forget_sync_marker(&item.account_id, &item.conversation_id)?;
             if !item.operation.creates() {
                 inner.resync_signal(&item.account_id).notify_one();
             }
@@ -150,8 +145,8 @@ fn classify(item: &QueuedOperation, error: RemoteError) -> Outcome {
 /// A message named by server id or client id, as the server has it; an error if it never
 /// reached the server.
 fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<Message> {
-    match messages::get(&inner.store.reader(), account_id, key)? {
-        Some((_, m)) if m.delivery == Delivery::Sent => Ok(m),
+    match inner.store.message(account_id, key)? {
+        Some(m) if m.delivery == Delivery::Sent => Ok(m),
         Some(_) => Err(Error::Remote(RemoteError::Rejected {
             status: 409,
             code: "not_sent".into(),
@@ -159,20 +154,6 @@ fn resolve_message(inner: &Arc<Inner>, account_id: &str, key: &str) -> Result<Me
         })),
         None => Err(Error::Remote(RemoteError::NotFound)),
     }
-}
-
-/// Writes what a delivery did, and removes the operation, in one durable transaction. If this
-/// fails (a full disk, another process holding the database too long), the operation stays
-/// marked as possibly received, and is looked for before it is ever sent again.
-fn finish(
-    inner: &Arc<Inner>,
-    item: &QueuedOperation,
-    f: &dyn Fn(&rusqlite::Transaction<'_>) -> Result<()>,
-) -> Result<()> {
-    inner.store.write_durable(|tx| {
-        f(tx)?;
-        outbox::remove(tx, item.id)
-    })
 }
 
 /// Sends a request that was recorded first; an answer that proves nothing was received undoes
@@ -267,7 +248,13 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                     .await?
                 }
             };
-            finish(inner, item, &|tx| messages::delivered(tx, account_id, key, &sent))?;
+            inner.store.finish_operation(
+                item,
+                Delivered::Message {
+                    client_id: key,
+                    sent: &sent,
+                },
+            )?;
             remove_outgoing(&inner.config.data_dir, files);
             announce_messages(
                 inner,
@@ -316,17 +303,14 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 }
             };
             let remote_id = update.id.clone();
-            finish(inner, item, &|tx| {
-                conversations::upsert(tx, account_id, &update)?;
-                outbox::rename_conversation(tx, account_id, conversation_id, &remote_id)?;
-                match &opening {
-                    Some(message) => messages::delivered(tx, account_id, key, message)?,
-                    None => {
-                        messages::delete(tx, account_id, key)?;
-                    }
-                }
-                Ok(())
-            })?;
+            inner.store.finish_operation(
+                item,
+                Delivered::Conversation {
+                    update: &update,
+                    client_id: key,
+                    opening: opening.as_ref(),
+                },
+            )?;
             inner.bus.publish(Event::ConversationsChanged {
                 account_id: account_id.into(),
                 ids: vec![remote_id.clone()],
@@ -338,9 +322,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
             let on = matches!(item.operation, Operation::React { .. });
             let target = resolve_message(inner, account_id, message)?;
             let updated = remote.react(&target, emoji, on, key).await?;
-            finish(inner, item, &|tx| {
-                messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ())
-            })?;
+            inner.store.finish_operation(item, Delivered::Updated(&updated))?;
             announce_messages(
                 inner,
                 account_id,
@@ -352,9 +334,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
         Operation::Edit { message, body } => {
             let id = resolve_message(inner, account_id, message)?.id;
             let updated = remote.edit(&id, body).await?;
-            finish(inner, item, &|tx| {
-                messages::upsert(tx, account_id, std::slice::from_ref(&updated)).map(|_| ())
-            })?;
+            inner.store.finish_operation(item, Delivered::Updated(&updated))?;
         }
         Operation::Delete { message } => {
             let id = resolve_message(inner, account_id, message)
@@ -364,16 +344,16 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                     e => Err(e),
                 })?;
             match remote.delete(&id).await {
-                Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
+                Ok(()) | Err(RemoteError::NotFound) => inner.store.finish_operation(item, Delivered::Nothing)?,
                 Err(e) => return Err(e.into()),
             }
         }
         Operation::Leave => match remote.leave(conversation_id, key).await {
-            Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
+            Ok(()) | Err(RemoteError::NotFound) => inner.store.finish_operation(item, Delivered::Nothing)?,
             Err(e) => return Err(e.into()),
         },
         Operation::DeleteConversation => match remote.delete_conversation(conversation_id).await {
-            Ok(()) | Err(RemoteError::NotFound) => finish(inner, item, &|_| Ok(()))?,
+            Ok(()) | Err(RemoteError::NotFound) => inner.store.finish_operation(item, Delivered::Nothing)?,
             Err(e) => return Err(e.into()),
         },
         Operation::SetPinned { pinned } => {
@@ -382,7 +362,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(inner, item, &|_| Ok(()))?;
+            inner.store.finish_operation(item, Delivered::Nothing)?;
         }
         Operation::SetMuted { muted } => {
             let flags = Flags {
@@ -390,7 +370,7 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(inner, item, &|_| Ok(()))?;
+            inner.store.finish_operation(item, Delivered::Nothing)?;
         }
         Operation::SetArchived { archived } => {
             let flags = Flags {
@@ -398,11 +378,11 @@ async fn attempt(inner: &Arc<Inner>, remote: &Remote, item: &QueuedOperation) ->
                 ..Flags::default()
             };
             remote.set_flags(conversation_id, &flags).await?;
-            finish(inner, item, &|_| Ok(()))?;
+            inner.store.finish_operation(item, Delivered::Nothing)?;
         }
         Operation::MarkRead => {
             remote.mark_read(conversation_id).await?;
-            finish(inner, item, &|_| Ok(()))?;
+            inner.store.finish_operation(item, Delivered::Nothing)?;
             // Read now: on a server where reading marks read, this is when its messages are
             // fetched.
             if remote.reads_may_mark_read() {
@@ -549,13 +529,10 @@ async fn find_message(
             if me.as_deref() != Some(candidate.sender_id.as_str()) {
                 continue;
             }
-            if messages::free_for(
-                &inner.store.reader(),
-                &item.account_id,
-                &candidate.id,
-                &item.client_id,
-                upto,
-            )? {
+            if inner
+                .store
+                .message_free_for(&item.account_id, &candidate.id, &item.client_id, upto)?
+            {
                 return Ok(Some(candidate.clone()));
             }
         }

@@ -13,7 +13,7 @@ use crate::{
     model::{Feature, Message, SyncState},
     now_ms,
     shared::Inner,
-    store::{conversations, messages, Change, ConversationUpdate},
+    store::{CatchUp, Change, ConversationUpdate, CountHere, Streamed},
 };
 
 use super::backoff::{delay_for, Backoff};
@@ -52,14 +52,7 @@ pub fn remember(inner: &Arc<Inner>, account_id: &str, remote: &Remote) -> Result
         // Counts kept here from messages: a portal conversation's count is folded from the
         // server's (see `count_unread_here`), and stays as it is.
         let recount = !remote.server_counts_unread();
-        let ids: Vec<String> = inner.store.write(|tx| {
-            messages::attribute_unattributed(tx, account_id, &me.id)?;
-            if recount {
-                conversations::recount_all_unread(tx, account_id, &me.id)
-            } else {
-                Ok(Vec::new())
-            }
-        })?;
+        let ids = inner.store.adopt_identity(account_id, &me.id, recount)?;
         inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
             ids,
@@ -124,33 +117,10 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
     // Where unread is counted here, a listing's count is only the starting point of a
     // conversation not counted here yet.
     let counted_here = remote.counts_unread_here(background_reads);
-    let server_ids: HashSet<&str> = updates.iter().map(|u| u.id.as_str()).collect();
-    let (changed, removed) = inner.store.write(|tx| {
-        let mut changed = Vec::new();
-        for update in &updates {
-            let counted;
-            let update = if counted_here && conversations::unread_here(tx, account_id, &update.id)? {
-                counted = ConversationUpdate {
-                    unread: None,
-                    ..update.clone()
-                };
-                &counted
-            } else {
-                update
-            };
-            if conversations::upsert(tx, account_id, update)? != Change::Unchanged {
-                changed.push(update.id.clone());
-            }
-        }
-        // Only a complete listing says anything about what is absent from it, and one absence
-        // may be a conversation that moved while the listing was paged: it takes two.
-        let removed = if listing.complete {
-            conversations::sweep_absent(tx, account_id, &server_ids)?
-        } else {
-            Vec::new()
-        };
-        Ok((changed, removed))
-    })?;
+    // Only a complete listing says anything about what is absent from it.
+    let (changed, removed) = inner
+        .store
+        .save_listing(account_id, &updates, counted_here, listing.complete)?;
     if !changed.is_empty() || !removed.is_empty() {
         inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.to_string(),
@@ -162,10 +132,9 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
     let viewing = inner.viewing(account_id);
     let live = remote.has(Feature::Live) == Some(true);
     let stale: Vec<&ConversationUpdate> = {
-        let conn = inner.store.reader();
         let mut stale = Vec::new();
         for update in &updates {
-            let marker = conversations::sync_marker(&conn, account_id, &update.id)?;
+            let marker = inner.store.sync_marker(account_id, &update.id)?;
             let changed = marker.is_none() || marker != update.sync_marker;
             // Without an event stream, the open conversation's newest page is read on every
             // pass (edits, reactions and deletions change no marker), and a conversation whose
@@ -203,10 +172,7 @@ async fn sync_pass(inner: &Arc<Inner>, remote: &Remote, account_id: &str, announ
             Ok(()) => {}
             // The server says the conversation is gone: an explicit answer.
             Err(Error::Remote(RemoteError::NotFound)) => {
-                if inner
-                    .store
-                    .write(|tx| conversations::delete(tx, account_id, &update.id))?
-                {
+                if inner.store.forget_conversation(account_id, &update.id)? {
                     inner.bus.publish(Event::ConversationsChanged {
                         account_id: account_id.into(),
                         ids: vec![],
@@ -269,7 +235,7 @@ pub async fn catch_up(
 ) -> Result<()> {
     let me = remote.me_id();
     let page_size = inner.config.page_size;
-    let had_messages = messages::has_sent(&inner.store.reader(), account_id, conversation_id)?;
+    let had_messages = inner.store.has_sent_messages(account_id, conversation_id)?;
     let mut fetched: Vec<Message> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut first_page: Option<Vec<Message>> = None;
@@ -288,7 +254,7 @@ pub async fn catch_up(
             break;
         }
         let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
-        let reached_known = had_messages && messages::any_known(&inner.store.reader(), account_id, &ids)?;
+        let reached_known = had_messages && inner.store.knows_any(account_id, &ids)?;
         before = page.messages.last().map(|m| m.id.clone());
         seen.extend(ids);
         if first_page.is_none() {
@@ -310,36 +276,17 @@ pub async fn catch_up(
 
     let first_page = first_page.unwrap_or_default();
     let counted_here = remote.counts_unread_here(inner.store.account(account_id)?.background_reads);
-    let (changes, removed) = inner.store.write(|tx| {
-        let changes = messages::upsert(tx, account_id, &fetched)?;
-        // Messages the newest page should contain but does not were deleted on the server.
-        let keep: Vec<String> = first_page.iter().map(|m| m.id.clone()).collect();
-        let removed = match (first_page.last(), first_page.first()) {
-            (Some(oldest), Some(newest)) => messages::prune_between(
-                tx,
-                account_id,
-                conversation_id,
-                oldest.created_at,
-                newest.created_at,
-                &keep,
-            )?,
-            _ if complete == Some(true) => {
-                messages::prune_between(tx, account_id, conversation_id, i64::MIN, i64::MAX, &keep)?
-            }
-            _ => Vec::new(),
-        };
-        if marker.is_some() || complete.is_some() {
-            conversations::set_sync_marker(tx, account_id, conversation_id, marker, complete)?;
-        }
-        if counted_here {
-            let me = me.as_deref().unwrap_or("");
-            if remote.server_counts_unread() {
-                // The listing's count, from before this read, is where counting here starts.
-                conversations::count_here(tx, account_id, conversation_id, me)?;
-            }
-            conversations::recount_unread(tx, account_id, conversation_id, me)?;
-        }
-        Ok((changes, removed))
+    let (changes, removed) = inner.store.save_catch_up(&CatchUp {
+        account_id,
+        conversation_id,
+        fetched: &fetched,
+        newest_page: &first_page,
+        complete,
+        marker,
+        count_here: counted_here.then(|| CountHere {
+            me: me.as_deref().unwrap_or(""),
+            from_server_count: remote.server_counts_unread(),
+        }),
     })?;
     announce_messages(inner, account_id, conversation_id, &changes, removed);
     if had_messages {
@@ -413,7 +360,7 @@ pub(super) fn announce_messages(
 /// page further back (it ignores the cursor) ends the history there, once.
 pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &str, limit: usize) -> Result<usize> {
     let remote = inner.remote(account_id)?;
-    let oldest = messages::oldest_sent(&inner.store.reader(), account_id, conversation_id)?;
+    let oldest = inner.store.oldest_sent(account_id, conversation_id)?;
     let cursor = oldest.as_ref().map(|m| m.id.clone());
     let page = if cursor.is_some() && remote.has(Feature::History) == Some(false) {
         None
@@ -429,7 +376,7 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
     let page = match page {
         Some(page) if cursor.is_some() => {
             let ids: Vec<String> = page.messages.iter().map(|m| m.id.clone()).collect();
-            let repeated: HashSet<String> = if messages::any_known(&inner.store.reader(), account_id, &ids)? {
+            let repeated: HashSet<String> = if inner.store.knows_any(account_id, &ids)? {
                 ids.into_iter().collect()
             } else {
                 HashSet::new()
@@ -439,9 +386,7 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
         other => other,
     };
     let Some(page) = page else {
-        inner
-            .store
-            .write(|tx| conversations::set_history_complete(tx, account_id, conversation_id))?;
+        inner.store.mark_history_complete(account_id, conversation_id)?;
         remember(inner, account_id, &remote)?;
         inner.bus.publish(Event::ConversationsChanged {
             account_id: account_id.into(),
@@ -452,13 +397,9 @@ pub async fn load_older(inner: &Arc<Inner>, account_id: &str, conversation_id: &
     };
     inner.store.upsert_people(account_id, &page.people)?;
     let count = page.messages.len();
-    let changes = inner.store.write(|tx| {
-        let changes = messages::upsert(tx, account_id, &page.messages)?;
-        if !page.has_more {
-            conversations::set_history_complete(tx, account_id, conversation_id)?;
-        }
-        Ok(changes)
-    })?;
+    let changes = inner
+        .store
+        .save_older_page(account_id, conversation_id, &page.messages, !page.has_more)?;
     remember(inner, account_id, &remote)?;
     announce_messages(inner, account_id, conversation_id, &changes, Vec::new());
     Ok(count)
@@ -474,10 +415,7 @@ pub async fn apply_event(
 ) -> Result<()> {
     let me = remote.me_id().unwrap_or_default();
     let me = me.as_str();
-    let save_id = |tx: &rusqlite::Transaction<'_>| match event_id {
-        Some(id) => crate::store::set_last_event_id(tx, account_id, id),
-        None => Ok(()),
-    };
+    let save = |change| inner.store.save_streamed(account_id, event_id, change);
     match event {
         RemoteEvent::Message(message) => {
             let known = inner
@@ -487,18 +425,15 @@ pub async fn apply_event(
             if !known {
                 // A conversation we have not seen: learn it (and its messages) from the list.
                 sync_once(inner, account_id, false).await?;
-                return inner.store.write(save_id);
+                return save(Streamed::Nothing).map(|_| ());
             }
             let from_other = message.sender_id != me || me.is_empty();
             let conversation_id = message.conversation_id.clone();
-            let changes = inner.store.write(|tx| {
-                let changes = messages::upsert(tx, account_id, std::slice::from_ref(&message))?;
-                if from_other && changes.iter().any(|(_, c)| *c == Change::New) {
-                    conversations::add_unread(tx, account_id, &conversation_id, message.created_at)?;
-                }
-                save_id(tx)?;
-                Ok(changes)
-            })?;
+            let changes = save(Streamed::Message {
+                message: &message,
+                count_unread: from_other,
+            })?
+            .messages;
             let is_new = changes.iter().any(|(_, c)| *c == Change::New);
             announce_messages(inner, account_id, &conversation_id, &changes, Vec::new());
             if is_new && from_other {
@@ -522,21 +457,18 @@ pub async fn apply_event(
             conversation_id,
             message_id,
         } => {
-            let gone = inner.store.write(|tx| {
-                let gone = messages::delete(tx, account_id, &message_id)?;
-                save_id(tx)?;
-                Ok(gone)
-            })?;
+            let gone = save(Streamed::MessageDeleted {
+                message_id: &message_id,
+            })?
+            .removed;
             if gone {
                 announce_messages(inner, account_id, &conversation_id, &[], vec![message_id]);
             }
         }
         RemoteEvent::Conversation(update) => {
-            let change = inner.store.write(|tx| {
-                let change = conversations::upsert(tx, account_id, &update)?;
-                save_id(tx)?;
-                Ok(change)
-            })?;
+            let change = save(Streamed::Conversation(&update))?
+                .conversation
+                .unwrap_or(Change::Unchanged);
             if change != Change::Unchanged {
                 inner.bus.publish(Event::ConversationsChanged {
                     account_id: account_id.into(),
@@ -549,11 +481,10 @@ pub async fn apply_event(
             }
         }
         RemoteEvent::ConversationDeleted { conversation_id } => {
-            let gone = inner.store.write(|tx| {
-                let gone = conversations::delete(tx, account_id, &conversation_id)?;
-                save_id(tx)?;
-                Ok(gone)
-            })?;
+            let gone = save(Streamed::ConversationDeleted {
+                conversation_id: &conversation_id,
+            })?
+            .removed;
             if gone {
                 inner.bus.publish(Event::ConversationsChanged {
                     account_id: account_id.into(),
@@ -566,15 +497,12 @@ pub async fn apply_event(
             conversation_id,
             person_id,
         } => {
-            let changed = inner.store.write(|tx| {
-                let changed = if !me.is_empty() && person_id == me {
-                    conversations::delete(tx, account_id, &conversation_id)?
-                } else {
-                    conversations::remove_participant(tx, account_id, &conversation_id, &person_id)?
-                };
-                save_id(tx)?;
-                Ok(changed)
-            })?;
+            let changed = save(Streamed::MemberLeft {
+                conversation_id: &conversation_id,
+                person_id: &person_id,
+                me: !me.is_empty() && person_id == me,
+            })?
+            .removed;
             if changed {
                 let (ids, removed) = if !me.is_empty() && person_id == me {
                     (vec![], vec![conversation_id])
@@ -590,9 +518,11 @@ pub async fn apply_event(
         }
         RemoteEvent::Refresh => {
             sync_once(inner, account_id, false).await?;
-            inner.store.write(save_id)?;
+            save(Streamed::Nothing)?;
         }
-        RemoteEvent::Other => inner.store.write(save_id)?,
+        RemoteEvent::Other => {
+            save(Streamed::Nothing)?;
+        }
     }
     Ok(())
 }

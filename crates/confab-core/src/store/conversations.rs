@@ -128,13 +128,13 @@ pub enum Change {
     Unchanged,
 }
 
-pub(crate) fn get(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<Conversation>> {
+pub(super) fn get(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<Conversation>> {
     let sql = format!("SELECT {COLUMNS} FROM conversations c {NEWEST} WHERE c.account_id = ?1 AND c.id = ?2");
     Ok(conn.query_row(&sql, params![account_id, id], row).optional()?)
 }
 
 /// Merges what the server says into the cache.
-pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, update: &ConversationUpdate) -> Result<Change> {
+pub(super) fn upsert(tx: &Transaction<'_>, account_id: &str, update: &ConversationUpdate) -> Result<Change> {
     let before = get(tx, account_id, &update.id)?;
     let participants = serde_json::to_string(&update.participants).unwrap_or_else(|_| "[]".into());
     let preview = update.last_message.as_ref().and_then(|p| serde_json::to_string(p).ok());
@@ -234,7 +234,7 @@ fn kind_str(kind: ConversationKind) -> &'static str {
     }
 }
 
-pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result<bool> {
+pub(super) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result<bool> {
     tx.execute(
         "DELETE FROM messages WHERE account_id = ?1 AND conversation_id = ?2",
         params![account_id, id],
@@ -249,7 +249,7 @@ pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result
     )? > 0)
 }
 
-pub(crate) fn sync_marker(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<String>> {
+pub(super) fn sync_marker(conn: &rusqlite::Connection, account_id: &str, id: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT sync_marker FROM conversations WHERE account_id = ?1 AND id = ?2",
@@ -260,7 +260,7 @@ pub(crate) fn sync_marker(conn: &rusqlite::Connection, account_id: &str, id: &st
         .flatten())
 }
 
-pub(crate) fn set_sync_marker(
+pub(super) fn set_sync_marker(
     tx: &Transaction<'_>,
     account_id: &str,
     id: &str,
@@ -400,7 +400,7 @@ impl Store {
 /// it count one more absence, and those absent from two complete listings in a row are
 /// removed (with their messages and drafts), unless this device still has work queued for
 /// them. Returns the removed ids.
-pub(crate) fn sweep_absent(
+pub(super) fn sweep_absent(
     tx: &Transaction<'_>,
     account_id: &str,
     present: &std::collections::HashSet<&str>,
@@ -442,7 +442,7 @@ pub(crate) fn sweep_absent(
 
 /// Unread for dialects that keep no count: others' messages neither read on the server nor
 /// older than the local read mark.
-pub(crate) fn recount_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
+pub(super) fn recount_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread = (
              SELECT COUNT(*) FROM messages m WHERE m.account_id = ?1 AND m.conversation_id = ?2 AND m.sender_id != ?3
@@ -454,7 +454,7 @@ pub(crate) fn recount_unread(tx: &Transaction<'_>, account_id: &str, conversatio
 }
 
 /// Recounts every conversation of the account (see [`recount_unread`]); returns their ids.
-pub(crate) fn recount_all_unread(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
+pub(super) fn recount_all_unread(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
     let ids = {
         let mut stmt = tx.prepare_cached("SELECT id FROM conversations WHERE account_id = ?1")?;
         let ids = stmt
@@ -469,7 +469,7 @@ pub(crate) fn recount_all_unread(tx: &Transaction<'_>, account_id: &str, me: &st
 }
 
 /// Whether a conversation's unread count is counted here (else it is the server's).
-pub(crate) fn unread_here(conn: &rusqlite::Connection, account_id: &str, conversation_id: &str) -> Result<bool> {
+pub(super) fn unread_here(conn: &rusqlite::Connection, account_id: &str, conversation_id: &str) -> Result<bool> {
     Ok(conn
         .query_row(
             "SELECT unread_here FROM conversations WHERE account_id = ?1 AND id = ?2",
@@ -485,7 +485,7 @@ pub(crate) fn unread_here(conn: &rusqlite::Connection, account_id: &str, convers
 /// the newest message from others older than those (never back). Once only: a conversation
 /// already counted here is left as it is. Call it with the conversation's messages cached up
 /// to the server's newest, then [`recount_unread`].
-pub(crate) fn count_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
+pub(super) fn count_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, me: &str) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread_here = 1, read_upto = MAX(read_upto, COALESCE((
              SELECT m.created_at FROM messages m
@@ -500,7 +500,7 @@ pub(crate) fn count_here(tx: &Transaction<'_>, account_id: &str, conversation_id
 /// From now on the account's unread counts are kept here: each conversation cached up to the
 /// server's newest message starts from the count the server last gave ([`count_here`]); the
 /// others start when they are next caught up. Returns the ids of the conversations recounted.
-pub(crate) fn count_unread_here(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
+pub(super) fn count_unread_here(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<Vec<String>> {
     let ids = {
         let mut stmt = tx.prepare_cached(
             "SELECT c.id FROM conversations c WHERE c.account_id = ?1 AND c.unread_here = 0
@@ -520,7 +520,7 @@ pub(crate) fn count_unread_here(tx: &Transaction<'_>, account_id: &str, me: &str
 }
 
 /// The server's counts are taken again (its listing rewrites them on the next pass).
-pub(crate) fn count_unread_on_server(tx: &Transaction<'_>, account_id: &str) -> Result<()> {
+pub(super) fn count_unread_on_server(tx: &Transaction<'_>, account_id: &str) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread_here = 0 WHERE account_id = ?1",
         [account_id],
@@ -529,7 +529,7 @@ pub(crate) fn count_unread_on_server(tx: &Transaction<'_>, account_id: &str) -> 
 }
 
 /// One more unread message, unless it is older than what was read here.
-pub(crate) fn add_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, sent_at: i64) -> Result<()> {
+pub(super) fn add_unread(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, sent_at: i64) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread = unread + 1 WHERE account_id = ?1 AND id = ?2 AND read_upto < ?3",
         params![account_id, conversation_id, sent_at],
@@ -538,7 +538,7 @@ pub(crate) fn add_unread(tx: &Transaction<'_>, account_id: &str, conversation_id
 }
 
 /// Read here, up to `at`.
-pub(crate) fn mark_read_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, at: i64) -> Result<()> {
+pub(super) fn mark_read_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, at: i64) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
         params![account_id, conversation_id, at],
@@ -547,7 +547,7 @@ pub(crate) fn mark_read_here(tx: &Transaction<'_>, account_id: &str, conversatio
 }
 
 /// The whole history is cached (or as much as the server pages back to).
-pub(crate) fn set_history_complete(tx: &Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
+pub(super) fn set_history_complete(tx: &Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
     tx.execute(
         "UPDATE conversations SET history_complete = 1 WHERE account_id = ?1 AND id = ?2",
         params![account_id, conversation_id],
@@ -556,7 +556,7 @@ pub(crate) fn set_history_complete(tx: &Transaction<'_>, account_id: &str, conve
 }
 
 /// Someone left: they are no longer among the participants. True if they were.
-pub(crate) fn remove_participant(
+pub(super) fn remove_participant(
     tx: &Transaction<'_>,
     account_id: &str,
     conversation_id: &str,

@@ -56,13 +56,13 @@ pub fn local_id(client_id: &str) -> String {
     format!("local:{client_id}")
 }
 
-pub(crate) fn get(conn: &Connection, account_id: &str, id: &str) -> Result<Option<(i64, Message)>> {
+pub(super) fn get(conn: &Connection, account_id: &str, id: &str) -> Result<Option<(i64, Message)>> {
     let sql = format!("SELECT {COLUMNS} FROM messages WHERE account_id = ?1 AND (id = ?2 OR client_id = ?2)");
     Ok(conn.query_row(&sql, params![account_id, id], row).optional()?)
 }
 
 /// Inserts or updates messages the server sent; returns what changed.
-pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, messages: &[Message]) -> Result<Vec<(String, Change)>> {
+pub(super) fn upsert(tx: &Transaction<'_>, account_id: &str, messages: &[Message]) -> Result<Vec<(String, Change)>> {
     let mut changes = Vec::with_capacity(messages.len());
     // New messages (the common case when syncing) take one statement; known ones an update
     // that only writes, and only counts, when something differs.
@@ -124,7 +124,7 @@ pub(crate) fn upsert(tx: &Transaction<'_>, account_id: &str, messages: &[Message
 
 /// Deletes cached messages of a conversation sent between `from` and `to` that the server no
 /// longer lists (`keep`); local echoes are never touched. Returns the deleted ids.
-pub(crate) fn prune_between(
+pub(super) fn prune_between(
     tx: &Transaction<'_>,
     account_id: &str,
     conversation_id: &str,
@@ -154,7 +154,7 @@ pub(crate) fn prune_between(
     Ok(gone)
 }
 
-pub(crate) fn insert_local(tx: &Transaction<'_>, message: &Message) -> Result<()> {
+pub(super) fn insert_local(tx: &Transaction<'_>, message: &Message) -> Result<()> {
     let (delivery, failure) = delivery_columns(&message.delivery);
     tx.execute(
         "INSERT INTO messages (account_id, conversation_id, id, client_id, sender_id, body, reactions, attachments,
@@ -182,7 +182,7 @@ pub(crate) fn insert_local(tx: &Transaction<'_>, message: &Message) -> Result<()
 
 /// The server accepted a locally written message: the echo takes the server's id and time.
 /// If a sync already brought the server's copy, that copy gives way to the echo.
-pub(crate) fn delivered(tx: &Transaction<'_>, account_id: &str, client_id: &str, remote: &Message) -> Result<()> {
+pub(super) fn delivered(tx: &Transaction<'_>, account_id: &str, client_id: &str, remote: &Message) -> Result<()> {
     tx.execute(
         "DELETE FROM messages WHERE account_id = ?1 AND id = ?2 AND (client_id IS NULL OR client_id != ?3)",
         params![account_id, remote.id, client_id],
@@ -206,7 +206,7 @@ pub(crate) fn delivered(tx: &Transaction<'_>, account_id: &str, client_id: &str,
     Ok(())
 }
 
-pub(crate) fn set_delivery(tx: &Transaction<'_>, account_id: &str, client_id: &str, delivery: &Delivery) -> Result<()> {
+pub(super) fn set_delivery(tx: &Transaction<'_>, account_id: &str, client_id: &str, delivery: &Delivery) -> Result<()> {
     let (state, failure) = delivery_columns(delivery);
     tx.execute(
         "UPDATE messages SET delivery = ?3, failure = ?4 WHERE account_id = ?1 AND client_id = ?2",
@@ -215,7 +215,7 @@ pub(crate) fn set_delivery(tx: &Transaction<'_>, account_id: &str, client_id: &s
     Ok(())
 }
 
-pub(crate) fn set_reactions(
+pub(super) fn set_reactions(
     tx: &Transaction<'_>,
     account_id: &str,
     id: &str,
@@ -232,7 +232,7 @@ pub(crate) fn set_reactions(
     Ok(())
 }
 
-pub(crate) fn set_body(tx: &Transaction<'_>, account_id: &str, id: &str, body: &str, edited_at: i64) -> Result<()> {
+pub(super) fn set_body(tx: &Transaction<'_>, account_id: &str, id: &str, body: &str, edited_at: i64) -> Result<()> {
     tx.execute(
         "UPDATE messages SET body = ?3, edited_at = ?4 WHERE account_id = ?1 AND (id = ?2 OR client_id = ?2)",
         params![account_id, id, body, edited_at],
@@ -240,7 +240,7 @@ pub(crate) fn set_body(tx: &Transaction<'_>, account_id: &str, id: &str, body: &
     Ok(())
 }
 
-pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result<bool> {
+pub(super) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result<bool> {
     Ok(tx.execute(
         "DELETE FROM messages WHERE account_id = ?1 AND (id = ?2 OR client_id = ?2)",
         params![account_id, id],
@@ -250,7 +250,7 @@ pub(crate) fn delete(tx: &Transaction<'_>, account_id: &str, id: &str) -> Result
 /// Whether a server message may be taken for the operation `client_id`: it is not cached as
 /// another operation's message, nor cached at or before row `upto` (before the operation's
 /// first request left).
-pub(crate) fn free_for(conn: &Connection, account_id: &str, id: &str, client_id: &str, upto: i64) -> Result<bool> {
+pub(super) fn free_for(conn: &Connection, account_id: &str, id: &str, client_id: &str, upto: i64) -> Result<bool> {
     let taken: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2
              AND ((client_id IS NOT NULL AND client_id != ?3) OR (client_id IS NULL AND row <= ?4)))",
@@ -261,7 +261,7 @@ pub(crate) fn free_for(conn: &Connection, account_id: &str, id: &str, client_id:
 }
 
 /// Whether the conversation has any message from the server cached.
-pub(crate) fn has_sent(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<bool> {
+pub(super) fn has_sent(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<bool> {
     Ok(conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM messages WHERE account_id = ?1 AND conversation_id = ?2 AND delivery = 'sent')",
         params![account_id, conversation_id],
@@ -270,7 +270,7 @@ pub(crate) fn has_sent(conn: &Connection, account_id: &str, conversation_id: &st
 }
 
 /// What was written here before the account knew who it is (an empty sender) is its own.
-pub(crate) fn attribute_unattributed(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<()> {
+pub(super) fn attribute_unattributed(tx: &Transaction<'_>, account_id: &str, me: &str) -> Result<()> {
     tx.execute(
         "UPDATE messages SET sender_id = ?2 WHERE account_id = ?1 AND sender_id = ''",
         params![account_id, me],
@@ -279,7 +279,7 @@ pub(crate) fn attribute_unattributed(tx: &Transaction<'_>, account_id: &str, me:
 }
 
 /// Whether any of `ids` is already cached as a message the server has.
-pub(crate) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> Result<bool> {
+pub(super) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> Result<bool> {
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM messages WHERE account_id = ?1 AND id = ?2 AND delivery = 'sent'")?;
     for id in ids {
@@ -290,7 +290,7 @@ pub(crate) fn any_known(conn: &Connection, account_id: &str, ids: &[String]) -> 
     Ok(false)
 }
 
-pub(crate) fn count(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<i64> {
+pub(super) fn count(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT COUNT(*) FROM messages WHERE account_id = ?1 AND conversation_id = ?2",
         params![account_id, conversation_id],
@@ -299,7 +299,7 @@ pub(crate) fn count(conn: &Connection, account_id: &str, conversation_id: &str) 
 }
 
 /// The oldest message the server has that the cache holds for a conversation.
-pub(crate) fn oldest_sent(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<Option<Message>> {
+pub(super) fn oldest_sent(conn: &Connection, account_id: &str, conversation_id: &str) -> Result<Option<Message>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM messages WHERE account_id = ?1 AND conversation_id = ?2 AND delivery = 'sent'
          AND id NOT LIKE 'local:%' ORDER BY created_at, row LIMIT 1"

@@ -5,11 +5,12 @@
 //! belong together (a page of messages and the marker that says it was fetched) share one
 //! transaction, so a crash leaves either both or neither.
 
-pub(crate) mod conversations;
-pub(crate) mod messages;
-pub(crate) mod outbox;
+mod conversations;
+mod messages;
+mod outbox;
 pub(crate) mod owner;
 pub(crate) mod recover;
+mod sync;
 
 use std::{
     path::{Path, PathBuf},
@@ -29,14 +30,51 @@ pub use messages::{fts_query, local_id};
 pub mod messages_search {
     pub use super::messages::SearchFilter;
 }
+pub(crate) use outbox::{Delivered, LocalEffect};
 pub use outbox::{Operation, OutgoingFile, QueuedOperation};
 pub use owner::Owner;
 pub use recover::{save_accounts, Recovery};
+pub(crate) use sync::{CatchUp, CountHere, Streamed};
 
 use crate::{
     error::{Error, Result},
     model::{Account, Dialect, Person},
 };
+
+/// A failure of the local database. What SQLite said is shown, and kept inside the store.
+#[derive(Debug)]
+pub struct StoreError(rusqlite::Error);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+impl StoreError {
+    /// Whether the file is damaged or not a database: recovery moves it aside
+    /// ([`recover`]).
+    pub fn is_damage(&self) -> bool {
+        matches!(
+            &self.0,
+            rusqlite::Error::SqliteFailure(e, _)
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
+    }
+}
+
+/// How the store's own code turns SQLite's errors into the core's.
+impl From<rusqlite::Error> for Error {
+    fn from(error: rusqlite::Error) -> Self {
+        Error::Store(StoreError(error))
+    }
+}
 
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
@@ -95,7 +133,7 @@ impl Store {
         })
     }
 
-    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+    fn reader(&self) -> MutexGuard<'_, Connection> {
         let index = self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len();
         // A poisoned lock means a panic mid-read; the connection itself is still usable.
         self.readers[index]
@@ -105,7 +143,7 @@ impl Store {
 
     /// Runs `f` in one write transaction. It takes the write lock at its start (IMMEDIATE), so
     /// under another process's write it waits (`busy_timeout`) instead of failing midway.
-    pub(crate) fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
@@ -115,7 +153,7 @@ impl Store {
 
     /// [`Store::write`], durable on return: the commit is synced to disk (`synchronous=FULL`),
     /// and with it every commit before it. For what must survive a power cut: the outbox.
-    pub(crate) fn write_durable<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    fn write_durable<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {
@@ -403,7 +441,7 @@ impl Store {
     }
 }
 
-pub(crate) fn set_last_event_id(tx: &rusqlite::Transaction<'_>, account_id: &str, event_id: &str) -> Result<()> {
+fn set_last_event_id(tx: &rusqlite::Transaction<'_>, account_id: &str, event_id: &str) -> Result<()> {
     tx.execute(
         "INSERT INTO sync_state (account_id, last_event_id, synced_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (account_id) DO UPDATE SET last_event_id = excluded.last_event_id, synced_at = excluded.synced_at",
@@ -443,7 +481,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 /// Drops a conversation's draft (its message was sent).
-pub(crate) fn clear_draft(tx: &rusqlite::Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
+fn clear_draft(tx: &rusqlite::Transaction<'_>, account_id: &str, conversation_id: &str) -> Result<()> {
     tx.execute(
         "DELETE FROM drafts WHERE account_id = ?1 AND conversation_id = ?2",
         params![account_id, conversation_id],

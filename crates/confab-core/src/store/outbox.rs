@@ -135,7 +135,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<(QueuedOperation, bool)> {
     ))
 }
 
-pub(crate) fn enqueue(
+pub(super) fn enqueue(
     tx: &Transaction<'_>,
     account_id: &str,
     conversation_id: &str,
@@ -160,7 +160,7 @@ pub(crate) fn enqueue(
 
 /// Takes back an operation before it is delivered. Refused (false) while it may be reaching the
 /// server: it was attempted with an unknown outcome, or another running process has it.
-pub(crate) fn cancel(tx: &Transaction<'_>, client_id: &str, owner: &Owner) -> Result<bool> {
+pub(super) fn cancel(tx: &Transaction<'_>, client_id: &str, owner: &Owner) -> Result<bool> {
     let state: Option<(bool, Option<String>)> = tx
         .query_row(
             "SELECT uncertain, claimed_by FROM outbox WHERE client_id = ?1",
@@ -180,7 +180,7 @@ pub(crate) fn cancel(tx: &Transaction<'_>, client_id: &str, owner: &Owner) -> Re
 }
 
 /// Whether an operation of this kind is already waiting for the conversation.
-pub(crate) fn has_pending(
+pub(super) fn has_pending(
     tx: &Transaction<'_>,
     account_id: &str,
     conversation_id: &str,
@@ -195,13 +195,13 @@ pub(crate) fn has_pending(
 }
 
 /// Removes a delivered (or dropped) operation.
-pub(crate) fn remove(tx: &Transaction<'_>, id: i64) -> Result<()> {
+pub(super) fn remove(tx: &Transaction<'_>, id: i64) -> Result<()> {
     tx.execute("DELETE FROM outbox WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Moves everything about a locally created conversation to the id the server gave it.
-pub(crate) fn rename_conversation(tx: &Transaction<'_>, account_id: &str, from: &str, to: &str) -> Result<()> {
+pub(super) fn rename_conversation(tx: &Transaction<'_>, account_id: &str, from: &str, to: &str) -> Result<()> {
     let exists: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM conversations WHERE account_id = ?1 AND id = ?2)",
         params![account_id, to],
@@ -576,5 +576,186 @@ mod tests {
             let read: Operation = serde_json::from_str(stored).expect("reads back");
             assert_eq!(read, operation);
         }
+    }
+}
+
+/// What queuing an operation does here at once, in the same durable transaction: what the
+/// user sees before the server has it.
+#[derive(Debug)]
+pub enum LocalEffect<'a> {
+    /// Nothing beyond the queued operation (a flag already set, a mark to the server).
+    None,
+    /// A message as it shows until delivered (its id is the local id); the draft goes.
+    Echo(&'a crate::model::Message),
+    Reactions {
+        message_id: &'a str,
+        reactions: &'a std::collections::BTreeMap<String, Vec<String>>,
+    },
+    Body {
+        message_id: &'a str,
+        body: &'a str,
+        edited_at: i64,
+    },
+    DeleteMessage {
+        message_id: &'a str,
+    },
+    DeleteConversation,
+    /// A conversation started here, with its opening message.
+    NewConversation {
+        update: &'a super::ConversationUpdate,
+        opening: &'a crate::model::Message,
+    },
+}
+
+/// What a delivery did, written with the operation's removal in one durable transaction.
+#[derive(Debug)]
+pub enum Delivered<'a> {
+    /// Nothing to write beyond the removal (the server's copy arrives by sync).
+    Nothing,
+    /// The message the server made of a local echo (named by its client id).
+    Message {
+        client_id: &'a str,
+        sent: &'a crate::model::Message,
+    },
+    /// A message as the server has it now (a reaction, an edit).
+    Updated(&'a crate::model::Message),
+    /// The conversation the server made of the one started here (the operation's), and its
+    /// opening message.
+    Conversation {
+        update: &'a super::ConversationUpdate,
+        client_id: &'a str,
+        opening: Option<&'a crate::model::Message>,
+    },
+}
+
+impl Store {
+    /// Queues an operation and applies its local effect, durably, in one transaction: after a
+    /// crash both are there or neither.
+    pub(crate) fn queue_operation(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        client_id: &str,
+        operation: &Operation,
+        effect: LocalEffect<'_>,
+    ) -> Result<()> {
+        use super::{conversations, messages};
+        self.write_durable(|tx| {
+            match effect {
+                LocalEffect::None => {}
+                LocalEffect::Echo(echo) => {
+                    messages::insert_local(tx, echo)?;
+                    super::clear_draft(tx, account_id, conversation_id)?;
+                }
+                LocalEffect::Reactions { message_id, reactions } => {
+                    messages::set_reactions(tx, account_id, message_id, reactions)?;
+                }
+                LocalEffect::Body {
+                    message_id,
+                    body,
+                    edited_at,
+                } => messages::set_body(tx, account_id, message_id, body, edited_at)?,
+                LocalEffect::DeleteMessage { message_id } => {
+                    messages::delete(tx, account_id, message_id)?;
+                }
+                LocalEffect::DeleteConversation => {
+                    conversations::delete(tx, account_id, conversation_id)?;
+                }
+                LocalEffect::NewConversation { update, opening } => {
+                    conversations::upsert(tx, account_id, update)?;
+                    messages::insert_local(tx, opening)?;
+                }
+            }
+            enqueue(tx, account_id, conversation_id, client_id, operation)?;
+            Ok(())
+        })
+    }
+
+    /// Takes back a message still waiting in the outbox, and its echo (see [`cancel`]): false
+    /// while it may be reaching the server.
+    pub(crate) fn cancel_message(&self, account_id: &str, client_id: &str, owner: &Owner) -> Result<bool> {
+        self.write_durable(|tx| {
+            if !cancel(tx, client_id, owner)? {
+                return Ok(false);
+            }
+            super::messages::delete(tx, account_id, client_id).map(|_| true)
+        })
+    }
+
+    /// Marks a conversation read here and, where the server keeps read state, queues the mark
+    /// for it (once) in the same transaction. Whether a mark was queued.
+    pub(crate) fn mark_read(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        at: i64,
+        tell_server: bool,
+    ) -> Result<bool> {
+        // Not synced to disk: a read mark lost with the power is lost here too, and made again
+        // on the next read.
+        self.write(|tx| {
+            super::conversations::mark_read_here(tx, account_id, conversation_id, at)?;
+            if !tell_server || has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())? {
+                return Ok(false);
+            }
+            enqueue(
+                tx,
+                account_id,
+                conversation_id,
+                &crate::new_client_id(),
+                &Operation::MarkRead,
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Writes what a delivery did and removes the operation, durably (see [`Delivered`]).
+    pub(crate) fn finish_operation(&self, item: &QueuedOperation, done: Delivered<'_>) -> Result<()> {
+        use super::{conversations, messages};
+        let account_id = item.account_id.as_str();
+        self.write_durable(|tx| {
+            match done {
+                Delivered::Nothing => {}
+                Delivered::Message { client_id, sent } => messages::delivered(tx, account_id, client_id, sent)?,
+                Delivered::Updated(message) => {
+                    messages::upsert(tx, account_id, std::slice::from_ref(message))?;
+                }
+                Delivered::Conversation {
+                    update,
+                    client_id,
+                    opening,
+                } => {
+                    conversations::upsert(tx, account_id, update)?;
+                    rename_conversation(tx, account_id, &item.conversation_id, &update.id)?;
+                    match opening {
+                        Some(message) => messages::delivered(tx, account_id, client_id, message)?,
+                        None => {
+                            messages::delete(tx, account_id, client_id)?;
+                        }
+                    }
+                }
+            }
+            remove(tx, item.id)
+        })
+    }
+
+    /// Drops an operation the server cannot do, and forgets the conversation's marker so its
+    /// true state is read again.
+    pub(crate) fn drop_unsupported(&self, item: &QueuedOperation) -> Result<()> {
+        self.write_durable(|tx| {
+            remove(tx, item.id)?;
+            super::conversations::set_sync_marker(tx, &item.account_id, &item.conversation_id, None, None)
+        })
+    }
+
+    /// Forgets a conversation's marker: its true state is read on the next sync.
+    pub(crate) fn forget_sync_marker(&self, account_id: &str, conversation_id: &str) -> Result<()> {
+        self.write(|tx| super::conversations::set_sync_marker(tx, account_id, conversation_id, None, None))
+    }
+
+    /// Whether the cached message `id` may be claimed as what the operation `client_id`
+    /// created (see `messages::free_for`).
+    pub(crate) fn message_free_for(&self, account_id: &str, id: &str, client_id: &str, upto: i64) -> Result<bool> {
+        super::messages::free_for(&self.reader(), account_id, id, client_id, upto)
     }
 }

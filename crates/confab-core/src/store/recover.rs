@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
 use super::Store;
 use crate::{
@@ -42,11 +42,7 @@ fn damaged_marker(path: &Path) -> PathBuf {
 }
 
 fn is_damage(error: &Error) -> bool {
-    matches!(
-        error,
-        Error::Store(rusqlite::Error::SqliteFailure(e, _))
-            if matches!(e.code, ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase)
-    )
+    matches!(error, Error::Store(e) if e.is_damage())
 }
 
 /// The accounts, without keys, kept beside the database so a profile whose database cannot be
