@@ -1,9 +1,16 @@
 //! The local cache: one SQLite file per profile, the source of everything the UI shows.
 //!
-//! One writer connection and a few readers (WAL), so reads never wait behind a sync. Every
-//! method is synchronous and quick; async callers run them on the blocking pool. Writes that
-//! belong together (a page of messages and the marker that says it was fetched) share one
-//! transaction, so a crash leaves either both or neither.
+//! One writer connection and a few readers (WAL), so reads never wait behind a sync. Callers
+//! name what they write by what it means (`save_catch_up`, `queue_operation`, ...); each such
+//! operation runs its own transaction, and what belongs together (a page of messages and the
+//! marker that says it was fetched) shares one, so a crash leaves either both or neither. No
+//! transaction or connection leaves this module.
+//!
+//! The methods are synchronous. A write called on a worker of a multi-threaded tokio runtime
+//! (the engine, the app's async commands) first hands that worker's other tasks to another
+//! thread (`tokio::task::block_in_place`), so a long write (a 100,000-message catch-up, an
+//! fsync of the outbox) never holds up timers, the event stream or the UI's commands; see
+//! [`off_workers`] for why this and not the blocking pool.
 
 mod conversations;
 mod messages;
@@ -76,6 +83,23 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Runs `f` (a transaction) off the async workers. On a worker of a multi-threaded tokio
+/// runtime, `block_in_place` moves the worker's queued tasks to another thread before `f`
+/// blocks; on any other thread (the CLI's, the blocking pool's, a test's current-thread
+/// runtime) `f` runs where it is.
+///
+/// Chosen over `spawn_blocking` and over a writer thread of its own: both need the data to be
+/// owned by the job (a catch-up's messages copied, or every operation's arguments cloned) and
+/// every caller to await, while this keeps the store's calls as they are. What it costs was
+/// measured (`cargo bench -p confab-core`, "a one-message write from a tokio worker").
+fn off_workers<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial", include_str!("migrations/0001_initial.sql")),
     ("0002_settings", include_str!("migrations/0002_settings.sql")),
@@ -144,6 +168,10 @@ impl Store {
     /// Runs `f` in one write transaction. It takes the write lock at its start (IMMEDIATE), so
     /// under another process's write it waits (`busy_timeout`) instead of failing midway.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        off_workers(|| self.write_here(f))
+    }
+
+    fn write_here<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
@@ -154,6 +182,10 @@ impl Store {
     /// [`Store::write`], durable on return: the commit is synced to disk (`synchronous=FULL`),
     /// and with it every commit before it. For what must survive a power cut: the outbox.
     fn write_durable<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        off_workers(|| self.write_durable_here(f))
+    }
+
+    fn write_durable_here<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         conn.pragma_update(None, "synchronous", "FULL")?;
         let result = (|| {

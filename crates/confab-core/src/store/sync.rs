@@ -260,3 +260,114 @@ impl Store {
         self.write(|tx| conversations::count_unread_here(tx, account_id, me))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::{
+        sync::{
+            atomic::{AtomicBool, AtomicU64, Ordering},
+            Arc,
+        },
+        time::{Duration, Instant},
+    };
+
+    use super::CatchUp;
+    use crate::{
+        model::{Account, Delivery, Dialect, Message},
+        store::Store,
+    };
+
+    fn message(n: usize) -> Message {
+        Message {
+            account_id: "a".into(),
+            conversation_id: "c".into(),
+            id: format!("m{n:08}"),
+            client_id: None,
+            sender_id: if n % 3 == 0 { "me" } else { "them" }.into(),
+            body: format!("message {n} of a long history, with a few words to index"),
+            reactions: Default::default(),
+            attachments: Vec::new(),
+            read_at: None,
+            created_at: 1_700_000_000_000 + n as i64,
+            edited_at: None,
+            delivery: Delivery::Sent,
+        }
+    }
+
+    /// A 100,000-message catch-up is written by the engine on a tokio worker. The runtime here
+    /// has one worker, so a write that blocked it would stop every other task for as long as
+    /// it takes (over a second); a timer ticking every 5 ms meanwhile must keep firing.
+    #[test]
+    fn a_timer_keeps_firing_while_a_100000_message_catch_up_is_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Arc::new(Store::open(&dir.path().join("confab.db")).expect("store"));
+        store
+            .insert_account(&Account {
+                id: "a".into(),
+                server_url: "http://127.0.0.1:1".into(),
+                dialect: Dialect::Protocol,
+                user_id: "me".into(),
+                user_name: "Me".into(),
+                created_at: 0,
+                background_reads: false,
+            })
+            .expect("account");
+        let fetched: Vec<Message> = (0..100_000).rev().map(message).collect();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (write, latest) = runtime.block_on(async {
+            let done = Arc::new(AtomicBool::new(false));
+            let latest_us = Arc::new(AtomicU64::new(0));
+            let ticker = tokio::spawn({
+                let (done, latest_us) = (Arc::clone(&done), Arc::clone(&latest_us));
+                async move {
+                    let mut ticks = 0u32;
+                    while !done.load(Ordering::Acquire) {
+                        let due = Instant::now() + Duration::from_millis(5);
+                        tokio::time::sleep_until(due.into()).await;
+                        let late = u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX);
+                        latest_us.fetch_max(late, Ordering::Relaxed);
+                        ticks += 1;
+                    }
+                    ticks
+                }
+            });
+            // Let the ticker start before the write.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            let writer = tokio::spawn({
+                let store = Arc::clone(&store);
+                async move {
+                    let started = Instant::now();
+                    let newest: Vec<Message> = fetched[..50].to_vec();
+                    store
+                        .save_catch_up(&CatchUp {
+                            account_id: "a",
+                            conversation_id: "c",
+                            fetched: &fetched,
+                            newest_page: &newest,
+                            complete: Some(true),
+                            marker: Some("m00099999"),
+                            count_here: None,
+                        })
+                        .expect("written");
+                    started.elapsed()
+                }
+            });
+            let write = writer.await.expect("writer");
+            done.store(true, Ordering::Release);
+            let ticks = ticker.await.expect("ticker");
+            assert!(ticks > 0, "the timer ran");
+            (write, Duration::from_micros(latest_us.load(Ordering::Relaxed)))
+        });
+        assert_eq!(store.messages("a", "c", None, 10).expect("read").messages.len(), 10);
+        // Meaningful only if the write takes far longer than the lateness allowed.
+        assert!(write > Duration::from_millis(400), "the write took {write:?}");
+        assert!(
+            latest < Duration::from_millis(100),
+            "a 5 ms timer fired {latest:?} late while a {write:?} write ran"
+        );
+    }
+}
