@@ -283,7 +283,7 @@ mod tests {
             conversation_id: "c".into(),
             id: format!("m{n:08}"),
             client_id: None,
-            sender_id: if n % 3 == 0 { "me" } else { "them" }.into(),
+            sender_id: if n.is_multiple_of(3) { "me" } else { "them" }.into(),
             body: format!("message {n} of a long history, with a few words to index"),
             reactions: Default::default(),
             attachments: Vec::new(),
