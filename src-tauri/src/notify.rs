@@ -57,9 +57,6 @@ const COALESCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 #[derive(Default)]
 pub struct Notifier {
-    /// The conversation open in the main window, if any.
-    open: Mutex<Option<(String, String)>>,
-    focused: std::sync::atomic::AtomicBool,
     /// Per conversation: the notification's id and how many messages it stands for.
     shown: Mutex<HashMap<(String, String), Shown>>,
     /// Per conversation: what to show when the burst settles.
@@ -70,43 +67,11 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn set_open(&self, open: Option<(String, String)>) {
-        *self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = open;
-    }
-
-    pub fn set_focused(&self, focused: bool) {
-        self.focused.store(focused, std::sync::atomic::Ordering::Relaxed);
-    }
-
     /// The conversation was read: its notification no longer counts messages.
     pub fn forget(&self, account_id: &str, conversation_id: &str) {
         let key = (account_id.to_string(), conversation_id.to_string());
         lock(&self.shown).remove(&key);
         lock(&self.pending).remove(&key);
-    }
-
-    /// Whether the conversation is the one open in the main window (focused or not).
-    pub fn is_open(&self, account_id: &str, conversation_id: &str) -> bool {
-        lock(&self.open)
-            .as_ref()
-            .is_some_and(|(a, c)| a == account_id && c == conversation_id)
-    }
-
-    /// Whether a new message there should raise a notification.
-    pub fn wants(&self, account_id: &str, conversation_id: &str, muted: bool) -> bool {
-        if muted {
-            return false;
-        }
-        let open = self
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
-        let looking = self.focused.load(std::sync::atomic::Ordering::Relaxed)
-            && open
-                .as_ref()
-                .is_some_and(|(a, c)| a == account_id && c == conversation_id);
-        !looking
     }
 }
 
@@ -117,14 +82,15 @@ pub fn message_received<R: Runtime>(app: &AppHandle<R>, client: &Client, notifie
         conversation_id,
         sender_id,
         body,
-        muted,
+        notify,
         unseen,
         ..
     } = event
     else {
         return;
     };
-    if !notifier.wants(account_id, conversation_id, *muted) {
+    // The core says whether it notifies: not muted, and nobody looking at it.
+    if !notify {
         return;
     }
     let people = client.people(account_id).unwrap_or_default();
@@ -318,25 +284,6 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_what_is_not_being_looked_at_notifies() {
-        let notifier = Notifier::default();
-        assert!(notifier.wants("a", "c", false), "nothing open: notify");
-        assert!(!notifier.wants("a", "c", true), "muted: never");
-        notifier.set_open(Some(("a".into(), "c".into())));
-        notifier.set_focused(true);
-        assert!(
-            !notifier.wants("a", "c", false),
-            "open and focused: the person sees it already"
-        );
-        assert!(notifier.wants("a", "other", false), "another conversation: notify");
-        notifier.set_focused(false);
-        assert!(
-            notifier.wants("a", "c", false),
-            "open but the window is in the background: notify"
-        );
-    }
 
     #[test]
     fn the_quick_reply_url_is_encoded() {

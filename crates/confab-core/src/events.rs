@@ -37,7 +37,9 @@ pub enum Event {
         message_id: String,
         sender_id: String,
         body: String,
-        muted: bool,
+        /// Whether it should raise a notification: the conversation is not muted and nobody
+        /// is looking at it (open in the focused window). The core alone decides.
+        notify: bool,
         /// How many new messages the conversation holds that this one stands for, when more
         /// than this message is known to be new but not all of them are here (a server's
         /// listing counted them; they are read when the conversation is opened).
@@ -201,7 +203,7 @@ mod tests {
             message_id: id.into(),
             sender_id: "ada".into(),
             body: id.into(),
-            muted: false,
+            notify: true,
             unseen: None,
         }
     }

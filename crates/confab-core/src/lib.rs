@@ -11,6 +11,7 @@ mod engine;
 pub mod error;
 pub mod events;
 pub mod model;
+mod runtime;
 pub mod secrets;
 mod shared;
 pub mod store;

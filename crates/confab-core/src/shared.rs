@@ -1,6 +1,6 @@
 //! State shared by a client and its background tasks: the store, the keyring, the event bus,
-//! and per account the connection, the sync state and the signals that wake its tasks. The
-//! client and the engine both use it; neither depends on the other through it.
+//! who is looking at what, and one [`AccountRuntime`] per account. The client and the engine
+//! both use it; neither depends on the other through it.
 
 use std::{
     collections::HashMap,
@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use tokio::{sync::Notify, task::JoinHandle};
+use tokio::sync::Notify;
 
 use crate::{
     config::ClientConfig,
@@ -19,12 +19,10 @@ use crate::{
     error::{Error, Result},
     events::{Bus, Event},
     model::{Person, SyncState},
+    runtime::AccountRuntime,
     secrets::SecretStore,
     store::{Owner, Store},
 };
-
-/// (account, conversation).
-type ConversationKey = (String, String);
 
 /// Shared state of a client and its background tasks.
 pub(crate) struct Inner {
@@ -32,18 +30,13 @@ pub(crate) struct Inner {
     pub secrets: Arc<dyn SecretStore>,
     pub bus: Bus,
     pub config: ClientConfig,
-    pub(crate) remotes: Mutex<HashMap<String, Arc<Remote>>>,
-    pub(crate) states: Mutex<HashMap<String, SyncState>>,
-    pub(crate) outbox_signals: Mutex<HashMap<String, Arc<Notify>>>,
-    pub(crate) resync_signals: Mutex<HashMap<String, Arc<Notify>>>,
-    pub(crate) tasks: Mutex<HashMap<String, Vec<JoinHandle<()>>>>,
+    /// Each account's runtime, made on first use.
+    pub(crate) accounts: Mutex<HashMap<String, Arc<AccountRuntime>>>,
+    /// Whether `Client::start` was called: accounts added later start too.
+    pub(crate) started: AtomicBool,
     pub(crate) focused: AtomicBool,
     /// The conversation open in the window, if any: (account, conversation).
     pub(crate) viewing: Mutex<Option<(String, String)>>,
-    /// Conversations whose marker changed lately, with when: read once more a moment later.
-    pub(crate) recent: Mutex<HashMap<ConversationKey, (Option<String>, std::time::Instant)>>,
-    /// The newest preview announced per conversation, so each is announced once.
-    pub(crate) previews: Mutex<HashMap<(String, String), String>>,
     /// This process, as the owner of the outbox operations it claims.
     pub(crate) owner: Owner,
     /// Deliveries under way, and a signal when that drops to none (for a graceful quit).
@@ -137,7 +130,7 @@ impl Inner {
     /// New messages from others arrived in a conversation: if it is open in the focused window,
     /// the person is reading them, so it is read.
     pub fn read_if_looking(&self, account_id: &str, conversation_id: &str) {
-        if self.focused() && self.viewing(account_id).as_deref() == Some(conversation_id) {
+        if self.looking_at(account_id, conversation_id) {
             if let Err(error) = self.mark_read(account_id, conversation_id) {
                 tracing::warn!(account = %account_id, %error, "could not mark the open conversation read");
             }
@@ -149,10 +142,24 @@ impl Inner {
         InFlight(self)
     }
 
+    /// An account's runtime, made on first use.
+    pub fn account(&self, account_id: &str) -> Arc<AccountRuntime> {
+        Arc::clone(lock(&self.accounts).entry(account_id.to_string()).or_default())
+    }
+
+    /// Forgets an account's runtime, which stops its tasks.
+    pub fn drop_account(&self, account_id: &str) {
+        let runtime = lock(&self.accounts).remove(account_id);
+        if let Some(runtime) = runtime {
+            runtime.stop();
+        }
+    }
+
     /// The connection to an account's server, made on first use with the key from the keyring.
     pub fn remote(&self, account_id: &str) -> Result<Arc<Remote>> {
-        if let Some(remote) = lock(&self.remotes).get(account_id) {
-            return Ok(Arc::clone(remote));
+        let runtime = self.account(account_id);
+        if let Some(remote) = runtime.remote() {
+            return Ok(remote);
         }
         let account = self.store.account(account_id)?;
         let key = self.secrets.get(account_id)?.ok_or(Error::MissingKey)?;
@@ -173,19 +180,20 @@ impl Inner {
             self.config.request_timeout,
         )?);
         remote.set_clock_offset(self.store.clock_offset(account_id)?);
-        lock(&self.remotes).insert(account_id.to_string(), Arc::clone(&remote));
+        runtime.set_remote(Some(Arc::clone(&remote)));
         Ok(remote)
     }
 
     pub fn state(&self, account_id: &str) -> SyncState {
-        lock(&self.states).get(account_id).cloned().unwrap_or(SyncState::Idle)
+        self.account(account_id).state()
     }
 
     /// Sets an account's state, and announces it when what it shows changes
     /// ([`SyncState::shows_as`]); the state read afterwards is always the newest.
     pub fn set_state(&self, account_id: &str, state: SyncState) {
-        let changed = !lock(&self.states)
-            .insert(account_id.to_string(), state.clone())
+        let changed = !self
+            .account(account_id)
+            .replace_state(state.clone())
             .is_some_and(|before| before.shows_as(&state));
         if changed {
             self.bus.publish(Event::SyncStateChanged {
@@ -196,11 +204,11 @@ impl Inner {
     }
 
     pub fn outbox_signal(&self, account_id: &str) -> Arc<Notify> {
-        Arc::clone(lock(&self.outbox_signals).entry(account_id.to_string()).or_default())
+        Arc::clone(&self.account(account_id).outbox)
     }
 
     pub fn resync_signal(&self, account_id: &str) -> Arc<Notify> {
-        Arc::clone(lock(&self.resync_signals).entry(account_id.to_string()).or_default())
+        Arc::clone(&self.account(account_id).resync)
     }
 
     /// Wakes the outbox worker; with `now`, also makes waiting retries due at once (the
@@ -212,6 +220,37 @@ impl Inner {
             }
         }
         self.outbox_signal(account_id).notify_one();
+    }
+
+    /// Whether someone is looking at the conversation: it is open in the focused window.
+    pub fn looking_at(&self, account_id: &str, conversation_id: &str) -> bool {
+        self.focused() && self.viewing(account_id).as_deref() == Some(conversation_id)
+    }
+
+    /// Announces someone else's new message (`Event::MessageReceived`), saying whether it
+    /// should raise a notification: not when the conversation is muted, nor when someone is
+    /// looking at it.
+    pub fn announce_received(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        (message_id, sender_id, body): (&str, &str, &str),
+        unseen: Option<i64>,
+    ) -> Result<()> {
+        let muted = self
+            .store
+            .conversation(account_id, conversation_id)?
+            .is_some_and(|c| c.muted);
+        self.bus.publish(Event::MessageReceived {
+            account_id: account_id.to_string(),
+            conversation_id: conversation_id.to_string(),
+            message_id: message_id.to_string(),
+            sender_id: sender_id.to_string(),
+            body: body.to_string(),
+            notify: !muted && !self.looking_at(account_id, conversation_id),
+            unseen,
+        });
+        Ok(())
     }
 
     pub fn focused(&self) -> bool {
@@ -230,8 +269,9 @@ impl Inner {
     /// is under two seconds old (a marker in whole seconds hides a second message in the
     /// same second), then once more, then no.
     pub fn recheck(&self, account_id: &str, update: &crate::store::ConversationUpdate, changed: bool) -> bool {
-        let key = (account_id.to_string(), update.id.clone());
-        let mut recent = lock(&self.recent);
+        let runtime = self.account(account_id);
+        let key = update.id.clone();
+        let mut recent = lock(&runtime.recent);
         if changed {
             recent.insert(key, (update.sync_marker.clone(), std::time::Instant::now()));
             return false;
@@ -253,8 +293,12 @@ impl Inner {
 
     /// True the first time a conversation's preview shows this message.
     pub fn first_preview(&self, account_id: &str, conversation_id: &str, message_id: &str) -> bool {
-        let key = (account_id.to_string(), conversation_id.to_string());
-        lock(&self.previews).insert(key, message_id.to_string()).as_deref() != Some(message_id)
+        let runtime = self.account(account_id);
+        let mut previews = lock(&runtime.previews);
+        previews
+            .insert(conversation_id.to_string(), message_id.to_string())
+            .as_deref()
+            != Some(message_id)
     }
 }
 

@@ -160,7 +160,12 @@ export type ConversationFilter = "all" | "unread" | "archived";
 
 export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };
 
-export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, muted: boolean, 
+export type Event = { "type": "accountsChanged" } | { "type": "syncStateChanged", accountId: string, state: SyncState, } | { "type": "conversationsChanged", accountId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messagesChanged", accountId: string, conversationId: string, ids: Array<string>, removed: Array<string>, } | { "type": "messageReceived", accountId: string, conversationId: string, messageId: string, senderId: string, body: string, 
+/**
+ * Whether it should raise a notification: the conversation is not muted and nobody
+ * is looking at it (open in the focused window). The core alone decides.
+ */
+notify: boolean, 
 /**
  * How many new messages the conversation holds that this one stands for, when more
  * than this message is known to be new but not all of them are here (a server's

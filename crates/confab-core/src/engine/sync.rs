@@ -207,20 +207,12 @@ fn announce_preview(inner: &Arc<Inner>, remote: &Remote, account_id: &str, updat
     if me.as_deref() == Some(last.sender_id.as_str()) || !inner.first_preview(account_id, &update.id, &last.id) {
         return Ok(());
     }
-    let muted = inner
-        .store
-        .conversation(account_id, &update.id)?
-        .is_some_and(|c| c.muted);
-    inner.bus.publish(Event::MessageReceived {
-        account_id: account_id.into(),
-        conversation_id: update.id.clone(),
-        message_id: last.id.clone(),
-        sender_id: last.sender_id.clone(),
-        body: last.body.clone(),
-        muted,
-        unseen: update.unread.filter(|n| *n > 1),
-    });
-    Ok(())
+    inner.announce_received(
+        account_id,
+        &update.id,
+        (&last.id, &last.sender_id, &last.body),
+        update.unread.filter(|n| *n > 1),
+    )
 }
 
 /// Fetches a conversation's newest messages down to the first one already cached (or just the
@@ -291,24 +283,17 @@ pub async fn catch_up(
     announce_messages(inner, account_id, conversation_id, &changes, removed);
     if had_messages {
         // Found by polling rather than streamed: still news to notify about.
-        let muted = inner
-            .store
-            .conversation(account_id, conversation_id)?
-            .is_some_and(|c| c.muted);
         let mut news = false;
         for message in fetched.iter().rev() {
             let new = changes.iter().any(|(id, c)| *id == message.id && *c == Change::New);
             if new && me.as_deref() != Some(message.sender_id.as_str()) {
                 news = true;
-                inner.bus.publish(Event::MessageReceived {
-                    account_id: account_id.into(),
-                    conversation_id: conversation_id.into(),
-                    message_id: message.id.clone(),
-                    sender_id: message.sender_id.clone(),
-                    body: message.body.clone(),
-                    muted,
-                    unseen: None,
-                });
+                inner.announce_received(
+                    account_id,
+                    conversation_id,
+                    (&message.id, &message.sender_id, &message.body),
+                    None,
+                )?;
             }
         }
         if news {
@@ -437,19 +422,12 @@ pub async fn apply_event(
             let is_new = changes.iter().any(|(_, c)| *c == Change::New);
             announce_messages(inner, account_id, &conversation_id, &changes, Vec::new());
             if is_new && from_other {
-                let muted = inner
-                    .store
-                    .conversation(account_id, &conversation_id)?
-                    .is_some_and(|c| c.muted);
-                inner.bus.publish(Event::MessageReceived {
-                    account_id: account_id.into(),
-                    conversation_id: conversation_id.clone(),
-                    message_id: message.id.clone(),
-                    sender_id: message.sender_id.clone(),
-                    body: message.body.clone(),
-                    muted,
-                    unseen: None,
-                });
+                inner.announce_received(
+                    account_id,
+                    &conversation_id,
+                    (&message.id, &message.sender_id, &message.body),
+                    None,
+                )?;
                 inner.read_if_looking(account_id, &conversation_id);
             }
         }

@@ -41,7 +41,10 @@ async fn messages_arrive_live_once_and_survive_a_cut_stream() {
     peer.post(&format!("/api/messages/{}", ada), json!({ "body": "live one" }))
         .await;
     let event = received(&mut events, "live one").await;
-    assert!(matches!(event, Event::MessageReceived { muted: false, .. }));
+    assert!(
+        matches!(event, Event::MessageReceived { notify: true, .. }),
+        "nothing open: it notifies"
+    );
 
     // Cut the stream, write while it is down, and see everything arrive after the resume.
     proxy.cut_streams();
@@ -217,4 +220,48 @@ async fn the_open_focused_conversation_is_read_as_messages_arrive() {
         .await;
         client.stop();
     }
+}
+
+/// Whether a message notifies is the core's decision, made from who is looking: not while its
+/// conversation is open in the focused window, and never in a muted conversation.
+#[tokio::test(flavor = "multi_thread")]
+async fn only_what_nobody_is_looking_at_notifies() {
+    let world = World::start().await;
+    let sam = sign_in(&world.url(), &world.key("sam"), Dialect::Portal).await;
+    let (client, account) = (&sam.client, &sam.account);
+    let mut events = client.subscribe();
+    client.start();
+    until_online(client, &account.id).await;
+    let ada = direct_with(client, &world, "ada");
+    let peer = world.as_person("ada");
+    let notifies = |event: Event| matches!(event, Event::MessageReceived { notify: true, .. });
+    let say = |body: &'static str| {
+        let (peer, ada) = (&peer, &ada);
+        async move {
+            peer.post(&format!("/api/messages/{ada}"), json!({ "body": body }))
+                .await;
+        }
+    };
+
+    client.set_viewing(Some((account.id.clone(), ada.clone())));
+    client.set_focused(true);
+    say("while looking").await;
+    assert!(
+        !notifies(received(&mut events, "while looking").await),
+        "open and focused: seen already"
+    );
+
+    client.set_focused(false);
+    say("in the background").await;
+    assert!(
+        notifies(received(&mut events, "in the background").await),
+        "open but not focused: notify"
+    );
+    assert!(client.is_open(&account.id, &ada), "still the open conversation");
+
+    client.set_viewing(None);
+    client.set_muted(&account.id, &ada, true).expect("muted");
+    say("while muted").await;
+    assert!(!notifies(received(&mut events, "while muted").await), "muted: never");
+    client.stop();
 }
