@@ -73,4 +73,19 @@ mod tests {
             "ui/src/lib/bindings.ts is out of date: run `make bindings`"
         );
     }
+
+    #[test]
+    fn bindings_of_the_commands_are_up_to_date() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let fresh = crate::ipc::typescript(include_str!("commands.rs")).expect("commands.rs read");
+        let path = root.join("ui/src/lib/commands.ts");
+        if std::env::var_os("CONFAB_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("commands written");
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/lib/commands.ts is out of date: run `make bindings`"
+        );
+    }
 }

@@ -91,7 +91,7 @@ pub async fn remove_account(shell: State<'_, Shell>, account_id: String) -> Comm
 
 /// A new key for an account, checked with its server first.
 #[tauri::command]
-pub async fn set_key(shell: State<'_, Shell>, account_id: String, key: String) -> CommandResult<()> {
+pub async fn change_key(shell: State<'_, Shell>, account_id: String, key: String) -> CommandResult<()> {
     Ok(shell.client().change_key(&account_id, ApiKey::new(key)).await?)
 }
 
@@ -577,9 +577,7 @@ pub fn measured(name: String, value: f64) {
 /// The conversation open in the main window (none: `null`), so its messages do not notify.
 #[tauri::command]
 pub fn set_open_conversation(shell: State<'_, Shell>, account_id: Option<String>, conversation_id: Option<String>) {
-    let open = account_id.zip(conversation_id);
-    shell.client().set_viewing(open.clone());
-    shell.notifier.set_open(open);
+    shell.client().set_viewing(account_id.zip(conversation_id));
 }
 
 /// Closes the quick-reply window (from itself: Enter sent the reply, or Esc).
@@ -611,7 +609,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         detect_dialects,
         retry_now,
         remove_account,
-        set_key,
+        change_key,
         set_background_reads,
         start_demo,
         demo_set_online,

@@ -11,6 +11,8 @@ pub mod bindings;
 mod commands;
 mod demo;
 pub mod error;
+#[cfg(test)]
+mod ipc;
 mod list;
 pub mod measure;
 pub mod notify;
@@ -169,7 +171,7 @@ fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc
             let mut batch = vec![first];
             let due = last + CALM;
             let mut closed = false;
-            while !batch.iter().any(|event| urgent(event, &notifier)) {
+            while !batch.iter().any(|event| urgent(event, &client)) {
                 tokio::select! {
                     received = events.recv() => match received {
                         Ok(event) => batch.push(event),
@@ -212,14 +214,14 @@ fn lagged() -> confab_core::Event {
 /// renames and removals (the UI follows them), and everything that is not a conversation's or
 /// a message's change (the outbox, sync states, uploads: mostly answers to what the user just
 /// did).
-fn urgent(event: &confab_core::Event, notifier: &notify::Notifier) -> bool {
+fn urgent(event: &confab_core::Event, client: &Client) -> bool {
     use confab_core::Event;
     match event {
         Event::ConversationsChanged {
             account_id,
             ids,
             removed,
-        } => !removed.is_empty() || ids.iter().any(|id| notifier.is_open(account_id, id)),
+        } => !removed.is_empty() || ids.iter().any(|id| client.is_open(account_id, id)),
         Event::MessagesChanged {
             account_id,
             conversation_id,
@@ -229,7 +231,7 @@ fn urgent(event: &confab_core::Event, notifier: &notify::Notifier) -> bool {
             account_id,
             conversation_id,
             ..
-        } => notifier.is_open(account_id, conversation_id),
+        } => client.is_open(account_id, conversation_id),
         _ => true,
     }
 }
@@ -388,7 +390,6 @@ pub fn run() {
             WindowEvent::Focused(focused) if window.label() == "main" => {
                 let shell = window.state::<Shell>();
                 shell.client().set_focused(*focused);
-                shell.notifier.set_focused(*focused);
             }
             WindowEvent::CloseRequested { api, .. }
                 if window.label() == "main" && window.state::<Shell>().close_to_tray().unwrap_or(false) =>

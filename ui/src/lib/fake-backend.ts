@@ -189,7 +189,7 @@ export class FakeBackend implements Backend {
     this.accountsList = this.accountsList.filter((a) => a.id !== accountId);
     this.emit({ type: 'accountsChanged' });
   }
-  async setKey() {}
+  async changeKey() {}
   async setBackgroundReads(accountId: string, on: boolean) {
     this.account(accountId).backgroundReads = on;
     this.emit({ type: 'accountsChanged' });
@@ -340,7 +340,7 @@ export class FakeBackend implements Backend {
     m.editedAt = Date.now();
     this.emit({ type: 'messagesChanged', accountId, conversationId: m.conversationId, ids: [m.id], removed: [] });
   }
-  async remove(accountId: string, messageId: string) {
+  async delete(accountId: string, messageId: string) {
     const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
     this.messagesList = this.messagesList.filter((x) => x !== m);
     if (m) this.emit({ type: 'messagesChanged', accountId, conversationId: m.conversationId, ids: [], removed: [messageId] });
@@ -362,7 +362,16 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'conversationsChanged', accountId, ids: [id], removed: [] });
     return { ...c };
   }
-  async setFlag(flag: 'pinned' | 'muted' | 'archived', accountId: string, conversationId: string, value: boolean) {
+  async setPinned(accountId: string, conversationId: string, value: boolean) {
+    return this.setFlag('pinned', accountId, conversationId, value);
+  }
+  async setMuted(accountId: string, conversationId: string, value: boolean) {
+    return this.setFlag('muted', accountId, conversationId, value);
+  }
+  async setArchived(accountId: string, conversationId: string, value: boolean) {
+    return this.setFlag('archived', accountId, conversationId, value);
+  }
+  private async setFlag(flag: 'pinned' | 'muted' | 'archived', accountId: string, conversationId: string, value: boolean) {
     const c = this.find(accountId, conversationId);
     if (flag === 'archived') c.archivedAt = value ? Date.now() : null;
     else c[flag] = value;

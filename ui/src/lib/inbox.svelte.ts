@@ -400,7 +400,8 @@ export class Inbox {
 
   async toggleFlag(conversation: Conversation, flag: 'pinned' | 'muted' | 'archived') {
     const current = flag === 'archived' ? conversation.archivedAt !== null : conversation[flag];
-    const apply = (value: boolean) => this.attempt(() => this.backend.setFlag(flag, conversation.accountId, conversation.id, value));
+    const set = { pinned: this.backend.setPinned, muted: this.backend.setMuted, archived: this.backend.setArchived }[flag];
+    const apply = (value: boolean) => this.attempt(() => set.call(this.backend, conversation.accountId, conversation.id, value));
     await apply(!current);
     // Changes to the list reach the UI at most once a second in a busy stream: this one is asked.
     void this.refreshConversations();

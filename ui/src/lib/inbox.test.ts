@@ -106,7 +106,7 @@ describe('Inbox', () => {
     expect(inbox.messages.length).toBeGreaterThanOrEqual(100);
     expect(inbox.messages.find((m) => m.id === old.id)?.body).toBe('edited long ago');
     const gone = inbox.messages[5].id;
-    await backend.remove('a-portal', gone);
+    await backend.delete('a-portal', gone);
     await inbox.reloadMessages({ ids: [], removed: [] });
     expect(inbox.messages.some((m) => m.id === gone)).toBe(false);
     const newest = inbox.messages.at(-1)!;

@@ -1,0 +1,242 @@
+// Generated from src-tauri/src/commands.rs by src-tauri/src/ipc.rs. Do not edit: run `make bindings`.
+
+import { invoke } from '@tauri-apps/api/core';
+import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
+
+/** Every command the shell answers, as the UI calls it. */
+export interface Commands {
+  appInfo(): Promise<AppInfo>;
+  accounts(): Promise<Account[]>;
+  addAccount(serverUrl: string, dialect: Dialect, key: string): Promise<Account>;
+  /**
+   * Which dialects the server at `server_url` speaks with this key (empty when it cannot be
+   * told); for the sign-in form to choose for the user.
+   */
+  detectDialects(serverUrl: string, key: string): Promise<Dialect[]>;
+  /**
+   * "Retry now" on the offline line: every account syncs and delivers at once.
+   */
+  retryNow(): Promise<void>;
+  removeAccount(accountId: string): Promise<void>;
+  /**
+   * A new key for an account, checked with its server first.
+   */
+  changeKey(accountId: string, key: string): Promise<void>;
+  /**
+   * Whether to download new messages of conversations not opened where reading marks read.
+   */
+  setBackgroundReads(accountId: string, on: boolean): Promise<void>;
+  /**
+   * "Try the demo" from the first-run screen.
+   */
+  startDemo(): Promise<void>;
+  /**
+   * Demo only: stop or restart the embedded server.
+   */
+  demoSetOnline(online: boolean): Promise<void>;
+  capabilities(accountId: string): Promise<Capabilities>;
+  /**
+   * What the user should know from startup: the profile's database was damaged and rebuilt.
+   */
+  startupNotice(): Promise<string | null>;
+  syncStates(): Promise<Record<string, SyncState>>;
+  conversations(filter: ConversationFilter): Promise<Conversation[]>;
+  /**
+   * The rows of the conversation list the UI shows, and how many there are: the list is read a
+   * screen at a time, never whole, and sent as the changes from the version the UI holds
+   * (`have`) when it holds the last one sent for this stretch.
+   */
+  listWindow(filter: ConversationFilter, offset: number, limit: number, have: number | null): Promise<ListUpdate>;
+  conversation(accountId: string, conversationId: string): Promise<Conversation>;
+  messages(accountId: string, conversationId: string, before: Cursor | null, limit: number): Promise<MessagePage>;
+  messagesAround(accountId: string, conversationId: string, at: Cursor, each: number): Promise<MessagePage>;
+  loadOlder(accountId: string, conversationId: string): Promise<number>;
+  people(accountId: string): Promise<Person[]>;
+  send(accountId: string, conversationId: string, body: string): Promise<Message>;
+  /**
+   * Sends a message with files (picked, dropped or pasted). The body is raw bytes (see
+   * [`parse_files`]); the work runs off the UI thread.
+   */
+  sendFiles(body: Uint8Array): Promise<Message>;
+  react(accountId: string, messageId: string, emoji: string, on: boolean): Promise<void>;
+  edit(accountId: string, messageId: string, body: string): Promise<void>;
+  delete(accountId: string, messageId: string): Promise<void>;
+  leave(accountId: string, conversationId: string): Promise<void>;
+  deleteConversation(accountId: string, conversationId: string): Promise<void>;
+  createConversation(accountId: string, participants: string[], body: string, source: Source | null): Promise<Conversation>;
+  setPinned(accountId: string, conversationId: string, value: boolean): Promise<void>;
+  setMuted(accountId: string, conversationId: string, value: boolean): Promise<void>;
+  setArchived(accountId: string, conversationId: string, value: boolean): Promise<void>;
+  markRead(accountId: string, conversationId: string): Promise<void>;
+  search(query: string, filter: SearchFilter, limit: number): Promise<SearchHit[]>;
+  outbox(): Promise<OutboxItem[]>;
+  retry(clientId: string): Promise<void>;
+  discard(clientId: string): Promise<void>;
+  draft(accountId: string, conversationId: string): Promise<string | null>;
+  setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
+  setFocused(focused: boolean): Promise<void>;
+  /**
+   * Whether Confab starts at login (minimized to the tray).
+   */
+  autostart(): Promise<boolean>;
+  setAutostart(value: boolean): Promise<void>;
+  closeToTray(): Promise<boolean>;
+  setCloseToTray(value: boolean): Promise<void>;
+  updateSettings(): Promise<UpdateSettings>;
+  setUpdateSettings(enabled: boolean, endpoint: string): Promise<void>;
+  /**
+   * Asks the update endpoint now; the release found is kept for `install_update`.
+   */
+  checkUpdate(): Promise<UpdateInfo | null>;
+  /**
+   * Downloads the release found, installs it only if its signature checks out, and restarts.
+   */
+  installUpdate(): Promise<void>;
+  /**
+   * An image attachment as a `data:` URL to show inline. Only raster formats: an SVG could
+   * carry script.
+   */
+  attachmentPreview(accountId: string, messageId: string, attachmentId: string): Promise<string>;
+  /**
+   * Saves an attachment into the Downloads folder and returns where.
+   */
+  saveAttachment(accountId: string, messageId: string, attachmentId: string): Promise<string>;
+  /**
+   * The UI painted the cached inbox. Under `make bench` (`CONFAB_MEASURE=<file>`), records the
+   * time since the process started and says which conversation to open next; otherwise nothing.
+   */
+  inboxPainted(): Promise<MeasureOpen | null>;
+  /**
+   * Under `make bench`, records a figure the UI measured (opening a conversation, how long a
+   * main-thread command takes while searches run); otherwise nothing.
+   */
+  measured(name: string, value: number): Promise<void>;
+  /**
+   * The conversation open in the main window (none: `null`), so its messages do not notify.
+   */
+  setOpenConversation(accountId: string | null, conversationId: string | null): Promise<void>;
+  /**
+   * Closes the quick-reply window (from itself: Enter sent the reply, or Esc).
+   */
+  closeQuickReply(): Promise<void>;
+  /**
+   * Opens a link in the system browser; only http and https.
+   */
+  openLink(url: string): Promise<void>;
+}
+
+/** Each command's arguments, in order, as they cross IPC. */
+export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
+  appInfo: [],
+  accounts: [],
+  addAccount: ['serverUrl', 'dialect', 'key'],
+  detectDialects: ['serverUrl', 'key'],
+  retryNow: [],
+  removeAccount: ['accountId'],
+  changeKey: ['accountId', 'key'],
+  setBackgroundReads: ['accountId', 'on'],
+  startDemo: [],
+  demoSetOnline: ['online'],
+  capabilities: ['accountId'],
+  startupNotice: [],
+  syncStates: [],
+  conversations: ['filter'],
+  listWindow: ['filter', 'offset', 'limit', 'have'],
+  conversation: ['accountId', 'conversationId'],
+  messages: ['accountId', 'conversationId', 'before', 'limit'],
+  messagesAround: ['accountId', 'conversationId', 'at', 'each'],
+  loadOlder: ['accountId', 'conversationId'],
+  people: ['accountId'],
+  send: ['accountId', 'conversationId', 'body'],
+  sendFiles: ['body'],
+  react: ['accountId', 'messageId', 'emoji', 'on'],
+  edit: ['accountId', 'messageId', 'body'],
+  delete: ['accountId', 'messageId'],
+  leave: ['accountId', 'conversationId'],
+  deleteConversation: ['accountId', 'conversationId'],
+  createConversation: ['accountId', 'participants', 'body', 'source'],
+  setPinned: ['accountId', 'conversationId', 'value'],
+  setMuted: ['accountId', 'conversationId', 'value'],
+  setArchived: ['accountId', 'conversationId', 'value'],
+  markRead: ['accountId', 'conversationId'],
+  search: ['query', 'filter', 'limit'],
+  outbox: [],
+  retry: ['clientId'],
+  discard: ['clientId'],
+  draft: ['accountId', 'conversationId'],
+  setDraft: ['accountId', 'conversationId', 'body'],
+  setFocused: ['focused'],
+  autostart: [],
+  setAutostart: ['value'],
+  closeToTray: [],
+  setCloseToTray: ['value'],
+  updateSettings: [],
+  setUpdateSettings: ['enabled', 'endpoint'],
+  checkUpdate: [],
+  installUpdate: [],
+  attachmentPreview: ['accountId', 'messageId', 'attachmentId'],
+  saveAttachment: ['accountId', 'messageId', 'attachmentId'],
+  inboxPainted: [],
+  measured: ['name', 'value'],
+  setOpenConversation: ['accountId', 'conversationId'],
+  closeQuickReply: [],
+  openLink: ['url'],
+};
+
+/** The shell's commands over Tauri's IPC. */
+export const commands: Commands = {
+  appInfo: () => invoke('app_info'),
+  accounts: () => invoke('accounts'),
+  addAccount: (serverUrl, dialect, key) => invoke('add_account', { serverUrl, dialect, key }),
+  detectDialects: (serverUrl, key) => invoke('detect_dialects', { serverUrl, key }),
+  retryNow: () => invoke('retry_now'),
+  removeAccount: (accountId) => invoke('remove_account', { accountId }),
+  changeKey: (accountId, key) => invoke('change_key', { accountId, key }),
+  setBackgroundReads: (accountId, on) => invoke('set_background_reads', { accountId, on }),
+  startDemo: () => invoke('start_demo'),
+  demoSetOnline: (online) => invoke('demo_set_online', { online }),
+  capabilities: (accountId) => invoke('capabilities', { accountId }),
+  startupNotice: () => invoke('startup_notice'),
+  syncStates: () => invoke('sync_states'),
+  conversations: (filter) => invoke('conversations', { filter }),
+  listWindow: (filter, offset, limit, have) => invoke('list_window', { filter, offset, limit, have }),
+  conversation: (accountId, conversationId) => invoke('conversation', { accountId, conversationId }),
+  messages: (accountId, conversationId, before, limit) => invoke('messages', { accountId, conversationId, before, limit }),
+  messagesAround: (accountId, conversationId, at, each) => invoke('messages_around', { accountId, conversationId, at, each }),
+  loadOlder: (accountId, conversationId) => invoke('load_older', { accountId, conversationId }),
+  people: (accountId) => invoke('people', { accountId }),
+  send: (accountId, conversationId, body) => invoke('send', { accountId, conversationId, body }),
+  sendFiles: (body) => invoke('send_files', body),
+  react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),
+  edit: (accountId, messageId, body) => invoke('edit', { accountId, messageId, body }),
+  delete: (accountId, messageId) => invoke('delete', { accountId, messageId }),
+  leave: (accountId, conversationId) => invoke('leave', { accountId, conversationId }),
+  deleteConversation: (accountId, conversationId) => invoke('delete_conversation', { accountId, conversationId }),
+  createConversation: (accountId, participants, body, source) => invoke('create_conversation', { accountId, participants, body, source }),
+  setPinned: (accountId, conversationId, value) => invoke('set_pinned', { accountId, conversationId, value }),
+  setMuted: (accountId, conversationId, value) => invoke('set_muted', { accountId, conversationId, value }),
+  setArchived: (accountId, conversationId, value) => invoke('set_archived', { accountId, conversationId, value }),
+  markRead: (accountId, conversationId) => invoke('mark_read', { accountId, conversationId }),
+  search: (query, filter, limit) => invoke('search', { query, filter, limit }),
+  outbox: () => invoke('outbox'),
+  retry: (clientId) => invoke('retry', { clientId }),
+  discard: (clientId) => invoke('discard', { clientId }),
+  draft: (accountId, conversationId) => invoke('draft', { accountId, conversationId }),
+  setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
+  setFocused: (focused) => invoke('set_focused', { focused }),
+  autostart: () => invoke('autostart'),
+  setAutostart: (value) => invoke('set_autostart', { value }),
+  closeToTray: () => invoke('close_to_tray'),
+  setCloseToTray: (value) => invoke('set_close_to_tray', { value }),
+  updateSettings: () => invoke('update_settings'),
+  setUpdateSettings: (enabled, endpoint) => invoke('set_update_settings', { enabled, endpoint }),
+  checkUpdate: () => invoke('check_update'),
+  installUpdate: () => invoke('install_update'),
+  attachmentPreview: (accountId, messageId, attachmentId) => invoke('attachment_preview', { accountId, messageId, attachmentId }),
+  saveAttachment: (accountId, messageId, attachmentId) => invoke('save_attachment', { accountId, messageId, attachmentId }),
+  inboxPainted: () => invoke('inbox_painted'),
+  measured: (name, value) => invoke('measured', { name, value }),
+  setOpenConversation: (accountId, conversationId) => invoke('set_open_conversation', { accountId, conversationId }),
+  closeQuickReply: () => invoke('close_quick_reply'),
+  openLink: (url) => invoke('open_link', { url }),
+};
