@@ -63,9 +63,11 @@ serve-demo: deps-build
 	$(CARGO) run --locked -q -p confab-server -- serve --bind 127.0.0.1:8080 --db $(DEMO_DIR)/demo.db --demo \
 		--keys-file $(DEMO_DIR)/demo.keys.json
 
-# Regenerates ui/src/lib/bindings.ts from the Rust types that cross IPC.
+# Regenerates what is generated from the Rust side of IPC: ui/src/lib/bindings.ts (the types),
+# ui/src/lib/commands.ts (the commands) and fixtures/contract/shapes.json (the shapes of the
+# real commands' answers, which the fake backend must match).
 bindings: deps-build ui
-	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib bindings
+	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib -- bindings ipc_contract
 
 # Lint first: a warning or a stale format fails CI like a failing test.
 test: disk lint test-rust test-ui test-e2e

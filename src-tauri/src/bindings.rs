@@ -1,6 +1,6 @@
 //! The TypeScript declarations of every type that crosses IPC, generated from the Rust types
 //! (never written twice). `ui/src/lib/bindings.ts` is committed; a test fails when it is out
-//! of date, and `CONFAB_WRITE_BINDINGS=1 cargo test -p confab bindings` rewrites it.
+//! of date, and `make bindings` rewrites it.
 
 use confab_core::{events::Event, model, ConversationFilter, ErrorCode, SearchFilter};
 use ts_rs::{Config, TS};

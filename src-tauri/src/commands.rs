@@ -686,11 +686,21 @@ mod tests {
         tauri::test::get_ipc_response(webview, request).map(|b| b.deserialize::<Value>().expect("JSON answer"))
     }
 
-    #[test]
-    fn commands_answer_from_the_cache_and_fail_as_code_and_message() {
+    /// The app's commands in Tauri's mock runtime, over a client signed in to the reference
+    /// server's demo (portal) and synced. Keep the returned guards alive.
+    struct Harness {
+        webview: WebviewWindow<MockRuntime>,
+        account_id: String,
+        _app: tauri::App<MockRuntime>,
+        _server: confab_server::RunningServer,
+        _dir: tempfile::TempDir,
+        runtime: tokio::runtime::Runtime,
+    }
+
+    fn harness() -> Harness {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let dir = tempfile::tempdir().expect("tempdir");
-        let (client, account_id, _server) = runtime.block_on(async {
+        let (client, account_id, server) = runtime.block_on(async {
             let store = confab_server::Store::open(&dir.path().join("server.db")).expect("server store");
             let demo = confab_server::demo::ensure(&store).expect("demo");
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -710,7 +720,6 @@ mod tests {
             client.sync(&account.id).await.expect("sync");
             (client, account.id, server)
         });
-
         let app = tauri::test::mock_builder()
             .invoke_handler(super::handler::<MockRuntime>())
             .build(tauri::test::mock_context(tauri::test::noop_assets()))
@@ -719,8 +728,21 @@ mod tests {
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
             .build()
             .expect("webview");
+        Harness {
+            webview,
+            account_id,
+            _app: app,
+            _server: server,
+            _dir: dir,
+            runtime,
+        }
+    }
 
-        let list = call(&webview, "conversations", json!({ "filter": "all" })).expect("conversations");
+    #[test]
+    fn commands_answer_from_the_cache_and_fail_as_code_and_message() {
+        let h = harness();
+        let (webview, account_id) = (&h.webview, &h.account_id);
+        let list = call(webview, "conversations", json!({ "filter": "all" })).expect("conversations");
         let list = list.as_array().expect("a list");
         assert_eq!(list.len(), 5);
         assert!(
@@ -734,7 +756,7 @@ mod tests {
             .expect("a direct conversation");
 
         let page = call(
-            &webview,
+            webview,
             "messages",
             json!({ "accountId": account_id, "conversationId": direct["id"], "before": null, "limit": 10 }),
         )
@@ -742,7 +764,7 @@ mod tests {
         assert!(!page["messages"].as_array().expect("messages").is_empty());
 
         let sent = call(
-            &webview,
+            webview,
             "send",
             json!({ "accountId": account_id, "conversationId": direct["id"], "body": "via IPC" }),
         )
@@ -755,16 +777,16 @@ mod tests {
         // The list read as a window, then only what the send changed: the direct conversation
         // moves to the top (or, already there, is updated in place).
         let ask = |have: &Value| json!({ "filter": "all", "offset": 0, "limit": 60, "have": have });
-        let whole = call(&webview, "list_window", ask(&Value::Null)).expect("list window");
+        let whole = call(webview, "list_window", ask(&Value::Null)).expect("list window");
         assert_eq!(whole["type"], "whole", "{whole}");
         assert_eq!(whole["window"]["rows"].as_array().map(Vec::len), Some(5), "{whole}");
         let sent_too = call(
-            &webview,
+            webview,
             "send",
             json!({ "accountId": account_id, "conversationId": direct["id"], "body": "and again" }),
         )
         .expect("send");
-        let changes = call(&webview, "list_window", ask(&whole["version"])).expect("list changes");
+        let changes = call(webview, "list_window", ask(&whole["version"])).expect("list changes");
         assert_eq!(
             (changes["type"].as_str(), &changes["from"]),
             (Some("changes"), &whole["version"]),
@@ -778,7 +800,7 @@ mod tests {
         assert_eq!(last["row"]["lastMessage"]["id"], sent_too["id"], "{changes:?}");
 
         let missing = call(
-            &webview,
+            webview,
             "send",
             json!({ "accountId": account_id, "conversationId": "nope", "body": "x" }),
         )
@@ -787,7 +809,7 @@ mod tests {
         assert!(missing["message"].as_str().is_some_and(|m| m.contains("nope")));
 
         let leave = call(
-            &webview,
+            webview,
             "leave",
             json!({ "accountId": account_id, "conversationId": direct["id"] }),
         )
@@ -799,21 +821,93 @@ mod tests {
         );
 
         let edit = call(
-            &webview,
+            webview,
             "edit",
             json!({ "accountId": account_id, "messageId": "x", "body": "y" }),
         )
         .expect_err("refused");
         assert_eq!(edit["code"], "unsupported", "portal cannot edit: {edit}");
 
-        let link = call(&webview, "open_link", json!({ "url": "javascript:alert(1)" })).expect_err("refused");
+        let link = call(webview, "open_link", json!({ "url": "javascript:alert(1)" })).expect_err("refused");
         assert_eq!(link["code"], "invalid");
-        let link = call(&webview, "open_link", json!({ "url": "file:///etc/passwd" })).expect_err("refused");
+        let link = call(webview, "open_link", json!({ "url": "file:///etc/passwd" })).expect_err("refused");
         assert_eq!(link["code"], "invalid");
 
-        let hits = call(&webview, "search", json!({ "query": "quiz", "filter": { "accountId": null, "conversationId": null, "senderId": null }, "limit": 10 }))
+        let hits = call(webview, "search", json!({ "query": "quiz", "filter": { "accountId": null, "conversationId": null, "senderId": null }, "limit": 10 }))
             .expect("search");
         assert_eq!(hits.as_array().map(Vec::len), Some(1), "{hits}");
-        drop(runtime);
+        drop(h.runtime);
+    }
+
+    /// An answer's shape: what the fake backend's answers must match (`shape` in
+    /// ui/src/lib/contract.test.ts is the same function).
+    fn shape(value: &Value) -> Value {
+        match value {
+            Value::Null => json!("null"),
+            Value::Bool(_) => json!("boolean"),
+            Value::Number(_) => json!("number"),
+            Value::String(_) => json!("string"),
+            Value::Array(items) => json!({ "array": items.first().map_or(json!("empty"), shape) }),
+            Value::Object(fields) => Value::Object(fields.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        }
+    }
+
+    /// A value saved from an answer: `0.id` is the first item's id.
+    fn at<'a>(value: &'a Value, path: &str) -> &'a Value {
+        path.split('.').fold(value, |v, part| match part.parse::<usize>() {
+            Ok(i) => &v[i],
+            Err(_) => &v[part],
+        })
+    }
+
+    fn substituted(args: &Value, saved: &std::collections::HashMap<String, Value>) -> Value {
+        match args {
+            Value::String(s) if s.starts_with('$') => saved.get(&s[1..]).cloned().unwrap_or(Value::Null),
+            Value::Object(fields) => {
+                Value::Object(fields.iter().map(|(k, v)| (k.clone(), substituted(v, saved))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    /// fixtures/contract/ipc.json, run against the real commands: each step answers or fails as
+    /// it says, and the answers' shapes are the ones recorded for the fake backend to match
+    /// (fixtures/contract/shapes.json; `CONFAB_WRITE_BINDINGS=1` records them again).
+    #[test]
+    fn the_ipc_contract_holds_for_the_real_commands() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/contract");
+        let contract: Value =
+            serde_json::from_slice(&std::fs::read(root.join("ipc.json")).expect("ipc.json")).expect("contract JSON");
+        let h = harness();
+        let mut saved = std::collections::HashMap::new();
+        let mut shapes = Vec::new();
+        for (n, step) in contract["steps"].as_array().expect("steps").iter().enumerate() {
+            let command = step["call"].as_str().expect("call");
+            let args = substituted(&step["args"], &saved);
+            let answer = call(&h.webview, command, args.clone());
+            match (step["error"].as_str(), answer) {
+                (None, Ok(value)) => {
+                    for (name, path) in step["save"].as_object().into_iter().flatten() {
+                        saved.insert(name.clone(), at(&value, path.as_str().expect("path")).clone());
+                    }
+                    shapes.push(json!({ "step": n, "call": command, "shape": shape(&value) }));
+                }
+                (Some(code), Err(error)) => {
+                    assert_eq!(error["code"], code, "step {n} `{command}` {args}: {error}");
+                    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
+                }
+                (None, Err(error)) => panic!("step {n} `{command}` {args} failed: {error}"),
+                (Some(code), Ok(value)) => panic!("step {n} `{command}` {args} answered {value}, not {code}"),
+            }
+        }
+        let fresh = serde_json::to_string_pretty(&json!({ "shapes": shapes })).expect("JSON") + "\n";
+        let path = root.join("shapes.json");
+        if std::env::var_os("CONFAB_WRITE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).expect("shapes written");
+        }
+        assert!(
+            std::fs::read_to_string(&path).unwrap_or_default() == fresh,
+            "fixtures/contract/shapes.json is out of date: run `make bindings`"
+        );
     }
 }

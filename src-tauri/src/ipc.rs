@@ -3,7 +3,7 @@
 //! invokes each, and each one's argument names) is written from it. The argument and answer
 //! types are the ones `bindings.rs` generates with ts-rs, so one generator of types serves both.
 //! A test fails when the committed file is out of date, or when a command is missing from
-//! `handler()`; `CONFAB_WRITE_BINDINGS=1 cargo test -p confab --lib bindings` rewrites it.
+//! `handler()`; `make bindings` rewrites it.
 //!
 //! Why not tauri-specta: it describes types with `specta`, so every type that crosses IPC would
 //! change its derive (ts-rs today, with its tests), and it wraps each answer in a

@@ -421,6 +421,7 @@ export class FakeBackend implements Backend {
   }
   async setFocused() {}
   async openLink(url: string) {
+    if (!/^https?:\/\//i.test(url.trim())) throw { code: 'invalid', message: 'only http and https links open' } satisfies ErrorPayload;
     this.calls.push(`open ${url}`);
   }
   async attachmentPreview(): Promise<string> {
