@@ -362,11 +362,12 @@ mod tests {
             assert!(ticks > 0, "the timer ran");
             (write, Duration::from_micros(latest_us.load(Ordering::Relaxed)))
         });
+        eprintln!("a {write:?} write of 100,000 messages; the 5 ms timer fired at most {latest:?} late");
         assert_eq!(store.messages("a", "c", None, 10).expect("read").messages.len(), 10);
         // Meaningful only if the write takes far longer than the lateness allowed.
         assert!(write > Duration::from_millis(400), "the write took {write:?}");
         assert!(
-            latest < Duration::from_millis(100),
+            latest < Duration::from_millis(50),
             "a 5 ms timer fired {latest:?} late while a {write:?} write ran"
         );
     }
