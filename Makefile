@@ -15,7 +15,7 @@ export CARGO_INCREMENTAL := 0
 endif
 
 PHONY_EXTRA := serve-demo bindings disk
-.PHONY: run $(PHONY_EXTRA) test test-rust test-ui test-e2e test-package package lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
+.PHONY: run $(PHONY_EXTRA) test test-rust test-windows test-ui test-e2e test-package package lint bench setup ui deps-build deps-ui deps-keyring deps-e2e deps-bench fmt
 
 setup: deps-build ui
 
@@ -70,7 +70,7 @@ bindings: deps-build ui
 	CONFAB_WRITE_BINDINGS=1 $(CARGO) test --locked -p confab --lib -- bindings ipc_contract
 
 # Lint first: a warning or a stale format fails CI like a failing test.
-test: disk lint test-rust test-ui test-e2e
+test: disk lint test-rust test-windows test-ui test-e2e
 
 # A full test run needs a few GB under target/; say how much there is before starting.
 disk:
@@ -79,6 +79,12 @@ disk:
 # Keys go to a real Secret Service: a private D-Bus session with gnome-keyring.
 test-rust: deps-build deps-keyring ui
 	scripts/with-keyring.sh $(CARGO) test --locked --workspace
+
+# The Windows build of the core, server and CLI suites, run under Wine (docs/platforms.md).
+test-windows: deps-build
+	@scripts/ensure-toolchain.sh windows
+	@scripts/ensure-system.sh windows wine
+	CARGO=$(CARGO) scripts/test-windows.sh
 
 test-ui: deps-build deps-ui ui/node_modules/.package-lock.json
 	npm --prefix ui run check

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages a make target needs, only those missing.
-# Usage: scripts/ensure-system.sh GROUP...   (groups: build, ui, keyring, e2e, bench, node, windows)
+# Usage: scripts/ensure-system.sh GROUP...   (groups: build, ui, keyring, e2e, bench, node, windows, wine)
 set -euo pipefail
 
 packages=()
@@ -9,6 +9,7 @@ for group in "$@"; do
     build) packages+=(pkg-config build-essential curl file libwebkit2gtk-4.1-dev libssl-dev libxdo-dev
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
     windows) packages+=(gcc-mingw-w64-x86-64) ;;
+    wine)  packages+=(wine wine64) ;;
     e2e)   packages+=(webkit2gtk-driver xvfb xauth x11-utils dbus dbus-x11 gnome-keyring at-spi2-core fonts-noto-color-emoji) ;;
     keyring) packages+=(dbus gnome-keyring) ;;
     ui)    packages+=(chromium) ;;
