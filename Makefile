@@ -80,8 +80,8 @@ disk:
 test-rust: deps-build deps-keyring ui
 	scripts/with-keyring.sh $(CARGO) test --locked --workspace
 
-# The Windows build of the core, server and CLI suites, run under Wine (docs/platforms.md).
-test-windows: deps-build
+# The Windows build of the core, server, CLI and shell suites, run under Wine (docs/platforms.md).
+test-windows: deps-build ui
 	@scripts/ensure-toolchain.sh windows
 	@scripts/ensure-system.sh windows wine
 	CARGO=$(CARGO) scripts/test-windows.sh
