@@ -76,9 +76,11 @@ test: disk lint test-rust test-windows test-ui test-e2e
 disk:
 	@mkdir -p target && df -h target | awk 'NR == 2 { print "disk: " $$4 " free for target/" }'
 
-# Keys go to a real Secret Service: a private D-Bus session with gnome-keyring.
+# Keys go to a real Secret Service: a private D-Bus session with gnome-keyring. Size knobs are
+# small here and large in `make bench`: MUTATION_CASES mutated server answers per decoder.
+MUTATION_CASES ?= 20000
 test-rust: deps-build deps-keyring ui
-	scripts/with-keyring.sh $(CARGO) test --locked --workspace
+	CONFAB_MUTATION_CASES=$(MUTATION_CASES) scripts/with-keyring.sh $(CARGO) test --locked --workspace
 
 # The Windows build of the core, server, CLI and shell suites, run under Wine (docs/platforms.md).
 test-windows: deps-build ui
@@ -122,6 +124,7 @@ fmt:
 bench: deps-bench deps-e2e deps-keyring ui
 	scripts/bench-server.sh
 	$(CARGO) bench --locked -q -p confab-core --bench core
+	CONFAB_MUTATION_CASES=500000 $(CARGO) test --locked --release -q -p confab-core --test core -- mutations
 	scripts/bench-app.sh
 	$(CARGO) build --locked --release -q -p confab -p confab-cli -p confab-server
 	scripts/with-keyring.sh python3 scripts/bench-day.py
