@@ -1,6 +1,6 @@
 //! What one account holds while the client runs: the connection to its server, its sync
 //! state, the signals that wake its tasks, the tasks themselves, and what its sync remembers
-//! between passes. Adding an account makes one; removing it drops it, which stops its tasks.
+//! between passes. Adding an account makes one; removing it stops its tasks and forgets it.
 
 use std::{collections::HashMap, sync::Arc, sync::Mutex, time::Instant};
 
@@ -57,12 +57,6 @@ impl AccountRuntime {
         for task in lock(&self.tasks).drain(..) {
             task.abort();
         }
-    }
-}
-
-impl Drop for AccountRuntime {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 

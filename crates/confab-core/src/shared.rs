@@ -144,7 +144,11 @@ impl Inner {
 
     /// An account's runtime, made on first use.
     pub fn account(&self, account_id: &str) -> Arc<AccountRuntime> {
-        Arc::clone(lock(&self.accounts).entry(account_id.to_string()).or_default())
+        let mut accounts = lock(&self.accounts);
+        match accounts.get(account_id) {
+            Some(runtime) => Arc::clone(runtime),
+            None => Arc::clone(accounts.entry(account_id.to_string()).or_default()),
+        }
     }
 
     /// Forgets an account's runtime, which stops its tasks.
@@ -184,8 +188,10 @@ impl Inner {
         Ok(remote)
     }
 
+    /// An account's sync state; asking makes no runtime (an account removed stays gone).
     pub fn state(&self, account_id: &str) -> SyncState {
-        self.account(account_id).state()
+        let runtime = lock(&self.accounts).get(account_id).cloned();
+        runtime.map_or(SyncState::Idle, |r| r.state())
     }
 
     /// Sets an account's state, and announces it when what it shows changes

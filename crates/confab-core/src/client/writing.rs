@@ -282,17 +282,23 @@ impl Client {
         Ok(())
     }
 
-    /// Edits one of your messages.
-    pub fn edit(&self, account_id: &str, message_id: &str, body: &str) -> Result<()> {
-        let account = self.require(account_id, self.capabilities(account_id)?.edit, "edit messages")?;
+    /// One of your own messages, for `verb` ("edit", "delete") where the server lets you.
+    fn own_message(&self, account_id: &str, message_id: &str, allowed: bool, verb: &str) -> Result<Message> {
+        let account = self.require(account_id, allowed, &format!("{verb} messages"))?;
         let message = self
             .inner
             .store
             .message(account_id, message_id)?
             .ok_or_else(|| Error::NotFound(format!("message {message_id}")))?;
         if message.sender_id != account.user_id {
-            return Err(Error::Invalid("you can only edit your own messages".into()));
+            return Err(Error::Invalid(format!("you can only {verb} your own messages")));
         }
+        Ok(message)
+    }
+
+    /// Edits one of your messages.
+    pub fn edit(&self, account_id: &str, message_id: &str, body: &str) -> Result<()> {
+        let message = self.own_message(account_id, message_id, self.capabilities(account_id)?.edit, "edit")?;
         if body.trim().is_empty() {
             return Err(Error::Invalid("a message needs some text".into()));
         }
@@ -317,15 +323,7 @@ impl Client {
 
     /// Deletes one of your messages. One still waiting in the outbox is simply withdrawn.
     pub fn delete(&self, account_id: &str, message_id: &str) -> Result<()> {
-        let account = self.require(account_id, self.capabilities(account_id)?.delete, "delete messages")?;
-        let message = self
-            .inner
-            .store
-            .message(account_id, message_id)?
-            .ok_or_else(|| Error::NotFound(format!("message {message_id}")))?;
-        if message.sender_id != account.user_id {
-            return Err(Error::Invalid("you can only delete your own messages".into()));
-        }
+        let message = self.own_message(account_id, message_id, self.capabilities(account_id)?.delete, "delete")?;
         if message.delivery != Delivery::Sent {
             if let Some(client_id) = &message.client_id {
                 let cancelled = self
