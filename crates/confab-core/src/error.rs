@@ -103,6 +103,10 @@ pub enum Error {
     Store(crate::store::StoreError),
     #[error("the local database is newer ({found}) than this version of Confab ({known}); update Confab")]
     StoreTooNew { found: usize, known: usize },
+    /// The database is damaged, and another process has the profile open: moving the file
+    /// aside now would pull it from under that process (on Linux) or fail (on Windows).
+    #[error("the local database is damaged, and another Confab process (the app or confab-cli) has this profile open; close it and start again (nothing was changed)")]
+    DamagedInUse,
     #[error("the OS keyring failed: {0}")]
     Keyring(String),
     #[error("no API key for this account in the OS keyring; sign in again")]

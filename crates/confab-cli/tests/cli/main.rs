@@ -88,10 +88,12 @@ pub async fn demo_server(strict: bool) -> DemoServer {
     }
 }
 
-/// A data directory for `--data-dir` (its profile is a folder inside it).
+/// A data directory for `--data-dir` (its profile is a folder inside it), under a user name
+/// with spaces and letters outside ASCII, as on many Windows machines: the path goes through
+/// the command line and SQLite.
 pub fn profile() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("data");
+    let path = dir.path().join("Zoë Ångström-Nuñez 山田").join("Confab data");
     (dir, path)
 }
 

@@ -132,10 +132,34 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The database's path as SQLite is given it. On Windows a path of 260 characters or more
+/// (with SQLite's `-journal` and `-wal` names added) opens only in its verbatim form
+/// (`\\?\C:\...`), which SQLite passes through untouched; Rust's own file functions make
+/// that form by themselves, SQLite does not.
+fn for_sqlite(path: &Path) -> std::path::PathBuf {
+    #[cfg(windows)]
+    if path.as_os_str().len() + "-journal".len() >= 260 {
+        use std::path::{Component, Prefix};
+        if let Ok(full) = std::path::absolute(path) {
+            let text = full.to_string_lossy().into_owned();
+            match full.components().next() {
+                Some(Component::Prefix(prefix)) => match prefix.kind() {
+                    Prefix::Disk(_) => return format!(r"\\?\{text}").into(),
+                    Prefix::UNC(..) => return format!(r"\\?\UNC\{}", &text[2..]).into(),
+                    _ => return full,
+                },
+                _ => return full,
+            }
+        }
+    }
+    path.to_path_buf()
+}
+
 impl Store {
     /// Opens or creates the cache at `path`, migrating it; refuses a database newer than this
     /// code.
     pub fn open(path: &Path) -> Result<Self> {
+        let path = &for_sqlite(path);
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "NORMAL")?;
@@ -519,4 +543,26 @@ fn clear_draft(tx: &rusqlite::Transaction<'_>, account_id: &str, conversation_id
         params![account_id, conversation_id],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_long_database_path_is_given_to_sqlite_verbatim_on_windows() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let short = root.path().join("confab.db");
+        assert_eq!(super::for_sqlite(&short), short);
+        let mut dir = root.path().to_path_buf();
+        while dir.as_os_str().len() < 300 {
+            dir.push("a folder with a rather long name");
+        }
+        std::fs::create_dir_all(&dir).expect("deep folder");
+        let long = super::for_sqlite(&dir.join("confab.db"));
+        assert!(long.ends_with("confab.db"));
+        if cfg!(windows) {
+            assert!(long.to_string_lossy().starts_with(r"\\?\"), "{}", long.display());
+        } else {
+            assert_eq!(long, dir.join("confab.db"), "elsewhere paths are not limited");
+        }
+    }
 }

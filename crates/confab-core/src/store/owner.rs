@@ -61,6 +61,28 @@ impl Owner {
     }
 }
 
+/// Whether a running process holds an owner's lock under `data_dir`: the profile is open
+/// elsewhere (the app, or `confab-cli`). Files of processes that ended are left alone.
+pub fn held_elsewhere(data_dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("owners")) else {
+        return false;
+    };
+    entries.filter_map(|entry| entry.ok()).any(|entry| {
+        let is_lock = entry.path().extension().is_some_and(|ext| ext == "lock");
+        let Ok(file) = File::options().read(true).write(true).open(entry.path()) else {
+            return false;
+        };
+        match file.try_lock() {
+            Ok(()) => {
+                let _ = file.unlock();
+                false
+            }
+            Err(TryLockError::WouldBlock) => is_lock,
+            Err(TryLockError::Error(_)) => false,
+        }
+    })
+}
+
 impl Drop for Owner {
     fn drop(&mut self) {
         if let Some(file) = self.file.take() {
@@ -85,5 +107,19 @@ mod tests {
         drop(first);
         assert!(!second.is_alive(&id));
         assert!(!second.is_alive("../escape"), "ids are names, never paths");
+    }
+
+    #[test]
+    fn a_profile_is_held_elsewhere_while_an_owner_lives() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        assert!(!super::held_elsewhere(dir.path()), "no owners yet");
+        let owner = Owner::new(dir.path()).expect("owner");
+        assert!(super::held_elsewhere(dir.path()));
+        drop(owner);
+        std::fs::write(dir.path().join("owners").join("gone.lock"), b"").expect("a file left behind");
+        assert!(
+            !super::held_elsewhere(dir.path()),
+            "an unlocked file is a process that ended"
+        );
     }
 }

@@ -81,9 +81,23 @@ impl Store {
                 Err(error) => return Err(error),
             }
         }
+        let data_dir = path.parent().unwrap_or(Path::new("."));
+        if super::owner::held_elsewhere(data_dir) {
+            return Err(Error::DamagedInUse);
+        }
         let stamp = crate::now_ms();
         let moved_to = path.with_extension(format!("db.damaged-{stamp}"));
-        std::fs::rename(path, &moved_to)?;
+        // On Windows a file another program has open (a backup tool, a virus scanner) cannot
+        // be renamed: nothing is changed then, and the next start tries again.
+        std::fs::rename(path, &moved_to).map_err(|error| {
+            std::io::Error::new(
+                error.kind(),
+                format!(
+                    "the local database is damaged and could not be moved aside ({error}); close any program that has {} open and start again (nothing was changed)",
+                    path.display()
+                ),
+            )
+        })?;
         for suffix in ["-wal", "-shm"] {
             let side = PathBuf::from(format!("{}{suffix}", path.display()));
             if side.exists() {
@@ -92,7 +106,6 @@ impl Store {
         }
         let _ = std::fs::remove_file(damaged_marker(path));
         let store = Self::open(path)?;
-        let data_dir = path.parent().unwrap_or(Path::new("."));
         let recovery = store.rescue(&moved_to, data_dir);
         tracing::warn!("{}", recovery.message());
         Ok((store, Some(recovery)))

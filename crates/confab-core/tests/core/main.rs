@@ -7,6 +7,7 @@ mod proxy;
 
 mod accounts;
 mod dialects;
+mod disk;
 mod durability;
 mod exactly_once;
 mod faults;
