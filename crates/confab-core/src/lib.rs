@@ -15,6 +15,7 @@ mod runtime;
 pub mod secrets;
 mod shared;
 pub mod store;
+pub mod when;
 pub mod window;
 
 pub use client::Client;

@@ -406,6 +406,23 @@ pub struct OutboxItem {
     pub created_at: i64,
 }
 
+/// A message to send later, as the UI and the CLI list it. Times are UTC milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduledMessage {
+    pub client_id: String,
+    pub account_id: String,
+    pub conversation_id: String,
+    pub body: String,
+    /// The names of the files going with it.
+    pub files: Vec<String>,
+    pub due_at: i64,
+    pub created_at: i64,
+    /// When it went to the outbox; later than `due_at` when Confab was not running then.
+    pub released_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::SyncState;

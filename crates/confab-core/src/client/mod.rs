@@ -10,7 +10,10 @@ mod accounts;
 mod conversations;
 mod reading;
 mod running;
+mod scheduled;
 mod writing;
+
+pub(crate) use writing::echo_of;
 
 use std::path::PathBuf;
 use std::sync::{

@@ -103,6 +103,7 @@ impl Client {
     /// [`Client::deliver`], saying also which operations were dropped because the server does
     /// not offer them.
     pub async fn deliver_reporting(&self, account_id: &str) -> Result<engine::DeliveryReport> {
+        engine::release_scheduled(&self.inner, account_id, now_ms())?;
         self.inner.store.make_due(account_id)?;
         engine::deliver_due(&self.inner, account_id).await
     }

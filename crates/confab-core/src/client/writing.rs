@@ -45,6 +45,38 @@ impl Client {
         body: &str,
         files: Vec<NewFile>,
     ) -> Result<Message> {
+        let (account, folder, operation) = self.compose(account_id, conversation_id, body, files)?;
+        let client_id = new_client_id();
+        let echo = echo_of(&account, conversation_id, &client_id, &operation, now_ms());
+        let queued = self.queue(
+            account_id,
+            conversation_id,
+            &client_id,
+            operation,
+            LocalEffect::Echo(&echo),
+        );
+        if let Err(error) = queued {
+            if let Some(folder) = folder {
+                let _ = std::fs::remove_dir_all(folder);
+            }
+            return Err(error);
+        }
+        self.announce(account_id, conversation_id, vec![local_id(&client_id)], vec![]);
+        self.inner
+            .store
+            .message(account_id, &client_id)?
+            .ok_or_else(|| Error::NotFound("the message just written".into()))
+    }
+
+    /// Checks a message about to be sent or scheduled and makes its operation, its files kept
+    /// in a new folder of the profile (returned, to remove if queuing it fails).
+    pub(super) fn compose(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        body: &str,
+        files: Vec<NewFile>,
+    ) -> Result<(Account, Option<PathBuf>, Operation)> {
         let (account, conversation) = self.live_conversation(account_id, conversation_id)?;
         if body.trim().is_empty() && files.is_empty() {
             return Err(Error::Invalid("a message needs some text".into()));
@@ -82,21 +114,6 @@ impl Client {
                 "this conversation is locked: it takes no new messages".into(),
             ));
         }
-        let created_at = now_ms();
-        let mut echo = Message {
-            account_id: account_id.to_string(),
-            conversation_id: conversation_id.to_string(),
-            id: String::new(),
-            client_id: None,
-            sender_id: account.user_id.clone(),
-            body: body.to_string(),
-            reactions: Default::default(),
-            attachments: Vec::new(),
-            read_at: None,
-            created_at,
-            edited_at: None,
-            delivery: Delivery::Pending,
-        };
         // The documents make a message's text required; files alone go with their names as
         // the text, which every server takes and every reader understands.
         let body = if body.trim().is_empty() {
@@ -108,49 +125,13 @@ impl Client {
         } else {
             body.to_string()
         };
-        let body = body.as_str();
-        echo.body = body.to_string();
         let (folder, outgoing) = self.keep_outgoing(&files)?;
-        echo.attachments = outgoing
-            .iter()
-            .enumerate()
-            .map(|(i, f)| crate::model::Attachment {
-                id: format!("local:{i}"),
-                url: String::new(),
-                name: Some(f.name.clone()),
-                content_type: Some(f.content_type.clone()),
-                size: i64::try_from(f.size).ok(),
-            })
-            .collect();
         let operation = Operation::Send {
-            body: body.to_string(),
+            body,
             attachments: Vec::new(),
             files: outgoing,
         };
-        let client_id = new_client_id();
-        echo.id = local_id(&client_id);
-        echo.client_id = Some(client_id.clone());
-        let queued = self.queue(
-            account_id,
-            conversation_id,
-            &client_id,
-            operation,
-            LocalEffect::Echo(&echo),
-        );
-        match queued {
-            Ok(()) => {}
-            Err(error) => {
-                if let Some(folder) = folder {
-                    let _ = std::fs::remove_dir_all(folder);
-                }
-                return Err(error);
-            }
-        };
-        self.announce(account_id, conversation_id, vec![local_id(&client_id)], vec![]);
-        self.inner
-            .store
-            .message(account_id, &client_id)?
-            .ok_or_else(|| Error::NotFound("the message just written".into()))
+        Ok((account, folder, operation))
     }
 
     /// Writes files to send into a new folder under `outgoing/`, synced to disk before the
@@ -391,5 +372,44 @@ impl Client {
         self.announce(&account_id, &conversation_id, vec![], vec![local_id(client_id)]);
         self.inner.bus.publish(Event::OutboxChanged { account_id });
         Ok(())
+    }
+}
+
+/// How a message being sent shows until the server has it: pending, under its local id, its
+/// files listed from the profile folder.
+pub(crate) fn echo_of(
+    account: &Account,
+    conversation_id: &str,
+    client_id: &str,
+    operation: &Operation,
+    created_at: i64,
+) -> Message {
+    let (body, files) = match operation {
+        Operation::Send { body, files, .. } => (body.clone(), files.as_slice()),
+        _ => (String::new(), &[][..]),
+    };
+    Message {
+        account_id: account.id.clone(),
+        conversation_id: conversation_id.to_string(),
+        id: local_id(client_id),
+        client_id: Some(client_id.to_string()),
+        sender_id: account.user_id.clone(),
+        body,
+        reactions: Default::default(),
+        attachments: files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| crate::model::Attachment {
+                id: format!("local:{i}"),
+                url: String::new(),
+                name: Some(f.name.clone()),
+                content_type: Some(f.content_type.clone()),
+                size: i64::try_from(f.size).ok(),
+            })
+            .collect(),
+        read_at: None,
+        created_at,
+        edited_at: None,
+        delivery: Delivery::Pending,
     }
 }

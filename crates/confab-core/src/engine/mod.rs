@@ -16,5 +16,5 @@ mod outbox;
 mod sync;
 
 pub(crate) use outbox::remove_outgoing;
-pub use outbox::{deliver_due, run_outbox, DeliveryReport};
+pub use outbox::{deliver_due, release_scheduled, run_outbox, DeliveryReport};
 pub use sync::{load_older, run_sync, sync_once};

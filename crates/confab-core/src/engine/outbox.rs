@@ -644,15 +644,25 @@ pub async fn run_outbox(inner: Arc<Inner>, account_id: String) {
     let wake = inner.outbox_signal(&account_id);
     let mut failures: u32 = 0;
     loop {
+        if let Err(error) = release_scheduled(&inner, &account_id, now_ms()) {
+            tracing::warn!(account = %account_id, %error, "messages to send later could not be released");
+        }
         let wait = match deliver_due(&inner, &account_id).await {
             Ok(_) => {
                 failures = 0;
-                match inner.store.next_attempt_at(&account_id) {
-                    Ok(Some(at)) => {
-                        Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
-                            .min(Duration::from_secs(30))
-                    }
-                    _ => Duration::from_secs(30),
+                // The wall clock is read again at least every 30 s: a clock set forward, or a
+                // machine waking from sleep, releases what became due within that.
+                let next = [
+                    inner.store.next_attempt_at(&account_id),
+                    inner.store.next_due(&account_id),
+                ]
+                .into_iter()
+                .filter_map(|at| at.ok().flatten())
+                .min();
+                match next {
+                    Some(at) => Duration::from_millis(u64::try_from(at.saturating_sub(now_ms()).max(50)).unwrap_or(50))
+                        .min(Duration::from_secs(30)),
+                    None => Duration::from_secs(30),
                 }
             }
             Err(Error::MissingKey | Error::Keyring(_)) => {
@@ -672,4 +682,42 @@ pub async fn run_outbox(inner: Arc<Inner>, account_id: String) {
             () = wake.notified() => {}
         }
     }
+}
+
+/// Moves the messages of an account whose time has come (by the wall clock at `now`) into the
+/// outbox, each with its echo, once: a row released here (or by another process on the same
+/// profile) is never released again, whatever the clock does next. How many were.
+pub fn release_scheduled(inner: &Inner, account_id: &str, now: i64) -> Result<usize> {
+    let due = inner.store.due(account_id, now)?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let account = inner.store.account(account_id)?;
+    let mut released = 0;
+    for item in due {
+        let echo = crate::client::echo_of(&account, &item.conversation_id, &item.client_id, &item.operation, now);
+        if inner.store.release_scheduled(&item, &echo, now)? {
+            released += 1;
+            if now - item.due_at > 60_000 {
+                tracing::info!(account = %account_id, due_at = item.due_at, "a message to send later went out late: Confab was not running at its time");
+            }
+            inner.bus.publish(crate::Event::MessagesChanged {
+                account_id: account_id.to_string(),
+                conversation_id: item.conversation_id.clone(),
+                ids: vec![echo.id.clone()],
+                removed: vec![],
+            });
+            inner.bus.publish(crate::Event::ConversationsChanged {
+                account_id: account_id.to_string(),
+                ids: vec![item.conversation_id.clone()],
+                removed: vec![],
+            });
+        }
+    }
+    if released > 0 {
+        inner.bus.publish(crate::Event::OutboxChanged {
+            account_id: account_id.to_string(),
+        });
+    }
+    Ok(released)
 }

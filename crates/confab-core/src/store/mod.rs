@@ -17,6 +17,7 @@ mod messages;
 mod outbox;
 pub(crate) mod owner;
 pub(crate) mod recover;
+mod scheduled;
 mod sync;
 
 use std::{
@@ -41,6 +42,7 @@ pub(crate) use outbox::{Delivered, LocalEffect};
 pub use outbox::{Operation, OutgoingFile, QueuedOperation};
 pub use owner::Owner;
 pub use recover::{save_accounts, Recovery};
+pub use scheduled::Scheduled;
 pub(crate) use sync::{CatchUp, CountHere, Streamed};
 
 use crate::{
@@ -113,6 +115,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_background_reads",
         include_str!("migrations/0006_background_reads.sql"),
     ),
+    ("0007_scheduled", include_str!("migrations/0007_scheduled.sql")),
 ];
 const READERS: usize = 3;
 

@@ -15,6 +15,7 @@ mod files;
 mod fixtures;
 mod hostile;
 mod keyring;
+mod later;
 mod live;
 mod mutations;
 mod offline;
