@@ -36,6 +36,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum ScheduledCommand {
+    /// Id, due time (local), conversation, state and text of each, soonest first.
+    List,
+    /// Send one now instead of at its time.
+    Now { id: String },
+    /// Take one back before its time.
+    Cancel { id: String },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Accounts: add (the key is read from a prompt or stdin), list, remove.
     Account {
@@ -68,6 +78,18 @@ enum Command {
         /// A file to attach (repeat for several; up to 10 of 25 MB each).
         #[arg(long = "file")]
         files: Vec<std::path::PathBuf>,
+        /// Send later, at a time: `2026-12-07 09:00` or `09:00` (local), or RFC 3339. Kept in
+        /// the profile and sent by the app (or the next `confab-cli sync`) at that time.
+        #[arg(long, conflicts_with = "in")]
+        at: Option<String>,
+        /// Send later, after a while: `90m`, `2h`, `1h30m`, `3d`.
+        #[arg(long = "in")]
+        r#in: Option<String>,
+    },
+    /// Messages to send later: list them (default), send one now, or take one back.
+    Scheduled {
+        #[command(subcommand)]
+        command: Option<ScheduledCommand>,
     },
     /// React to a message, or remove your reaction.
     React {
@@ -251,6 +273,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             conversation,
             text,
             files,
+            at,
+            r#in,
         } => {
             let account = one_account(&client, cli.account.as_deref())?;
             let conversation = resolve_conversation(&client, &account, &conversation)?;
@@ -270,6 +294,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let now = confab_core::now_ms();
+            let due = match (at, r#in) {
+                (Some(at), _) => Some(confab_core::when::parse_at(&at, now, &chrono::Local)?),
+                (None, Some(span)) => Some(now + confab_core::when::parse_duration(&span)?),
+                (None, None) => None,
+            };
+            if let Some(due) = due {
+                let kept = client.schedule_send(&account.id, &conversation, &text, files, due)?;
+                eprintln!("scheduled for {}", output::local_time(due));
+                println!("{}", kept.client_id);
+                return Ok(());
+            }
             let message = client.send_files(&account.id, &conversation, &text, files)?;
             deliver(
                 &client,
@@ -351,6 +387,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Status => output::status(&client),
+        Command::Scheduled { command } => match command.unwrap_or(ScheduledCommand::List) {
+            ScheduledCommand::List => {
+                output::scheduled(&client.scheduled(cli.account.as_deref())?);
+                Ok(())
+            }
+            ScheduledCommand::Cancel { id } => {
+                client.cancel_scheduled(&id)?;
+                eprintln!("taken back");
+                Ok(())
+            }
+            ScheduledCommand::Now { id } => {
+                let message = client.send_scheduled_now(&id)?;
+                let account = client
+                    .accounts()?
+                    .into_iter()
+                    .find(|a| a.id == message.account_id)
+                    .context("the message's account is gone")?;
+                deliver(&client, &account, &format!("message {id}")).await
+            }
+        },
     }
 }
 

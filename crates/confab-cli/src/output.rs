@@ -50,6 +50,42 @@ fn when(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// A UTC instant in the machine's time zone, as people read it: `2026-12-07 09:00 +01:00`.
+pub fn local_time(ms: i64) -> String {
+    use chrono::TimeZone;
+    match chrono::Local.timestamp_millis_opt(ms) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
+            t.format("%Y-%m-%d %H:%M %:z").to_string()
+        }
+        chrono::LocalResult::None => when(ms),
+    }
+}
+
+/// Messages to send later: id, due, conversation, state, text; tab-separated.
+pub fn scheduled(list: &[confab_core::model::ScheduledMessage]) {
+    for item in list {
+        let state = match item.released_at {
+            None => "waiting".to_string(),
+            Some(at) if at - item.due_at > 60_000 => format!("sent {} (late: Confab was not running)", local_time(at)),
+            Some(at) => format!("sent {}", local_time(at)),
+        };
+        let files = if item.files.is_empty() {
+            String::new()
+        } else {
+            format!(" [+{} file(s)]", item.files.len())
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}{}",
+            clean(&item.client_id),
+            local_time(item.due_at),
+            clean(&item.conversation_id),
+            state,
+            clean(&item.body),
+            files
+        );
+    }
+}
+
 fn names(client: &Client, account_id: &str) -> HashMap<String, String> {
     client
         .people(account_id)

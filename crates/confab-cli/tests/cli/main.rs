@@ -4,6 +4,7 @@
 mod crash;
 mod exactly_once;
 mod hostile;
+mod later;
 mod session;
 mod strict;
 
