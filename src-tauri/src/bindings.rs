@@ -44,6 +44,8 @@ pub fn typescript() -> String {
         model::SearchHit::decl(&config),
         model::SyncState::decl(&config),
         model::OutboxItem::decl(&config),
+        model::ScheduledMessage::decl(&config),
+        confab_core::when::Preset::decl(&config),
         ConversationFilter::decl(&config),
         SearchFilter::decl(&config),
         Event::decl(&config),

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use confab_core::{
     model::{
-        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SearchHit,
-        Source, SyncState,
+        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person,
+        ScheduledMessage, SearchHit, Source, SyncState,
     },
     secrets::ApiKey,
+    when::Preset,
     ConversationFilter, SearchFilter,
 };
 use serde::Serialize;
@@ -212,6 +213,57 @@ pub async fn send(
     body: String,
 ) -> CommandResult<Message> {
     Ok(shell.client().send(&account_id, &conversation_id, &body)?)
+}
+
+/// Keeps a message to send at `due_at` (UTC milliseconds); a time that has passed is refused.
+#[tauri::command]
+pub async fn schedule_send(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    body: String,
+    due_at: i64,
+) -> CommandResult<ScheduledMessage> {
+    Ok(shell
+        .client()
+        .schedule_send(&account_id, &conversation_id, &body, Vec::new(), due_at)?)
+}
+
+/// Messages waiting to be sent later, of one account or all (soonest first), then those sent
+/// in the last day.
+#[tauri::command]
+pub async fn scheduled(shell: State<'_, Shell>, account_id: Option<String>) -> CommandResult<Vec<ScheduledMessage>> {
+    Ok(shell.client().scheduled(account_id.as_deref())?)
+}
+
+#[tauri::command]
+pub async fn reschedule(shell: State<'_, Shell>, client_id: String, due_at: i64) -> CommandResult<ScheduledMessage> {
+    Ok(shell.client().reschedule(&client_id, due_at)?)
+}
+
+#[tauri::command]
+pub async fn edit_scheduled(
+    shell: State<'_, Shell>,
+    client_id: String,
+    body: String,
+) -> CommandResult<ScheduledMessage> {
+    Ok(shell.client().edit_scheduled(&client_id, &body)?)
+}
+
+#[tauri::command]
+pub async fn cancel_scheduled(shell: State<'_, Shell>, client_id: String) -> CommandResult<()> {
+    Ok(shell.client().cancel_scheduled(&client_id)?)
+}
+
+#[tauri::command]
+pub async fn send_scheduled_now(shell: State<'_, Shell>, client_id: String) -> CommandResult<Message> {
+    Ok(shell.client().send_scheduled_now(&client_id)?)
+}
+
+/// The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
+#[tauri::command]
+pub fn preset_time(preset: Preset) -> i64 {
+    confab_core::when::preset(preset, confab_core::now_ms(), &chrono::Local)
 }
 
 /// What `send_files` carries before the files' bytes (see [`parse_files`]).
@@ -625,6 +677,13 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         people,
         send,
         send_files,
+        schedule_send,
+        scheduled,
+        reschedule,
+        edit_scheduled,
+        cancel_scheduled,
+        send_scheduled_now,
+        preset_time,
         react,
         edit,
         delete,

@@ -6,6 +6,7 @@
 //! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
 mod daily;
+mod later;
 mod notifications;
 mod strict;
 mod tray;

@@ -14,8 +14,8 @@ use crate::{
 
 /// A strict server with the demo data, and a full one over the same store through which the
 /// other people of the test act and look.
-struct Servers {
-    strict: confab_server::RunningServer,
+pub(crate) struct Servers {
+    pub(crate) strict: confab_server::RunningServer,
     observer: confab_server::RunningServer,
     demo: confab_server::demo::Demo,
     runtime: tokio::runtime::Runtime,
@@ -23,7 +23,7 @@ struct Servers {
 }
 
 impl Servers {
-    fn start() -> anyhow::Result<Self> {
+    pub(crate) fn start() -> anyhow::Result<Self> {
         Self::start_reading(false)
     }
 
@@ -61,16 +61,16 @@ impl Servers {
         })
     }
 
-    fn id(&self, username: &str) -> String {
+    pub(crate) fn id(&self, username: &str) -> String {
         self.demo.person(username).map(|p| p.id.clone()).unwrap_or_default()
     }
 
     /// The key of the demo's account in `dialect`.
-    fn key(&self, dialect: &str) -> String {
+    pub(crate) fn key(&self, dialect: &str) -> String {
         self.demo.account(dialect).map(|a| a.key.clone()).unwrap_or_default()
     }
 
-    fn peer(&self, username: &str) -> Peer {
+    pub(crate) fn peer(&self, username: &str) -> Peer {
         Peer {
             url: self.observer.url(),
             key: self.demo.person(username).map(|p| p.key.clone()).unwrap_or_default(),
@@ -81,7 +81,7 @@ impl Servers {
         }
     }
 
-    fn stop(self) -> anyhow::Result<()> {
+    pub(crate) fn stop(self) -> anyhow::Result<()> {
         self.runtime.block_on(async {
             self.strict.shutdown().await?;
             self.observer.shutdown().await
@@ -91,7 +91,7 @@ impl Servers {
 }
 
 /// Clicks the conversation whose title is made of exactly `names` (in any order).
-fn open(session: &Session, names: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn open(session: &Session, names: &[&str]) -> anyhow::Result<()> {
     let wanted = serde_json::to_string(names)?;
     session.wait_until(
         &format!("a conversation with {names:?}"),

@@ -67,6 +67,31 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  it('schedules from the keyboard: Ctrl+Shift+Enter, a choice, and it waits above the composer', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-ada"]').click();
+    const composer = page.getByTestId('composer');
+    await composer.click();
+    await page.keyboard.type('the report, first thing');
+    await page.keyboard.press('Control+Shift+Enter');
+    const dialog = page.getByTestId('send-later');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    // The first choice has focus; its time is shown beside it.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('later-inOneHour');
+    await expect.poll(() => page.getByTestId('later-tomorrowMorning').textContent()).toMatch(/09:00|9:00/);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('scheduled-item').count()).toBe(1);
+    expect(await page.getByTestId('scheduled-item').textContent()).toContain('the report, first thing');
+    expect(await composer.inputValue()).toBe('');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('composer');
+    expect(await page.getByTestId('message-body').allTextContents()).not.toContain('the report, first thing');
+    await page.getByTestId('scheduled-now').click();
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('the report, first thing');
+    await expect.poll(() => page.getByTestId('scheduled-item').count()).toBe(0);
+    await page.close();
+  });
+
   it('rests an idle caret without losing focus, text or place, and wakes on the next key', async () => {
     const { page } = await open('?rest=300');
     await page.locator('[data-conversation="c-ada"]').click();

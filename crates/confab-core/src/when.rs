@@ -11,6 +11,7 @@ pub const MORNING_HOUR: u32 = 9;
 
 /// The choices offered next to a date and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub enum Preset {
     InOneHour,

@@ -156,6 +156,18 @@ export type SyncState = { "state": "idle" } | { "state": "syncing", done: number
 
 export type OutboxItem = { id: number, clientId: string, accountId: string, conversationId: string, operation: string, attempts: number, failure: string | null, createdAt: number, };
 
+export type ScheduledMessage = { clientId: string, accountId: string, conversationId: string, body: string, 
+/**
+ * The names of the files going with it.
+ */
+files: Array<string>, dueAt: number, createdAt: number, 
+/**
+ * When it went to the outbox; later than `due_at` when Confab was not running then.
+ */
+releasedAt: number | null, };
+
+export type Preset = "inOneHour" | "tomorrowMorning" | "mondayMorning";
+
 export type ConversationFilter = "all" | "unread" | "archived";
 
 export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };

@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs by src-tauri/src/ipc.rs. Do not edit: run `make bindings`.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
+import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
 
 /** Every command the shell answers, as the UI calls it. */
 export interface Commands {
@@ -53,6 +53,23 @@ export interface Commands {
   loadOlder(accountId: string, conversationId: string): Promise<number>;
   people(accountId: string): Promise<Person[]>;
   send(accountId: string, conversationId: string, body: string): Promise<Message>;
+  /**
+   * Keeps a message to send at `due_at` (UTC milliseconds); a time that has passed is refused.
+   */
+  scheduleSend(accountId: string, conversationId: string, body: string, dueAt: number): Promise<ScheduledMessage>;
+  /**
+   * Messages waiting to be sent later, of one account or all (soonest first), then those sent
+   * in the last day.
+   */
+  scheduled(accountId: string | null): Promise<ScheduledMessage[]>;
+  reschedule(clientId: string, dueAt: number): Promise<ScheduledMessage>;
+  editScheduled(clientId: string, body: string): Promise<ScheduledMessage>;
+  cancelScheduled(clientId: string): Promise<void>;
+  sendScheduledNow(clientId: string): Promise<Message>;
+  /**
+   * The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
+   */
+  presetTime(preset: Preset): Promise<number>;
   /**
    * Sends a message with files (picked, dropped or pasted). The body is raw bytes (see
    * [`parse_files`]); the work runs off the UI thread.
@@ -148,6 +165,13 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   loadOlder: ['accountId', 'conversationId'],
   people: ['accountId'],
   send: ['accountId', 'conversationId', 'body'],
+  scheduleSend: ['accountId', 'conversationId', 'body', 'dueAt'],
+  scheduled: ['accountId'],
+  reschedule: ['clientId', 'dueAt'],
+  editScheduled: ['clientId', 'body'],
+  cancelScheduled: ['clientId'],
+  sendScheduledNow: ['clientId'],
+  presetTime: ['preset'],
   sendFiles: ['body'],
   react: ['accountId', 'messageId', 'emoji', 'on'],
   edit: ['accountId', 'messageId', 'body'],
@@ -206,6 +230,13 @@ export const commands: Commands = {
   loadOlder: (accountId, conversationId) => invoke('load_older', { accountId, conversationId }),
   people: (accountId) => invoke('people', { accountId }),
   send: (accountId, conversationId, body) => invoke('send', { accountId, conversationId, body }),
+  scheduleSend: (accountId, conversationId, body, dueAt) => invoke('schedule_send', { accountId, conversationId, body, dueAt }),
+  scheduled: (accountId) => invoke('scheduled', { accountId }),
+  reschedule: (clientId, dueAt) => invoke('reschedule', { clientId, dueAt }),
+  editScheduled: (clientId, body) => invoke('edit_scheduled', { clientId, body }),
+  cancelScheduled: (clientId) => invoke('cancel_scheduled', { clientId }),
+  sendScheduledNow: (clientId) => invoke('send_scheduled_now', { clientId }),
+  presetTime: (preset) => invoke('preset_time', { preset }),
   sendFiles: (body) => invoke('send_files', body),
   react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),
   edit: (accountId, messageId, body) => invoke('edit', { accountId, messageId, body }),

@@ -12,6 +12,8 @@ import type {
   ListUpdate,
   Message,
   OpenConversation,
+  Preset,
+  ScheduledMessage,
   UpdateInfo,
   UpdateSettings,
   Person,
@@ -409,6 +411,81 @@ export class FakeBackend implements Backend {
   }
   async outbox() {
     return [];
+  }
+  /** Messages to send later; `releaseDue` sends those whose time has come, as the core does. */
+  later: ScheduledMessage[] = [];
+  private nextLater = 1;
+  async scheduleSend(accountId: string, conversationId: string, body: string, dueAt: number) {
+    this.calls.push(`schedule ${conversationId} ${body} ${dueAt}`);
+    if (dueAt <= Date.now()) throw { code: 'invalid', message: 'that time has passed: choose a time in the future' } satisfies ErrorPayload;
+    if (!body.trim()) throw { code: 'invalid', message: 'a message needs some text' } satisfies ErrorPayload;
+    this.find(accountId, conversationId);
+    const item: ScheduledMessage = {
+      clientId: `c_later${this.nextLater++}`,
+      accountId,
+      conversationId,
+      body,
+      files: [],
+      dueAt,
+      createdAt: Date.now(),
+      releasedAt: null,
+    };
+    this.later.push(item);
+    this.drafts.delete(`${accountId}/${conversationId}`);
+    this.emit({ type: 'outboxChanged', accountId });
+    return { ...item };
+  }
+  async scheduled(accountId: string | null) {
+    return this.later
+      .filter((s) => accountId === null || s.accountId === accountId)
+      .sort((a, b) => Number(a.releasedAt !== null) - Number(b.releasedAt !== null) || a.dueAt - b.dueAt)
+      .map((s) => ({ ...s }));
+  }
+  private waiting(clientId: string): ScheduledMessage {
+    const item = this.later.find((s) => s.clientId === clientId);
+    if (!item) throw { code: 'not_found', message: `scheduled message ${clientId}` } satisfies ErrorPayload;
+    if (item.releasedAt !== null) throw { code: 'invalid', message: 'that message has been sent already' } satisfies ErrorPayload;
+    return item;
+  }
+  async reschedule(clientId: string, dueAt: number) {
+    if (dueAt <= Date.now()) throw { code: 'invalid', message: 'that time has passed: choose a time in the future' } satisfies ErrorPayload;
+    const item = this.waiting(clientId);
+    item.dueAt = dueAt;
+    this.emit({ type: 'outboxChanged', accountId: item.accountId });
+    return { ...item };
+  }
+  async editScheduled(clientId: string, body: string) {
+    if (!body.trim()) throw { code: 'invalid', message: 'a message needs some text' } satisfies ErrorPayload;
+    const item = this.waiting(clientId);
+    item.body = body;
+    this.emit({ type: 'outboxChanged', accountId: item.accountId });
+    return { ...item };
+  }
+  async cancelScheduled(clientId: string) {
+    const item = this.waiting(clientId);
+    this.later = this.later.filter((s) => s !== item);
+    this.emit({ type: 'outboxChanged', accountId: item.accountId });
+  }
+  async sendScheduledNow(clientId: string) {
+    const item = this.waiting(clientId);
+    item.releasedAt = Date.now();
+    const sent = await this.send(item.accountId, item.conversationId, item.body);
+    this.emit({ type: 'outboxChanged', accountId: item.accountId });
+    return sent;
+  }
+  /** What the core's outbox worker does when a time comes. */
+  async releaseDue(now = Date.now()) {
+    for (const item of this.later.filter((s) => s.releasedAt === null && s.dueAt <= now)) {
+      await this.sendScheduledNow(item.clientId);
+    }
+  }
+  async presetTime(preset: Preset) {
+    const at = new Date();
+    if (preset === 'inOneHour') return at.getTime() + 3_600_000;
+    const days = preset === 'tomorrowMorning' ? 1 : 7 - ((at.getDay() + 6) % 7);
+    at.setDate(at.getDate() + days);
+    at.setHours(9, 0, 0, 0);
+    return at.getTime();
   }
   async retry() {}
   async discard() {}

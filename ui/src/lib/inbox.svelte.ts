@@ -11,6 +11,8 @@ import type {
   Event,
   Message,
   OutboxItem,
+  Preset,
+  ScheduledMessage,
   SearchFilter,
   SearchHit,
   SyncState,
@@ -58,6 +60,8 @@ export class Inbox {
   older = $state<Cursor | null>(null);
   loadingOlder = $state(false);
   outbox = $state<OutboxItem[]>([]);
+  /** Messages to send later, every account's: waiting ones soonest first, then those sent today. */
+  scheduled = $state<ScheduledMessage[]>([]);
   error = $state<ErrorPayload | null>(null);
   /** A line at the bottom: gone after a few seconds, or, when sticky, once dismissed. */
   notice = $state<{ text: string; undo?: () => void; sticky?: boolean } | null>(null);
@@ -112,6 +116,55 @@ export class Inbox {
     this.syncStates = { ...states, ...this.syncStates };
     if (notice) this.notice = { text: notice, sticky: true };
     this.ready = true;
+    void this.loadScheduled();
+  }
+
+  async loadScheduled() {
+    this.scheduled = (await this.backend.scheduled(null).catch(() => null)) ?? this.scheduled;
+  }
+
+  /** The waiting messages of the open conversation, soonest first. */
+  get scheduledHere(): ScheduledMessage[] {
+    const s = this.selected;
+    if (!s) return [];
+    return this.scheduled.filter((m) => m.releasedAt === null && m.accountId === s.accountId && m.conversationId === s.conversationId);
+  }
+
+  /** Keeps the composer's text to send at `dueAt`; says when. */
+  async scheduleSend(body: string, dueAt: number): Promise<boolean> {
+    const s = this.selected;
+    if (!s || !body.trim()) return false;
+    const kept = await this.attempt(() => this.backend.scheduleSend(s.accountId, s.conversationId, body, dueAt));
+    if (!kept) return false;
+    await this.loadScheduled();
+    this.notice = { text: `Scheduled for ${new Date(kept.dueAt).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}` };
+    return true;
+  }
+
+  presetTime(preset: Preset): Promise<number> {
+    return this.backend.presetTime(preset);
+  }
+
+  async sendScheduledNow(clientId: string) {
+    await this.attempt(() => this.backend.sendScheduledNow(clientId));
+    await this.loadScheduled();
+  }
+
+  async cancelScheduled(clientId: string) {
+    await this.attempt(() => this.backend.cancelScheduled(clientId));
+    await this.loadScheduled();
+  }
+
+  async editScheduled(clientId: string, body: string): Promise<boolean> {
+    const ok = (await this.attempt(() => this.backend.editScheduled(clientId, body))) !== undefined;
+    await this.loadScheduled();
+    return ok;
+  }
+
+  async reschedule(clientId: string, dueAt: number): Promise<boolean> {
+    const ok = (await this.attempt(() => this.backend.reschedule(clientId, dueAt))) !== undefined;
+    await this.loadScheduled();
+    return ok;
   }
 
   dispose() {
@@ -246,6 +299,8 @@ export class Inbox {
         break;
       case 'outboxChanged':
         void this.backend.outbox().then((o) => (this.outbox = o));
+        // A message to send later went out (or was changed): the list above the composer.
+        void this.loadScheduled();
         break;
       case 'messageReceived':
         if (!this.hidden && this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {

@@ -42,6 +42,44 @@ describe('Inbox', () => {
     expect(await inbox.loadOlder()).toBe(false);
   });
 
+  it('keeps a message to send later above the composer until its time, then it is a message', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    expect(await inbox.scheduleSend('too late', Date.now() - 1000)).toBe(false);
+    expect(inbox.error?.message).toContain('that time has passed');
+    const due = Date.now() + 3_600_000;
+    expect(await inbox.scheduleSend('the minutes', due)).toBe(true);
+    expect(inbox.notice?.text).toMatch(/^Scheduled for /);
+    expect(inbox.scheduledHere.map((s) => [s.body, s.dueAt])).toEqual([['the minutes', due]]);
+    expect(inbox.messages.some((m) => m.body === 'the minutes')).toBe(false);
+    await inbox.select('a-portal', 'c-long');
+    expect(inbox.scheduledHere, 'only the open conversation’s').toEqual([]);
+    expect(inbox.scheduled.length, 'the list across accounts has it').toBe(1);
+    await inbox.select('a-portal', 'c-ada');
+    await backend.releaseDue(due + 1);
+    await settle();
+    expect(inbox.scheduledHere).toEqual([]);
+    expect(inbox.messages.filter((m) => m.body === 'the minutes').length).toBe(1);
+    expect(inbox.scheduled[0].releasedAt).not.toBeNull();
+  });
+
+  it('changes, sends now or takes back a scheduled message', async () => {
+    const { inbox } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    await inbox.scheduleSend('draft', Date.now() + 86_400_000);
+    await inbox.scheduleSend('never mind', Date.now() + 86_400_000);
+    const [first, second] = inbox.scheduledHere;
+    expect(await inbox.editScheduled(first.clientId, 'the agenda')).toBe(true);
+    expect(await inbox.reschedule(first.clientId, Date.now() + 7_200_000)).toBe(true);
+    expect(inbox.scheduledHere[0].body).toBe('the agenda');
+    await inbox.cancelScheduled(second.clientId);
+    await inbox.sendScheduledNow(first.clientId);
+    await settle();
+    expect(inbox.scheduledHere).toEqual([]);
+    expect(inbox.messages.filter((m) => m.body === 'the agenda').length).toBe(1);
+    expect(inbox.messages.some((m) => m.body === 'never mind')).toBe(false);
+  });
+
   it('shows a sent message through the change events', async () => {
     const { inbox, backend } = await started();
     await inbox.select('a-portal', 'c-ada');
