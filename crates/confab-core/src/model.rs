@@ -406,6 +406,23 @@ pub struct OutboxItem {
     pub created_at: i64,
 }
 
+/// A saved message, as the "Saved" view lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SavedMessage {
+    pub account_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub sender_id: String,
+    /// Its text now, or as it was when saved if it is no longer in the cache.
+    pub body: String,
+    pub created_at: i64,
+    pub saved_at: i64,
+    /// No longer in the cache (deleted on the server, or its conversation left): the copy kept.
+    pub gone: bool,
+}
+
 /// A message to send later, as the UI and the CLI list it. Times are UTC milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

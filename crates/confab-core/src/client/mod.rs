@@ -10,6 +10,7 @@ mod accounts;
 mod conversations;
 mod reading;
 mod running;
+mod saved;
 mod scheduled;
 mod writing;
 

@@ -17,6 +17,7 @@ mod messages;
 mod outbox;
 pub(crate) mod owner;
 pub(crate) mod recover;
+mod saved;
 mod scheduled;
 mod sync;
 
@@ -116,6 +117,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0006_background_reads.sql"),
     ),
     ("0007_scheduled", include_str!("migrations/0007_scheduled.sql")),
+    ("0008_saved", include_str!("migrations/0008_saved.sql")),
 ];
 const READERS: usize = 3;
 

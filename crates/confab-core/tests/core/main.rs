@@ -19,6 +19,7 @@ mod later;
 mod live;
 mod mutations;
 mod offline;
+mod saved;
 mod search;
 mod store;
 mod unopened;
