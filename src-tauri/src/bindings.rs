@@ -45,6 +45,7 @@ pub fn typescript() -> String {
         model::SyncState::decl(&config),
         model::OutboxItem::decl(&config),
         model::ScheduledMessage::decl(&config),
+        model::SavedMessage::decl(&config),
         confab_core::when::Preset::decl(&config),
         ConversationFilter::decl(&config),
         SearchFilter::decl(&config),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use confab_core::{
     model::{
-        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person,
+        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SavedMessage,
         ScheduledMessage, SearchHit, Source, SyncState,
     },
     secrets::ApiKey,
@@ -258,6 +258,23 @@ pub async fn cancel_scheduled(shell: State<'_, Shell>, client_id: String) -> Com
 #[tauri::command]
 pub async fn send_scheduled_now(shell: State<'_, Shell>, client_id: String) -> CommandResult<Message> {
     Ok(shell.client().send_scheduled_now(&client_id)?)
+}
+
+/// Saves a message on this device, with a copy of it.
+#[tauri::command]
+pub async fn save_message(shell: State<'_, Shell>, account_id: String, message_id: String) -> CommandResult<()> {
+    Ok(shell.client().save_message(&account_id, &message_id)?)
+}
+
+#[tauri::command]
+pub async fn unsave_message(shell: State<'_, Shell>, account_id: String, message_id: String) -> CommandResult<()> {
+    Ok(shell.client().unsave_message(&account_id, &message_id)?)
+}
+
+/// Saved messages of one account or all, the most recently saved first.
+#[tauri::command]
+pub async fn saved_messages(shell: State<'_, Shell>, account_id: Option<String>) -> CommandResult<Vec<SavedMessage>> {
+    Ok(shell.client().saved_messages(account_id.as_deref())?)
 }
 
 /// The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
@@ -684,6 +701,9 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         cancel_scheduled,
         send_scheduled_now,
         preset_time,
+        save_message,
+        unsave_message,
+        saved_messages,
         react,
         edit,
         delete,

@@ -567,3 +567,81 @@ fn an_idle_caret_rests_and_the_next_key_lands_where_it_was() -> anyhow::Result<(
     })?;
     Ok(())
 }
+
+/// A message saved from its menu by keyboard is marked, listed in "Saved messages" with the
+/// others of every account, found by the list's filter, and opens in its conversation (kept
+/// across restarts: the core's `saved.rs`; the demo starts a fresh server at every launch).
+#[test]
+fn a_message_saved_from_the_keyboard_is_listed_across_accounts_and_kept() -> anyhow::Result<()> {
+    let app = App::start()?;
+    app.open(&["ada", "protocol"])?;
+    app.session
+        .execute("document.querySelector('[data-testid=messages]').focus();")?;
+    app.session.press(&[UP])?;
+    let message = text(&app, "document.activeElement.dataset.message")?;
+    let body = text(
+        &app,
+        &format!("document.querySelector('[data-message=\"{message}\"] [data-testid=message-body]').textContent"),
+    )?;
+    app.session.press(&[SHIFT, F10])?;
+    app.session.wait_for("[data-testid=menu-saved]", WAIT)?;
+    app.session
+        .execute("document.querySelector('[data-testid=menu-saved]').focus();")?;
+    assert_eq!(text(&app, "document.activeElement.textContent.trim()")?, "Save message");
+    app.session.press(&["\u{E007}"])?;
+    eventually("the saved mark", || {
+        truthy(
+            &app,
+            &format!("!!document.querySelector('[data-message=\"{message}\"] [data-testid=saved-mark]')"),
+        )
+    })?;
+
+    // Another account's message too.
+    app.open(&["portal"])?;
+    app.session
+        .execute("document.querySelector('[data-testid=messages]').focus();")?;
+    app.session.press(&[UP])?;
+    let other = text(&app, "document.activeElement.dataset.message")?;
+    app.session.press(&[SHIFT, F10])?;
+    app.session.wait_for("[data-testid=menu-saved]", WAIT)?;
+    app.session
+        .execute("document.querySelector('[data-testid=menu-saved]').click();")?;
+    eventually("the second saved mark", || {
+        truthy(
+            &app,
+            &format!("!!document.querySelector('[data-message=\"{other}\"] [data-testid=saved-mark]')"),
+        )
+    })?;
+
+    app.session.click("[data-testid=open-saved]")?;
+    eventually("both listed", || {
+        truthy(
+            &app,
+            "document.querySelectorAll('[data-testid=saved-entry]').length === 2",
+        )
+    })?;
+    assert_eq!(focused(&app)?, "saved-filter", "the filter has focus");
+    app.session.type_into("[data-testid=saved-filter]", &body)?;
+    eventually("the filter to leave it alone", || {
+        truthy(
+            &app,
+            &format!(
+                "(() => {{ const all = [...document.querySelectorAll('[data-testid=saved-entry]')]; return all.length === 1 && all[0].textContent.includes({}); }})()",
+                serde_json::to_string(&body)?
+            ),
+        )
+    })?;
+    app.session.press(&[TAB])?;
+    assert_eq!(focused(&app)?, "saved-entry");
+    app.session.press(&["\u{E007}"])?;
+    eventually("its conversation open, the message highlighted", || {
+        truthy(
+            &app,
+            &format!(
+                "!document.querySelector('[role=dialog]') && !!document.querySelector('[data-message=\"{message}\"]')"
+            ),
+        )
+    })?;
+
+    app.session.close()
+}

@@ -114,6 +114,12 @@ enum Command {
     Edit { message: String, text: String },
     /// Delete one of your messages.
     Delete { message: String },
+    /// Save a message (kept on this device, with a copy of it, across every account).
+    Save { message: String },
+    /// Remove a message from the saved ones.
+    Unsave { message: String },
+    /// Saved messages of every account (or `--account`'s), the most recently saved first.
+    Saved,
     /// Full-text search over everything cached (words match as prefixes).
     Search {
         query: String,
@@ -340,6 +346,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let conversation = resolve_conversation(&client, &account, &conversation)?;
             client.leave(&account.id, &conversation)?;
             deliver(&client, &account, "leaving").await
+        }
+        Command::Save { message } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            client.save_message(&account.id, &message)?;
+            eprintln!("saved");
+            Ok(())
+        }
+        Command::Unsave { message } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            client.unsave_message(&account.id, &message)?;
+            eprintln!("no longer saved");
+            Ok(())
+        }
+        Command::Saved => {
+            output::saved(&client.saved_messages(cli.account.as_deref())?);
+            Ok(())
         }
         Command::Edit { message, text } => {
             let account = one_account(&client, cli.account.as_deref())?;

@@ -61,6 +61,21 @@ pub fn local_time(ms: i64) -> String {
     }
 }
 
+/// Saved messages: message id, its time, conversation, "gone" if no longer cached, text;
+/// tab-separated.
+pub fn saved(list: &[confab_core::model::SavedMessage]) {
+    for item in list {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            clean(&item.message_id),
+            local_time(item.created_at),
+            clean(&item.conversation_id),
+            if item.gone { "gone" } else { "" },
+            clean(&item.body)
+        );
+    }
+}
+
 /// Messages to send later: id, due, conversation, state, text; tab-separated.
 pub fn scheduled(list: &[confab_core::model::ScheduledMessage]) {
     for item in list {

@@ -166,6 +166,16 @@ files: Array<string>, dueAt: number, createdAt: number,
  */
 releasedAt: number | null, };
 
+export type SavedMessage = { accountId: string, conversationId: string, messageId: string, senderId: string, 
+/**
+ * Its text now, or as it was when saved if it is no longer in the cache.
+ */
+body: string, createdAt: number, savedAt: number, 
+/**
+ * No longer in the cache (deleted on the server, or its conversation left): the copy kept.
+ */
+gone: boolean, };
+
 export type Preset = "inOneHour" | "tomorrowMorning" | "mondayMorning";
 
 export type ConversationFilter = "all" | "unread" | "archived";

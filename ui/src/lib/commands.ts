@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs by src-tauri/src/ipc.rs. Do not edit: run `make bindings`.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
+import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, SavedMessage, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
 
 /** Every command the shell answers, as the UI calls it. */
 export interface Commands {
@@ -66,6 +66,15 @@ export interface Commands {
   editScheduled(clientId: string, body: string): Promise<ScheduledMessage>;
   cancelScheduled(clientId: string): Promise<void>;
   sendScheduledNow(clientId: string): Promise<Message>;
+  /**
+   * Saves a message on this device, with a copy of it.
+   */
+  saveMessage(accountId: string, messageId: string): Promise<void>;
+  unsaveMessage(accountId: string, messageId: string): Promise<void>;
+  /**
+   * Saved messages of one account or all, the most recently saved first.
+   */
+  savedMessages(accountId: string | null): Promise<SavedMessage[]>;
   /**
    * The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
    */
@@ -171,6 +180,9 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   editScheduled: ['clientId', 'body'],
   cancelScheduled: ['clientId'],
   sendScheduledNow: ['clientId'],
+  saveMessage: ['accountId', 'messageId'],
+  unsaveMessage: ['accountId', 'messageId'],
+  savedMessages: ['accountId'],
   presetTime: ['preset'],
   sendFiles: ['body'],
   react: ['accountId', 'messageId', 'emoji', 'on'],
@@ -236,6 +248,9 @@ export const commands: Commands = {
   editScheduled: (clientId, body) => invoke('edit_scheduled', { clientId, body }),
   cancelScheduled: (clientId) => invoke('cancel_scheduled', { clientId }),
   sendScheduledNow: (clientId) => invoke('send_scheduled_now', { clientId }),
+  saveMessage: (accountId, messageId) => invoke('save_message', { accountId, messageId }),
+  unsaveMessage: (accountId, messageId) => invoke('unsave_message', { accountId, messageId }),
+  savedMessages: (accountId) => invoke('saved_messages', { accountId }),
   presetTime: (preset) => invoke('preset_time', { preset }),
   sendFiles: (body) => invoke('send_files', body),
   react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),

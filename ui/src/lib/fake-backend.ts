@@ -13,6 +13,7 @@ import type {
   Message,
   OpenConversation,
   Preset,
+  SavedMessage,
   ScheduledMessage,
   UpdateInfo,
   UpdateSettings,
@@ -478,6 +479,31 @@ export class FakeBackend implements Backend {
     for (const item of this.later.filter((s) => s.releasedAt === null && s.dueAt <= now)) {
       await this.sendScheduledNow(item.clientId);
     }
+  }
+  savedList: SavedMessage[] = [];
+  async saveMessage(accountId: string, messageId: string) {
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    if (!m) throw { code: 'not_found', message: `not in the cache: message ${messageId}` } satisfies ErrorPayload;
+    if (m.delivery.state !== 'sent') throw { code: 'invalid', message: 'a message can be saved once it is sent' } satisfies ErrorPayload;
+    if (this.savedList.some((s) => s.accountId === accountId && s.messageId === messageId)) return;
+    this.savedList.unshift({
+      accountId,
+      conversationId: m.conversationId,
+      messageId,
+      senderId: m.senderId,
+      body: m.body,
+      createdAt: m.createdAt,
+      savedAt: Date.now(),
+      gone: false,
+    });
+  }
+  async unsaveMessage(accountId: string, messageId: string) {
+    this.savedList = this.savedList.filter((s) => !(s.accountId === accountId && s.messageId === messageId));
+  }
+  async savedMessages(accountId: string | null) {
+    return this.savedList
+      .filter((s) => accountId === null || s.accountId === accountId)
+      .map((s) => ({ ...s, gone: !this.messagesList.some((m) => m.accountId === s.accountId && m.id === s.messageId) }));
   }
   async presetTime(preset: Preset) {
     const at = new Date();

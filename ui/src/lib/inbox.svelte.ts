@@ -12,6 +12,7 @@ import type {
   Message,
   OutboxItem,
   Preset,
+  SavedMessage,
   ScheduledMessage,
   SearchFilter,
   SearchHit,
@@ -60,6 +61,10 @@ export class Inbox {
   older = $state<Cursor | null>(null);
   loadingOlder = $state(false);
   outbox = $state<OutboxItem[]>([]);
+  /** Saved messages of every account, the most recently saved first. */
+  saved = $state<SavedMessage[]>([]);
+  /** `account/message` of each saved message, to mark them where they show. */
+  savedIds = $derived(new Set(this.saved.map((s) => `${s.accountId}/${s.messageId}`)));
   /** Messages to send later, every account's: waiting ones soonest first, then those sent today. */
   scheduled = $state<ScheduledMessage[]>([]);
   error = $state<ErrorPayload | null>(null);
@@ -117,6 +122,23 @@ export class Inbox {
     if (notice) this.notice = { text: notice, sticky: true };
     this.ready = true;
     void this.loadScheduled();
+    void this.loadSaved();
+  }
+
+  async loadSaved() {
+    this.saved = (await this.backend.savedMessages(null).catch(() => null)) ?? this.saved;
+  }
+
+  /** Saves a message, or takes it off the saved ones; says which. */
+  async toggleSaved(accountId: string, messageId: string) {
+    const on = !this.savedIds.has(`${accountId}/${messageId}`);
+    const done = await this.attempt(async () => {
+      await (on ? this.backend.saveMessage(accountId, messageId) : this.backend.unsaveMessage(accountId, messageId));
+      return true;
+    });
+    if (!done) return;
+    await this.loadSaved();
+    this.notice = { text: on ? 'Saved' : 'Removed from saved', undo: () => void this.toggleSaved(accountId, messageId) };
   }
 
   async loadScheduled() {
@@ -277,6 +299,9 @@ export class Inbox {
     switch (event.type) {
       case 'accountsChanged':
         void this.loadAccounts().then(() => this.refreshConversations());
+        // Signing out takes the account's saved and scheduled messages with it.
+        void this.loadSaved();
+        void this.loadScheduled();
         break;
       case 'syncStateChanged':
         // Each retry while offline says how long the next wait is; nothing shows that, so the

@@ -63,6 +63,26 @@ describe('Inbox', () => {
     expect(inbox.scheduled[0].releasedAt).not.toBeNull();
   });
 
+  it('saves a message of any account and takes it off again, with undo', async () => {
+    const { inbox } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    const message = inbox.messages.at(-1)!;
+    await inbox.toggleSaved('a-portal', message.id);
+    expect(inbox.error).toBeNull();
+    expect(inbox.savedIds.has(`a-portal/${message.id}`)).toBe(true);
+    expect(inbox.saved.map((s) => s.body)).toEqual([message.body]);
+    expect(inbox.notice?.text).toBe('Saved');
+    inbox.notice?.undo?.();
+    await settle();
+    await settle();
+    expect(inbox.saved).toEqual([]);
+    await inbox.select('a-protocol', 'c-linus');
+    await inbox.toggleSaved('a-protocol', inbox.messages.at(-1)!.id);
+    await inbox.select('a-portal', 'c-ada');
+    await inbox.toggleSaved('a-portal', message.id);
+    expect(inbox.saved.map((s) => s.accountId)).toEqual(['a-portal', 'a-protocol']);
+  });
+
   it('changes, sends now or takes back a scheduled message', async () => {
     const { inbox } = await started();
     await inbox.select('a-portal', 'c-ada');

@@ -1,6 +1,6 @@
 //! Send later from the command line, against a server with only the documents: `send --in`
 //! and `--at`, `scheduled` to list, send now or take back, and a message whose time came
-//! while nothing ran going out, once, at the next `sync`.
+//! while nothing ran going out, once, at the next `sync`; then `save`, `saved` and `unsave`.
 
 use crate::{cli, fails, ok, profile};
 
@@ -80,6 +80,21 @@ async fn messages_sent_later_from_the_command_line() {
         assert_eq!(listed.lines().count(), 2, "the sent ones, for a day:\n{listed}");
         assert!(listed.lines().all(|l| l.contains("\tsent ")), "{listed}");
         assert!(fails(&data, &["scheduled", "now", &soon], "").contains("sent already"));
+
+        // Saved messages: by id, listed, taken off again.
+        let exported = ok(&data, &["export", &conversation, "--format", "jsonl"]);
+        let first: serde_json::Value = serde_json::from_str(exported.lines().next().expect("a message")).expect("JSON");
+        let id = first["id"].as_str().expect("its id").to_string();
+        ok(&data, &["save", &id]);
+        let saved = ok(&data, &["saved"]);
+        assert_eq!(saved.lines().count(), 1, "{saved}");
+        assert!(
+            saved.starts_with(&format!("{id}\t")) && saved.contains(first["body"].as_str().expect("body")),
+            "{saved}"
+        );
+        ok(&data, &["unsave", &id]);
+        assert_eq!(ok(&data, &["saved"]), "");
+        assert!(fails(&data, &["save", "no-such-message"], "").contains("not in the cache"));
     })
     .await
     .expect("the session");

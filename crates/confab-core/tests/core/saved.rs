@@ -16,7 +16,7 @@ async fn saved_messages_across_accounts_outlive_resyncs_and_their_rows() {
     let world = World::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
-    let client = Client::open(quick_config(dir.path()), secrets).expect("opens");
+    let client = Client::open(quick_config(dir.path()), Arc::clone(&secrets)).expect("opens");
     let sam = client
         .add_account(&world.url(), Dialect::Portal, ApiKey::new(world.key("sam")))
         .await
@@ -87,6 +87,11 @@ async fn saved_messages_across_accounts_outlive_resyncs_and_their_rows() {
     assert_eq!(kept.len(), 1, "the copy stays");
     assert!(kept[0].gone, "and says the message is gone");
     assert_eq!(kept[0].body, "remember the tent");
+
+    // Closed and opened again: still there.
+    drop(client);
+    let client = Client::open(quick_config(dir.path()), Arc::new(MemorySecrets::default())).expect("opens again");
+    assert_eq!(client.saved_messages(None).expect("saved").len(), 2);
 
     client.unsave_message(&sam, &theirs.id).expect("unsaved");
     client.unsave_message(&sam, &theirs.id).expect("twice is no error");
