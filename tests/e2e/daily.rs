@@ -621,6 +621,7 @@ fn a_message_saved_from_the_keyboard_is_listed_across_accounts_and_kept() -> any
         )
     })?;
     assert_eq!(focused(&app)?, "saved-filter", "the filter has focus");
+    app.screenshot("saved")?;
     app.session.type_into("[data-testid=saved-filter]", &body)?;
     eventually("the filter to leave it alone", || {
         truthy(
@@ -641,6 +642,21 @@ fn a_message_saved_from_the_keyboard_is_listed_across_accounts_and_kept() -> any
                 "!document.querySelector('[role=dialog]') && !!document.querySelector('[data-message=\"{message}\"]')"
             ),
         )
+    })?;
+
+    // Send later, in the demo (for the README's pictures): the choices, then the message
+    // waiting above the composer, taken back.
+    app.session
+        .type_into("[data-testid=composer]", "Thanks again, talk on Monday")?;
+    app.session.press(&[CTRL, SHIFT, "\u{E007}"])?;
+    app.session.wait_for("[role=dialog][data-testid=send-later]", WAIT)?;
+    app.screenshot("send-later")?;
+    app.session.press(&["\u{E007}"])?;
+    app.session.wait_for("[data-testid=scheduled-item]", WAIT)?;
+    app.screenshot("scheduled")?;
+    app.session.click("[data-testid=scheduled-cancel]")?;
+    eventually("taken back", || {
+        truthy(&app, "!document.querySelector('[data-testid=scheduled-item]')")
     })?;
 
     app.session.close()
