@@ -2,7 +2,7 @@
 //! UTC instants in a time zone, across daylight-saving changes. Everything kept is UTC
 //! milliseconds; a zone is only how a time is named and shown.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 use crate::error::{Error, Result};
 
@@ -133,11 +133,6 @@ pub fn check_due(due_at: i64, now_ms: i64) -> Result<()> {
     Ok(())
 }
 
-/// Whether an instant falls on a Monday in `zone`.
-pub fn is_monday<Tz: TimeZone>(ms: i64, zone: &Tz) -> bool {
-    zone.from_utc_datetime(&utc(ms).naive_utc()).weekday() == Weekday::Mon
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::{FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
@@ -182,6 +177,10 @@ mod tests {
             let t = utc.and_utc().timestamp();
             offset(if (SUMMER_FROM..SUMMER_UNTIL).contains(&t) { 2 } else { 1 })
         }
+    }
+
+    fn is_monday(ms: i64) -> bool {
+        Berlin2026.from_utc_datetime(&utc(ms).naive_utc()).weekday() == chrono::Weekday::Mon
     }
 
     fn ms(text: &str) -> i64 {
@@ -239,7 +238,7 @@ mod tests {
         let friday = ms("2026-12-04T16:00:00+01:00");
         let monday = preset(Preset::MondayMorning, friday, &Berlin2026);
         assert_eq!(monday, ms("2026-12-07T09:00:00+01:00"));
-        assert!(is_monday(monday, &Berlin2026));
+        assert!(is_monday(monday));
         // On a Monday it means the next one, not this morning.
         let on_monday = ms("2026-12-07T08:00:00+01:00");
         assert_eq!(

@@ -14,7 +14,13 @@ const formats = {
   dayMonth: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' }),
   date: new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short', year: 'numeric' }),
   long: new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+  moment: new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }),
 };
+
+/** A moment to come or just gone, with its day: "Mon, 7 Dec, 09:00" (send later). */
+export function momentTime(ms: number): string {
+  return formats.moment.format(ms);
+}
 
 /** "14:05" today, "Mon" this week, "3 Mar" this year, "3 Mar 2024" before. */
 export function shortTime(ms: number, now: Date = new Date()): string {

@@ -19,7 +19,7 @@ import type {
   SyncState,
   UpdateInfo,
 } from './bindings';
-import type { People } from './format';
+import { momentTime, type People } from './format';
 import { applyChanges } from './window';
 
 export interface Selection {
@@ -159,7 +159,7 @@ export class Inbox {
     const kept = await this.attempt(() => this.backend.scheduleSend(s.accountId, s.conversationId, body, dueAt));
     if (!kept) return false;
     await this.loadScheduled();
-    this.notice = { text: `Scheduled for ${new Date(kept.dueAt).toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}` };
+    this.notice = { text: `Scheduled for ${momentTime(kept.dueAt)}` };
     return true;
   }
 

@@ -112,17 +112,10 @@ impl Client {
     /// Sends a waiting message now, through the outbox.
     pub fn send_scheduled_now(&self, client_id: &str) -> Result<Message> {
         let item = self.waiting(client_id)?;
-        let now = now_ms();
         let account = self.inner.store.account(&item.account_id)?;
-        let echo = echo_of(&account, &item.conversation_id, &item.client_id, &item.operation, now);
-        if !self.inner.store.release_scheduled(&item, &echo, now)? {
+        if engine::release_one(&self.inner, &account, &item, now_ms())?.is_none() {
             return Err(Error::Invalid("that message has been sent already".into()));
         }
-        self.announce(&item.account_id, &item.conversation_id, vec![echo.id.clone()], vec![]);
-        self.inner.bus.publish(Event::OutboxChanged {
-            account_id: item.account_id.clone(),
-        });
-        self.inner.outbox_signal(&item.account_id).notify_one();
         self.inner
             .store
             .message(&item.account_id, &item.client_id)?

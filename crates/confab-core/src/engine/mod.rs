@@ -15,6 +15,6 @@ mod backoff;
 mod outbox;
 mod sync;
 
-pub(crate) use outbox::remove_outgoing;
 pub use outbox::{deliver_due, release_scheduled, run_outbox, DeliveryReport};
+pub(crate) use outbox::{release_one, remove_outgoing};
 pub use sync::{load_older, run_sync, sync_once};

@@ -695,29 +695,42 @@ pub fn release_scheduled(inner: &Inner, account_id: &str, now: i64) -> Result<us
     let account = inner.store.account(account_id)?;
     let mut released = 0;
     for item in due {
-        let echo = crate::client::echo_of(&account, &item.conversation_id, &item.client_id, &item.operation, now);
-        if inner.store.release_scheduled(&item, &echo, now)? {
+        if release_one(inner, &account, &item, now)?.is_some() {
             released += 1;
             if now - item.due_at > 60_000 {
                 tracing::info!(account = %account_id, due_at = item.due_at, "a message to send later went out late: Confab was not running at its time");
             }
-            inner.bus.publish(crate::Event::MessagesChanged {
-                account_id: account_id.to_string(),
-                conversation_id: item.conversation_id.clone(),
-                ids: vec![echo.id.clone()],
-                removed: vec![],
-            });
-            inner.bus.publish(crate::Event::ConversationsChanged {
-                account_id: account_id.to_string(),
-                ids: vec![item.conversation_id.clone()],
-                removed: vec![],
-            });
         }
     }
-    if released > 0 {
-        inner.bus.publish(crate::Event::OutboxChanged {
-            account_id: account_id.to_string(),
-        });
-    }
     Ok(released)
+}
+
+/// Moves one waiting message into the outbox with its echo at `now`, announces it and wakes
+/// the outbox; the echo's id, or `None` if it was released already or taken back.
+pub(crate) fn release_one(
+    inner: &Inner,
+    account: &crate::model::Account,
+    item: &crate::store::Scheduled,
+    now: i64,
+) -> Result<Option<String>> {
+    let echo = crate::client::echo_of(account, &item.conversation_id, &item.client_id, &item.operation, now);
+    if !inner.store.release_scheduled(item, &echo, now)? {
+        return Ok(None);
+    }
+    inner.bus.publish(Event::MessagesChanged {
+        account_id: account.id.clone(),
+        conversation_id: item.conversation_id.clone(),
+        ids: vec![echo.id.clone()],
+        removed: vec![],
+    });
+    inner.bus.publish(Event::ConversationsChanged {
+        account_id: account.id.clone(),
+        ids: vec![item.conversation_id.clone()],
+        removed: vec![],
+    });
+    inner.bus.publish(Event::OutboxChanged {
+        account_id: account.id.clone(),
+    });
+    inner.outbox_signal(&account.id).notify_one();
+    Ok(Some(echo.id))
 }

@@ -45,19 +45,28 @@ impl Owner {
             return false;
         }
         let path = self.dir.join(format!("{other}.lock"));
-        let Ok(file) = File::options().read(true).write(true).open(&path) else {
-            return false;
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                drop(file);
+        match lock_state(&path) {
+            Some(true) => true,
+            Some(false) => {
                 let _ = std::fs::remove_file(&path);
                 false
             }
-            Err(TryLockError::WouldBlock) => true,
-            Err(TryLockError::Error(_)) => false,
+            None => false,
         }
+    }
+}
+
+/// Whether another open handle (this process's or a running one's) holds the lock on `path`;
+/// `None` when the file cannot be opened or locked at all. The file is closed on return.
+fn lock_state(path: &Path) -> Option<bool> {
+    let file = File::options().read(true).write(true).open(path).ok()?;
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            Some(false)
+        }
+        Err(TryLockError::WouldBlock) => Some(true),
+        Err(TryLockError::Error(_)) => None,
     }
 }
 
@@ -67,20 +76,10 @@ pub fn held_elsewhere(data_dir: &Path) -> bool {
     let Ok(entries) = std::fs::read_dir(data_dir.join("owners")) else {
         return false;
     };
-    entries.filter_map(|entry| entry.ok()).any(|entry| {
-        let is_lock = entry.path().extension().is_some_and(|ext| ext == "lock");
-        let Ok(file) = File::options().read(true).write(true).open(entry.path()) else {
-            return false;
-        };
-        match file.try_lock() {
-            Ok(()) => {
-                let _ = file.unlock();
-                false
-            }
-            Err(TryLockError::WouldBlock) => is_lock,
-            Err(TryLockError::Error(_)) => false,
-        }
-    })
+    entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.path())
+        .any(|path| path.extension().is_some_and(|ext| ext == "lock") && lock_state(&path) == Some(true))
 }
 
 impl Drop for Owner {

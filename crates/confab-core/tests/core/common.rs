@@ -268,3 +268,11 @@ pub fn drain(events: &mut tokio::sync::broadcast::Receiver<Event>) -> Vec<Event>
     }
     out
 }
+
+/// How many messages with `body` the server holds.
+pub fn count_on_server(world: &World, body: &str) -> i64 {
+    world
+        .store
+        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages WHERE body = ?1", [body], |r| r.get(0))?))
+        .expect("count")
+}

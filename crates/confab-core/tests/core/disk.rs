@@ -18,7 +18,7 @@ use confab_core::{
     Client, ConversationFilter, Error,
 };
 
-use crate::common::{direct_with, quick_config, World};
+use crate::common::{count_on_server, direct_with, quick_config, World};
 
 /// A profile where Windows puts it for a user whose name has spaces and letters outside ASCII.
 fn awkward(root: &Path) -> PathBuf {
@@ -36,13 +36,6 @@ fn deep(root: &Path) -> PathBuf {
         dir.push("a folder with a rather long name");
     }
     dir
-}
-
-fn count_on_server(world: &World, body: &str) -> i64 {
-    world
-        .store
-        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages WHERE body = ?1", [body], |r| r.get(0))?))
-        .expect("count")
 }
 
 /// Signs in, syncs, sends a message with a file whose name is not ASCII, reads it back, and

@@ -9,7 +9,7 @@ use confab_core::{
     Client, ConversationFilter,
 };
 
-use crate::common::{direct_with, quick_config, World};
+use crate::common::{count_on_server, direct_with, quick_config, World};
 
 async fn profile(world: &World, secrets: &Arc<dyn SecretStore>, dir: &std::path::Path) -> (Client, String, String) {
     let client = Client::open(quick_config(dir), Arc::clone(secrets)).expect("opens");
@@ -20,13 +20,6 @@ async fn profile(world: &World, secrets: &Arc<dyn SecretStore>, dir: &std::path:
     client.sync(&account.id).await.expect("sync");
     let ada = direct_with(&client, world, "ada");
     (client, account.id, ada)
-}
-
-fn count_on_server(world: &World, body: &str) -> i64 {
-    world
-        .store
-        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages WHERE body = ?1", [body], |r| r.get(0))?))
-        .expect("count")
 }
 
 #[tokio::test(flavor = "multi_thread")]

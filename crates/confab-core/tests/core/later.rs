@@ -11,14 +11,7 @@ use confab_core::{
     Client, Error,
 };
 
-use crate::common::{direct_with, eventually, quick_config, signed_in, Mode, World};
-
-fn count_on_server(world: &World, body: &str) -> i64 {
-    world
-        .store
-        .read_blocking(|c| Ok(c.query_row("SELECT COUNT(*) FROM messages WHERE body = ?1", [body], |r| r.get(0))?))
-        .expect("count")
-}
+use crate::common::{count_on_server, direct_with, eventually, quick_config, signed_in, Mode, World};
 
 fn shown(client: &Client, account: &str, conversation: &str, body: &str) -> Vec<Delivery> {
     client
