@@ -4,7 +4,7 @@
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::model::SyncState;
+use crate::model::{Reminder, SyncState};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -45,6 +45,20 @@ pub enum Event {
         /// listing counted them; they are read when the conversation is opened).
         unseen: Option<i64>,
     },
+    /// A snooze ended at its time: the conversation is back on top, unread, and says so.
+    #[serde(rename_all = "camelCase")]
+    SnoozeEnded {
+        account_id: String,
+        conversation_id: String,
+    },
+    /// A reminder's time came: its notification opens the conversation at the message.
+    ReminderDue { reminder: Reminder },
+    /// Reminders were set, moved, removed or shown.
+    RemindersChanged,
+    /// Quiet hours or a pause were set or ended (what `Client::quiet` says changed).
+    QuietChanged,
+    /// Notifications were quiet and no longer are: what arrived meanwhile, summed up once.
+    QuietEnded { held: Vec<HeldNotifications> },
     /// The outbox changed (queued, delivered, failed, retried, discarded).
     #[serde(rename_all = "camelCase")]
     OutboxChanged { account_id: String },
@@ -58,6 +72,16 @@ pub enum Event {
         sent: u64,
         total: u64,
     },
+}
+
+/// Messages of one conversation that arrived while notifications were quiet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HeldNotifications {
+    pub account_id: String,
+    pub conversation_id: String,
+    pub messages: i64,
 }
 
 /// Publishes events; cheap to clone.

@@ -20,7 +20,7 @@ pub mod window;
 
 pub use client::Client;
 pub use config::{ClientConfig, PROFILE_FOLDER};
-pub use engine::DeliveryReport;
+pub use engine::{DeliveryReport, Due};
 pub use error::{Error, ErrorCode, RemoteError, Result};
 pub use events::Event;
 pub use store::{messages_search::SearchFilter, ConversationFilter};

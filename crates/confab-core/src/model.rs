@@ -246,6 +246,12 @@ pub struct Conversation {
     pub created_at: i64,
     /// True once the oldest message is in the cache.
     pub history_complete: bool,
+    /// Snoozed: out of the inbox until then (UTC milliseconds).
+    pub snoozed_until: Option<i64>,
+    /// When a snooze ended: the conversation is back on top and shows unread until opened.
+    pub woken_at: Option<i64>,
+    /// At most one notification every this many seconds from this conversation.
+    pub notify_every: Option<i64>,
     #[serde(default)]
     pub extra: serde_json::Value,
 }
@@ -421,6 +427,63 @@ pub struct SavedMessage {
     pub saved_at: i64,
     /// No longer in the cache (deleted on the server, or its conversation left): the copy kept.
     pub gone: bool,
+}
+
+/// "Remind me" on a message. Times are UTC milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Reminder {
+    pub id: String,
+    pub account_id: String,
+    pub conversation_id: String,
+    pub message_id: String,
+    pub sender_id: String,
+    /// What the message said when the reminder was set.
+    pub body: String,
+    pub due_at: i64,
+    pub created_at: i64,
+    /// When its notification was shown; `None` while it waits.
+    pub fired_at: Option<i64>,
+}
+
+/// A weekly stretch of quiet: from `from` (minutes after local midnight) on each of `days`
+/// (0 = Monday) until `to`, on the next day when `to` is not after `from` (22:00 to 07:00).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct QuietHours {
+    pub enabled: bool,
+    pub days: Vec<u8>,
+    pub from: u16,
+    pub to: u16,
+}
+
+impl Default for QuietHours {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            days: (0..7).collect(),
+            from: 22 * 60,
+            to: 7 * 60,
+        }
+    }
+}
+
+/// Whether notifications are quiet now, and why and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Quiet {
+    pub schedule: QuietHours,
+    /// Paused by hand until then (UTC milliseconds).
+    pub paused_until: Option<i64>,
+    /// Quiet now (paused or in the schedule), until then.
+    pub quiet_until: Option<i64>,
+    /// Messages held while quiet, to be summed up when it ends.
+    pub held: i64,
+    /// Whether someone else's new message ends a snooze early.
+    pub snooze_ends_on_message: bool,
 }
 
 /// A message to send later, as the UI and the CLI list it. Times are UTC milliseconds.

@@ -24,6 +24,11 @@ use crate::{
     store::{Owner, Store},
 };
 
+/// Settings keys of what asks for attention later.
+pub(crate) const QUIET_HOURS: &str = "quiet.schedule";
+pub(crate) const PAUSED_UNTIL: &str = "quiet.paused_until";
+pub(crate) const SNOOZE_ENDS_ON_MESSAGE: &str = "snooze.ends_on_message";
+
 /// Shared state of a client and its background tasks.
 pub(crate) struct Inner {
     pub store: Store,
@@ -46,6 +51,11 @@ pub(crate) struct Inner {
     pub(crate) closing: AtomicBool,
     /// Said once when the database was damaged and rebuilt at open.
     pub(crate) recovery: Option<String>,
+    /// Wakes the task that ends snoozes, shows reminders and sums up quiet hours.
+    pub(crate) attention: Notify,
+    pub(crate) attention_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Per conversation with a notification limit: when it last notified.
+    pub(crate) notified_at: Mutex<HashMap<(String, String), i64>>,
 }
 
 /// Counts a delivery as under way while it lives.
@@ -79,10 +89,11 @@ impl Inner {
         if conversation_id.starts_with("local:") {
             return Ok(());
         }
+        // A conversation back from a snooze shows unread until read, whatever its count.
         let unread = self
             .store
             .conversation(account_id, conversation_id)?
-            .map_or(0, |c| c.unread);
+            .map_or(0, |c| c.unread.max(i64::from(c.woken_at.is_some())));
         let now = crate::now_ms();
         let server_keeps_read_state = self.capabilities(account_id)?.mark_read;
         // One transaction: nobody sees the conversation read here without the mark to the
@@ -234,29 +245,97 @@ impl Inner {
     }
 
     /// Announces someone else's new message (`Event::MessageReceived`), saying whether it
-    /// should raise a notification: not when the conversation is muted, nor when someone is
-    /// looking at it.
+    /// should raise a notification: not when the conversation is muted or snoozed, nor when
+    /// someone is looking at it, nor while notifications are quiet (then it is held for the
+    /// summary at the end), nor sooner than the conversation's limit allows after the last.
+    /// A new message ends a snooze early when the user wants that.
     pub fn announce_received(
         &self,
         account_id: &str,
         conversation_id: &str,
         (message_id, sender_id, body): (&str, &str, &str),
-        unseen: Option<i64>,
+        mut unseen: Option<i64>,
     ) -> Result<()> {
-        let muted = self
-            .store
-            .conversation(account_id, conversation_id)?
-            .is_some_and(|c| c.muted);
+        let now = crate::now_ms();
+        let conversation = self.store.conversation(account_id, conversation_id)?;
+        let mut notify =
+            conversation.as_ref().is_some_and(|c| !c.muted) && !self.looking_at(account_id, conversation_id);
+        if conversation.as_ref().is_some_and(|c| c.snoozed_until.is_some()) {
+            if self.snooze_ends_on_message() && self.store.wake(account_id, conversation_id, now)? {
+                self.bus.publish(Event::ConversationsChanged {
+                    account_id: account_id.into(),
+                    ids: vec![conversation_id.into()],
+                    removed: vec![],
+                });
+            } else {
+                notify = false;
+            }
+        }
+        if notify && self.quiet(now)?.quiet_until.is_some() {
+            self.store.hold_notification(account_id, conversation_id, now)?;
+            self.attention.notify_one();
+            notify = false;
+        }
+        if let (true, Some(conversation)) = (notify, &conversation) {
+            if let Some(every) = conversation.notify_every {
+                let key = (account_id.to_string(), conversation_id.to_string());
+                let mut notified_at = lock(&self.notified_at);
+                match notified_at.get(&key) {
+                    Some(at) if now - at < every.saturating_mul(1000) && now >= *at => notify = false,
+                    _ => {
+                        notified_at.insert(key, now);
+                        // What arrived since the last one is counted in this one.
+                        if conversation.unread > 1 {
+                            unseen = Some(unseen.unwrap_or(0).max(conversation.unread));
+                        }
+                    }
+                }
+            }
+        }
         self.bus.publish(Event::MessageReceived {
             account_id: account_id.to_string(),
             conversation_id: conversation_id.to_string(),
             message_id: message_id.to_string(),
             sender_id: sender_id.to_string(),
             body: body.to_string(),
-            notify: !muted && !self.looking_at(account_id, conversation_id),
+            notify,
             unseen,
         });
         Ok(())
+    }
+
+    /// Whether someone else's message ends a snooze early (on unless the user turned it off).
+    pub fn snooze_ends_on_message(&self) -> bool {
+        !matches!(
+            self.store.setting(SNOOZE_ENDS_ON_MESSAGE).ok().flatten().as_deref(),
+            Some("false")
+        )
+    }
+
+    /// The quiet hours, any pause, and whether notifications are quiet at `now` (local time).
+    pub fn quiet(&self, now: i64) -> Result<crate::model::Quiet> {
+        let schedule: crate::model::QuietHours = self
+            .store
+            .setting(QUIET_HOURS)?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let paused_until = self
+            .store
+            .setting(PAUSED_UNTIL)?
+            .and_then(|s| s.parse::<i64>().ok())
+            .filter(|until| *until > now);
+        let scheduled = crate::when::quiet_until(&schedule, now, &chrono::Local);
+        let quiet_until = match (paused_until, scheduled) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(crate::model::Quiet {
+            schedule,
+            paused_until,
+            quiet_until,
+            held: self.store.held_count()?,
+            snooze_ends_on_message: self.snooze_ends_on_message(),
+        })
     }
 
     pub fn focused(&self) -> bool {

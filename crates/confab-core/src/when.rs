@@ -118,6 +118,32 @@ pub fn parse_duration(text: &str) -> Result<i64> {
     Ok(total)
 }
 
+/// When the quiet stretch of `schedule` that `now_ms` falls in ends, if it falls in one.
+/// Stretches are laid out in `zone`'s wall-clock time, so 22:00 stays 22:00 across a
+/// daylight-saving change (that night's stretch is an hour shorter or longer).
+pub fn quiet_until<Tz: TimeZone>(schedule: &crate::model::QuietHours, now_ms: i64, zone: &Tz) -> Option<i64> {
+    if !schedule.enabled || schedule.days.is_empty() {
+        return None;
+    }
+    let minutes = |m: u16| at(u32::from(m / 60).min(23), u32::from(m % 60));
+    let today = zone.from_utc_datetime(&utc(now_ms).naive_utc()).date_naive();
+    // A stretch that started yesterday may still run (22:00 to 07:00).
+    [today - Duration::days(1), today].into_iter().find_map(|day| {
+        let weekday = u8::try_from(day.weekday().num_days_from_monday()).unwrap_or(0);
+        if !schedule.days.contains(&weekday) {
+            return None;
+        }
+        let start = local_instant(day.and_time(minutes(schedule.from)), zone);
+        let end_day = if schedule.to > schedule.from {
+            day
+        } else {
+            day + Duration::days(1)
+        };
+        let end = local_instant(end_day.and_time(minutes(schedule.to)), zone);
+        (start <= now_ms && now_ms < end).then_some(end)
+    })
+}
+
 /// Refuses a due time that has passed (or is absurdly far): a message is never scheduled into
 /// the past, where it would go out at once without the user meaning it to.
 pub fn check_due(due_at: i64, now_ms: i64) -> Result<()> {
@@ -135,7 +161,7 @@ pub fn check_due(due_at: i64, now_ms: i64) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone};
+    use chrono::{FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike};
 
     use super::*;
 
@@ -302,5 +328,73 @@ mod tests {
         assert!(check_due(now, now).is_err(), "now is not later");
         assert!(check_due(now + 60_000, now).is_ok());
         assert!(check_due(now + 4 * 366 * 86_400_000, now).is_err());
+    }
+
+    fn quiet(days: &[u8], from: &str, to: &str) -> crate::model::QuietHours {
+        let minutes = |t: &str| {
+            let time = NaiveTime::parse_from_str(t, "%H:%M").expect("time");
+            u16::try_from(time.hour() * 60 + time.minute()).expect("minutes")
+        };
+        crate::model::QuietHours {
+            enabled: true,
+            days: days.to_vec(),
+            from: minutes(from),
+            to: minutes(to),
+        }
+    }
+
+    #[test]
+    fn a_quiet_night_runs_into_the_next_day_and_follows_the_clock_change() {
+        // Saturdays (5) from 22:00 to 07:00; 24-25 October 2026 is the night clocks go back.
+        let nights = quiet(&[5], "22:00", "07:00");
+        let zone = Berlin2026;
+        let sunday_seven = ms("2026-10-25T07:00:00+01:00");
+        assert_eq!(
+            quiet_until(&nights, ms("2026-10-24T23:00:00+02:00"), &zone),
+            Some(sunday_seven),
+            "until 07:00 on the clock, an hour longer that night"
+        );
+        assert_eq!(
+            quiet_until(&nights, ms("2026-10-25T06:59:00+01:00"), &zone),
+            Some(sunday_seven)
+        );
+        assert_eq!(quiet_until(&nights, sunday_seven, &zone), None, "over at 07:00");
+        assert_eq!(
+            quiet_until(&nights, ms("2026-10-24T21:59:00+02:00"), &zone),
+            None,
+            "not yet"
+        );
+        assert_eq!(
+            quiet_until(&nights, ms("2026-10-23T23:00:00+02:00"), &zone),
+            None,
+            "Friday is not among its days"
+        );
+        let off = crate::model::QuietHours {
+            enabled: false,
+            ..nights
+        };
+        assert_eq!(quiet_until(&off, ms("2026-10-24T23:00:00+02:00"), &zone), None);
+    }
+
+    #[test]
+    fn quiet_working_hours_end_the_same_day() {
+        let weekdays = quiet(&[0, 1, 2, 3, 4], "09:00", "17:00");
+        let zone = Berlin2026;
+        assert_eq!(
+            quiet_until(&weekdays, ms("2026-12-07T10:00:00+01:00"), &zone),
+            Some(ms("2026-12-07T17:00:00+01:00"))
+        );
+        assert_eq!(quiet_until(&weekdays, ms("2026-12-07T17:00:00+01:00"), &zone), None);
+        assert_eq!(
+            quiet_until(&weekdays, ms("2026-12-06T10:00:00+01:00"), &zone),
+            None,
+            "Sunday"
+        );
+        // From a time to the same time is a whole day.
+        let all_day = quiet(&[0], "00:00", "00:00");
+        assert_eq!(
+            quiet_until(&all_day, ms("2026-12-07T23:30:00+01:00"), &zone),
+            Some(ms("2026-12-08T00:00:00+01:00"))
+        );
     }
 }

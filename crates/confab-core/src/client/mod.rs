@@ -7,6 +7,7 @@
 //! and `conversations` (creating, leaving, flags, read state).
 
 mod accounts;
+mod attention;
 mod conversations;
 mod reading;
 mod running;
@@ -77,6 +78,9 @@ impl Client {
                 idle: tokio::sync::Notify::new(),
                 closing: AtomicBool::new(false),
                 recovery: recovery.map(|r| r.message()),
+                attention: tokio::sync::Notify::new(),
+                attention_task: Mutex::default(),
+                notified_at: Mutex::default(),
             }),
         })
     }

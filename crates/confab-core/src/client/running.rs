@@ -3,12 +3,17 @@
 use super::*;
 
 impl Client {
-    /// Starts a sync engine and an outbox worker per account, and for accounts added later.
+    /// Starts a sync engine and an outbox worker per account, and for accounts added later,
+    /// and the task that fires snoozes, reminders and the end of quiet hours.
     /// Call it within a tokio runtime: the engines are its tasks.
     pub fn start(&self) {
         self.inner.started.store(true, Ordering::Release);
         for account in self.accounts().unwrap_or_default() {
             self.start_account(&account.id);
+        }
+        let mut attention = lock(&self.inner.attention_task);
+        if attention.is_none() {
+            *attention = Some(tokio::spawn(engine::run_attention(Arc::clone(&self.inner))));
         }
     }
 
@@ -47,6 +52,9 @@ impl Client {
     /// Stops every background task.
     pub fn stop(&self) {
         self.inner.started.store(false, Ordering::Release);
+        if let Some(task) = lock(&self.inner.attention_task).take() {
+            task.abort();
+        }
         let accounts: Vec<_> = lock(&self.inner.accounts).values().cloned().collect();
         for runtime in accounts {
             runtime.stop();

@@ -44,27 +44,36 @@ pub enum ConversationFilter {
     /// Not archived, with unread messages.
     Unread,
     Archived,
+    /// Snoozed, until their snooze ends.
+    Snoozed,
 }
 
 const COLUMNS: &str = "c.account_id, c.id, c.kind, c.title, c.participants, c.source_type, c.source_id, c.locked,
     c.pinned, c.muted, c.archived_at, c.local_pinned, c.local_muted, c.local_archived, c.pinned_message_id,
     c.unread, c.last_activity_at, c.created_at, c.history_complete, c.extra, c.last_message,
-    m.id, m.sender_id, m.body, m.created_at";
+    m.id, m.sender_id, m.body, m.created_at, c.snoozed_until, c.woken_at, c.notify_every";
 
 /// The newest cached message of each conversation, joined for its preview.
 const NEWEST: &str = "LEFT JOIN messages m ON m.row = (
     SELECT row FROM messages WHERE account_id = c.account_id AND conversation_id = c.id
     ORDER BY created_at DESC, row DESC LIMIT 1)";
 
-/// The conversation list's order: pinned first, then most recently active.
-const LIST_ORDER: &str = "ORDER BY c.pinned DESC, c.last_activity_at DESC, c.id";
+/// The conversation list's order: pinned first, then most recently active (a snooze that
+/// ended counts as activity when it ended: the conversation comes back on top).
+const LIST_ORDER: &str = "ORDER BY c.pinned DESC, MAX(c.last_activity_at, COALESCE(c.woken_at, 0)) DESC, c.id";
 
 /// Which conversations a filter lists, of every account or of the one in `?1`.
 fn listed(filter: ConversationFilter) -> &'static str {
     match filter {
-        ConversationFilter::All => "c.archived_at IS NULL AND (?1 IS NULL OR c.account_id = ?1)",
-        ConversationFilter::Unread => "c.archived_at IS NULL AND c.unread > 0 AND (?1 IS NULL OR c.account_id = ?1)",
+        ConversationFilter::All => {
+            "c.archived_at IS NULL AND c.snoozed_until IS NULL AND (?1 IS NULL OR c.account_id = ?1)"
+        }
+        ConversationFilter::Unread => {
+            "c.archived_at IS NULL AND c.snoozed_until IS NULL AND (c.unread > 0 OR c.woken_at IS NOT NULL)
+             AND (?1 IS NULL OR c.account_id = ?1)"
+        }
         ConversationFilter::Archived => "c.archived_at IS NOT NULL AND (?1 IS NULL OR c.account_id = ?1)",
+        ConversationFilter::Snoozed => "c.snoozed_until IS NOT NULL AND (?1 IS NULL OR c.account_id = ?1)",
     }
 }
 
@@ -116,6 +125,9 @@ fn row(r: &Row<'_>) -> rusqlite::Result<Conversation> {
         last_activity_at: r.get(16)?,
         created_at: r.get(17)?,
         history_complete: r.get(18)?,
+        snoozed_until: r.get(25)?,
+        woken_at: r.get(26)?,
+        notify_every: r.get(27)?,
         extra: serde_json::from_str(&extra).unwrap_or(Value::Null),
     })
 }
@@ -386,10 +398,12 @@ impl Store {
         })
     }
 
-    /// Total unread across accounts, muted conversations excluded (the tray's count).
+    /// Total unread across accounts, muted and snoozed conversations excluded (the tray's
+    /// count); a conversation back from a snooze counts at least one.
     pub fn unread_total(&self) -> Result<i64> {
         Ok(self.reader().query_row(
-            "SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE muted = 0 AND archived_at IS NULL",
+            "SELECT COALESCE(SUM(MAX(unread, woken_at IS NOT NULL)), 0) FROM conversations
+             WHERE muted = 0 AND archived_at IS NULL AND snoozed_until IS NULL",
             [],
             |r| r.get(0),
         )?)
@@ -540,7 +554,7 @@ pub(super) fn add_unread(tx: &Transaction<'_>, account_id: &str, conversation_id
 /// Read here, up to `at`.
 pub(super) fn mark_read_here(tx: &Transaction<'_>, account_id: &str, conversation_id: &str, at: i64) -> Result<()> {
     tx.execute(
-        "UPDATE conversations SET unread = 0, read_upto = ?3 WHERE account_id = ?1 AND id = ?2",
+        "UPDATE conversations SET unread = 0, read_upto = ?3, woken_at = NULL WHERE account_id = ?1 AND id = ?2",
         params![account_id, conversation_id, at],
     )?;
     Ok(())

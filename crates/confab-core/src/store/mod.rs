@@ -12,6 +12,7 @@
 //! fsync of the outbox) never holds up timers, the event stream or the UI's commands; see
 //! [`off_workers`] for why this and not the blocking pool.
 
+mod attention;
 mod conversations;
 mod messages;
 mod outbox;
@@ -118,6 +119,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0007_scheduled", include_str!("migrations/0007_scheduled.sql")),
     ("0008_saved", include_str!("migrations/0008_saved.sql")),
+    ("0009_attention", include_str!("migrations/0009_attention.sql")),
 ];
 const READERS: usize = 3;
 

@@ -6,6 +6,7 @@ mod common;
 mod proxy;
 
 mod accounts;
+mod attention;
 mod dialects;
 mod disk;
 mod durability;
