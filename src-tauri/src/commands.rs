@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use confab_core::{
     model::{
         Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SavedMessage,
-        ScheduledMessage, SearchHit, Source, SyncState,
+        Quiet, QuietHours, Reminder, ScheduledMessage, SearchHit, Source, SyncState,
     },
     secrets::ApiKey,
     when::Preset,
@@ -275,6 +275,80 @@ pub async fn unsave_message(shell: State<'_, Shell>, account_id: String, message
 #[tauri::command]
 pub async fn saved_messages(shell: State<'_, Shell>, account_id: Option<String>) -> CommandResult<Vec<SavedMessage>> {
     Ok(shell.client().saved_messages(account_id.as_deref())?)
+}
+
+/// Where a cached message sits, to open its conversation there.
+#[tauri::command]
+pub async fn message_cursor(shell: State<'_, Shell>, account_id: String, message_id: String) -> CommandResult<Cursor> {
+    Ok(shell.client().message_cursor(&account_id, &message_id)?)
+}
+
+/// Snoozes a conversation until `until` (UTC milliseconds).
+#[tauri::command]
+pub async fn snooze(shell: State<'_, Shell>, account_id: String, conversation_id: String, until: i64) -> CommandResult<()> {
+    Ok(shell.client().snooze(&account_id, &conversation_id, until)?)
+}
+
+#[tauri::command]
+pub async fn unsnooze(shell: State<'_, Shell>, account_id: String, conversation_id: String) -> CommandResult<()> {
+    Ok(shell.client().unsnooze(&account_id, &conversation_id)?)
+}
+
+/// At most one notification every `every_secs` seconds from the conversation (`null`: no limit).
+#[tauri::command]
+pub async fn set_notify_every(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    every_secs: Option<i64>,
+) -> CommandResult<()> {
+    Ok(shell
+        .client()
+        .set_notify_every(&account_id, &conversation_id, every_secs)?)
+}
+
+/// "Remind me" about a message at `due_at` (UTC milliseconds).
+#[tauri::command]
+pub async fn remind(shell: State<'_, Shell>, account_id: String, message_id: String, due_at: i64) -> CommandResult<Reminder> {
+    Ok(shell.client().remind(&account_id, &message_id, due_at)?)
+}
+
+/// Waiting reminders (soonest first), then those shown in the last day.
+#[tauri::command]
+pub async fn reminders(shell: State<'_, Shell>) -> CommandResult<Vec<Reminder>> {
+    Ok(shell.client().reminders()?)
+}
+
+#[tauri::command]
+pub async fn reschedule_reminder(shell: State<'_, Shell>, id: String, due_at: i64) -> CommandResult<Reminder> {
+    Ok(shell.client().reschedule_reminder(&id, due_at)?)
+}
+
+#[tauri::command]
+pub async fn cancel_reminder(shell: State<'_, Shell>, id: String) -> CommandResult<()> {
+    Ok(shell.client().cancel_reminder(&id)?)
+}
+
+/// Quiet hours, any pause, and whether notifications are quiet now.
+#[tauri::command]
+pub async fn quiet(shell: State<'_, Shell>) -> CommandResult<Quiet> {
+    Ok(shell.client().quiet()?)
+}
+
+#[tauri::command]
+pub async fn set_quiet_hours(shell: State<'_, Shell>, schedule: QuietHours) -> CommandResult<Quiet> {
+    Ok(shell.client().set_quiet_hours(&schedule)?)
+}
+
+/// Pauses notifications until `until` (UTC milliseconds); `null` resumes them.
+#[tauri::command]
+pub async fn pause_notifications(shell: State<'_, Shell>, until: Option<i64>) -> CommandResult<Quiet> {
+    Ok(shell.client().pause_notifications(until)?)
+}
+
+#[tauri::command]
+pub async fn set_snooze_ends_on_message(shell: State<'_, Shell>, on: bool) -> CommandResult<Quiet> {
+    Ok(shell.client().set_snooze_ends_on_message(on)?)
 }
 
 /// The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
@@ -701,6 +775,18 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         cancel_scheduled,
         send_scheduled_now,
         preset_time,
+        message_cursor,
+        snooze,
+        unsnooze,
+        set_notify_every,
+        remind,
+        reminders,
+        reschedule_reminder,
+        cancel_reminder,
+        quiet,
+        set_quiet_hours,
+        pause_notifications,
+        set_snooze_ends_on_message,
         save_message,
         unsave_message,
         saved_messages,

@@ -245,8 +245,15 @@ fn forward<R: tauri::Runtime>(
 ) {
     let _ = app.emit(CORE_EVENTS, &batch);
     for event in &batch {
-        if let confab_core::Event::MessageReceived { .. } = event {
-            notify::message_received(app, client, notifier, event);
+        match event {
+            confab_core::Event::MessageReceived { .. } => notify::message_received(app, client, notifier, event),
+            confab_core::Event::SnoozeEnded {
+                account_id,
+                conversation_id,
+            } => notify::snooze_ended(app, client, notifier, account_id, conversation_id),
+            confab_core::Event::ReminderDue { reminder } => notify::reminder_due(app, client, notifier, reminder),
+            confab_core::Event::QuietEnded { held } => notify::quiet_ended(app, client, notifier, held),
+            _ => {}
         }
     }
     if batch.iter().any(|event| {

@@ -18,7 +18,11 @@ use std::{
 
 mod platform;
 
-use confab_core::{model::ConversationKind, Client, Event};
+use confab_core::{
+    events::HeldNotifications,
+    model::{ConversationKind, Cursor, Reminder},
+    Client, Event,
+};
 pub use platform::Action;
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
@@ -34,6 +38,9 @@ pub struct OpenConversation {
     pub conversation_id: String,
     /// Put the cursor in the composer.
     pub focus_composer: bool,
+    /// Open at this message (a reminder's), where it sits.
+    pub message_id: Option<String>,
+    pub at: Option<Cursor>,
 }
 
 /// What the notifier knows about the window and what it has shown.
@@ -64,6 +71,8 @@ pub struct Notifier {
     flush_scheduled: std::sync::atomic::AtomicBool,
     /// The platform's notification system, once connected (`None`: there is none).
     backend: std::sync::OnceLock<Option<platform::Notifications>>,
+    /// Per conversation whose notification is a reminder: the message it opens at.
+    jump_to: Mutex<HashMap<(String, String), String>>,
 }
 
 impl Notifier {
@@ -73,6 +82,106 @@ impl Notifier {
         lock(&self.shown).remove(&key);
         lock(&self.pending).remove(&key);
     }
+}
+
+/// What a conversation is called in a notification: its title, or the other people's names.
+fn conversation_name(client: &Client, account_id: &str, conversation_id: &str) -> String {
+    let Ok(conversation) = client.conversation(account_id, conversation_id) else {
+        return "a conversation".to_string();
+    };
+    if let Some(title) = conversation.title.filter(|t| !t.trim().is_empty()) {
+        return title;
+    }
+    let me = client.account(account_id).map(|a| a.user_id).unwrap_or_default();
+    let people = client.people(account_id).unwrap_or_default();
+    let names: Vec<String> = conversation
+        .participants
+        .iter()
+        .filter(|p| **p != me)
+        .map(|id| people.iter().find(|p| p.id == *id).map_or_else(|| id.clone(), |p| p.name.clone()))
+        .collect();
+    if names.is_empty() {
+        "a conversation".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Shows a notification of its own for a conversation (a snooze's end, a reminder, a summary),
+/// in place of the one it had; the next message counts afresh.
+fn show_once<R: Runtime>(app: &AppHandle<R>, notifier: &Arc<Notifier>, key: (String, String), title: &str, text: &str) {
+    let previous = lock(&notifier.shown).get(&key).map(|s| s.id);
+    match show(app, notifier, &key, previous, (title, text)) {
+        Some(id) => {
+            lock(&notifier.shown).insert(key, Shown { id, count: 0 });
+        }
+        None => log::warn!("could not raise a notification"),
+    }
+}
+
+/// A snooze ended at its time: the conversation is back, and says so. Like an alarm the user
+/// set, it rings during quiet hours too.
+pub fn snooze_ended<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<Notifier>, account_id: &str, conversation_id: &str) {
+    let name = conversation_name(client, account_id, conversation_id);
+    let preview = client
+        .conversation(account_id, conversation_id)
+        .ok()
+        .and_then(|c| c.last_message)
+        .map(|m| m.body.chars().take(200).collect::<String>())
+        .unwrap_or_default();
+    show_once(
+        app,
+        notifier,
+        (account_id.to_string(), conversation_id.to_string()),
+        &format!("Back from snooze: {name}"),
+        &preview,
+    );
+}
+
+/// A reminder's time came: its notification opens the conversation at the message. It rings
+/// during quiet hours too: the user asked for it.
+pub fn reminder_due<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<Notifier>, reminder: &Reminder) {
+    let sender = client
+        .people(&reminder.account_id)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|p| p.id == reminder.sender_id)
+        .map_or_else(|| reminder.sender_id.clone(), |p| p.name);
+    let name = conversation_name(client, &reminder.account_id, &reminder.conversation_id);
+    let key = (reminder.account_id.clone(), reminder.conversation_id.clone());
+    lock(&notifier.jump_to).insert(key.clone(), reminder.message_id.clone());
+    let text: String = reminder.body.chars().take(200).collect();
+    show_once(app, notifier, key, &format!("Reminder: {sender} in {name}"), &text);
+}
+
+/// What arrived while notifications were quiet, in one notification: how many messages in how
+/// many conversations, the busiest named; it opens the busiest.
+pub fn quiet_ended<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<Notifier>, held: &[HeldNotifications]) {
+    let Some(busiest) = held.first() else { return };
+    let total: i64 = held.iter().map(|h| h.messages).sum();
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let names: Vec<String> = held
+        .iter()
+        .take(3)
+        .map(|h| format!("{} ({})", conversation_name(client, &h.account_id, &h.conversation_id), h.messages))
+        .collect();
+    let more = held.len().saturating_sub(3);
+    let mut text = names.join(", ");
+    if more > 0 {
+        text.push_str(&format!(" and {more} more"));
+    }
+    let count = i64::try_from(held.len()).unwrap_or(i64::MAX);
+    show_once(
+        app,
+        notifier,
+        (busiest.account_id.clone(), busiest.conversation_id.clone()),
+        &format!(
+            "While notifications were quiet: {} in {}",
+            plural(total, "message", "messages"),
+            plural(count, "conversation", "conversations")
+        ),
+        &text,
+    );
 }
 
 /// Raises (or updates) the notification for a message just received.
@@ -205,15 +314,22 @@ pub fn act<R: Runtime>(
 ) {
     log::info!("notification action {action:?} on conversation {conversation_id}");
     notifier.forget(account_id, conversation_id);
+    let jump = lock(&notifier.jump_to).remove(&(account_id.to_string(), conversation_id.to_string()));
     match action {
         Action::Open => {
             crate::show_main(app);
+            // A reminder opens at its message, if it is still cached.
+            let at = jump
+                .as_ref()
+                .and_then(|id| client.message_cursor(account_id, id).ok().map(|cursor| (id.clone(), cursor)));
             let _ = app.emit(
                 OPEN_CONVERSATION,
                 OpenConversation {
                     account_id: account_id.into(),
                     conversation_id: conversation_id.into(),
-                    focus_composer: true,
+                    focus_composer: at.is_none(),
+                    message_id: at.as_ref().map(|(id, _)| id.clone()),
+                    at: at.map(|(_, cursor)| cursor),
                 },
             );
         }

@@ -1,6 +1,11 @@
-//! The tray icon: the unread count, and a menu to open Confab, mark everything read, or quit.
+//! The tray icon: the unread count, and a menu to open Confab, mark everything read, pause
+//! notifications (for an hour, until tomorrow morning) or resume them, or quit.
 
-use confab_core::{Client, ConversationFilter};
+use confab_core::{
+    now_ms,
+    when::{preset as preset_time, Preset},
+    Client, ConversationFilter,
+};
 use tauri::{
     menu::{Menu, MenuItem},
     tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent},
@@ -14,8 +19,11 @@ const TRAY_ID: &str = "confab";
 pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Confab", true, None::<&str>)?;
     let read = MenuItem::with_id(app, "mark-all-read", "Mark all as read", true, None::<&str>)?;
+    let hour = MenuItem::with_id(app, "pause-hour", "Pause notifications for 1 hour", true, None::<&str>)?;
+    let tomorrow = MenuItem::with_id(app, "pause-tomorrow", "Pause notifications until tomorrow", true, None::<&str>)?;
+    let resume = MenuItem::with_id(app, "resume", "Resume notifications", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &read, &quit])?;
+    let menu = Menu::with_items(app, &[&open, &read, &hour, &tomorrow, &resume, &quit])?;
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
         .menu(&menu)
         .tooltip("Confab")
@@ -27,6 +35,9 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => crate::show_main(app),
             "mark-all-read" => mark_all_read(&app.state::<Shell>().client()),
+            "pause-hour" => pause(&app.state::<Shell>().client(), Some(Preset::InOneHour)),
+            "pause-tomorrow" => pause(&app.state::<Shell>().client(), Some(Preset::TomorrowMorning)),
+            "resume" => pause(&app.state::<Shell>().client(), None),
             "quit" => app.exit(0),
             _ => {}
         })
@@ -44,11 +55,19 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Pauses notifications until a preset's time (local), or resumes them.
+fn pause(client: &Client, until: Option<Preset>) {
+    let until = until.map(|preset| preset_time(preset, now_ms(), &chrono::Local));
+    if let Err(error) = client.pause_notifications(until) {
+        log::warn!("could not pause notifications: {error}");
+    }
+}
+
 fn mark_all_read(client: &Client) {
     let Ok(list) = client.conversations(None, ConversationFilter::All) else {
         return;
     };
-    for conversation in list.iter().filter(|c| c.unread > 0) {
+    for conversation in list.iter().filter(|c| c.unread > 0 || c.woken_at.is_some()) {
         if let Err(error) = client.mark_read(&conversation.account_id, &conversation.id) {
             log::warn!("could not mark {} read: {error}", conversation.id);
         }

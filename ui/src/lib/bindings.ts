@@ -14,7 +14,11 @@ export type OpenConversation = { accountId: string, conversationId: string,
 /**
  * Put the cursor in the composer.
  */
-focusComposer: boolean, };
+focusComposer: boolean, 
+/**
+ * Open at this message (a reminder's), where it sits.
+ */
+messageId: string | null, at: Cursor | null, };
 
 export type MeasureOpen = { accountId: string, conversationId: string, };
 
@@ -120,7 +124,19 @@ localFlags: LocalFlags, pinnedMessageId: string | null, unread: number, lastMess
 /**
  * True once the oldest message is in the cache.
  */
-historyComplete: boolean, extra: JsonValue, };
+historyComplete: boolean, 
+/**
+ * Snoozed: out of the inbox until then (UTC milliseconds).
+ */
+snoozedUntil: number | null, 
+/**
+ * When a snooze ended: the conversation is back on top and shows unread until opened.
+ */
+wokenAt: number | null, 
+/**
+ * At most one notification every this many seconds from this conversation.
+ */
+notifyEvery: number | null, extra: JsonValue, };
 
 export type ConversationWindow = { total: number, offset: number, rows: Array<Conversation>, };
 
@@ -176,9 +192,41 @@ body: string, createdAt: number, savedAt: number,
  */
 gone: boolean, };
 
+export type Reminder = { id: string, accountId: string, conversationId: string, messageId: string, senderId: string, 
+/**
+ * What the message said when the reminder was set.
+ */
+body: string, dueAt: number, createdAt: number, 
+/**
+ * When its notification was shown; `None` while it waits.
+ */
+firedAt: number | null, };
+
+export type QuietHours = { enabled: boolean, days: Array<number>, from: number, to: number, };
+
+export type Quiet = { schedule: QuietHours, 
+/**
+ * Paused by hand until then (UTC milliseconds).
+ */
+pausedUntil: number | null, 
+/**
+ * Quiet now (paused or in the schedule), until then.
+ */
+quietUntil: number | null, 
+/**
+ * Messages held while quiet, to be summed up when it ends.
+ */
+held: number, 
+/**
+ * Whether someone else's new message ends a snooze early.
+ */
+snoozeEndsOnMessage: boolean, };
+
+export type HeldNotifications = { accountId: string, conversationId: string, messages: number, };
+
 export type Preset = "inOneHour" | "tomorrowMorning" | "mondayMorning";
 
-export type ConversationFilter = "all" | "unread" | "archived";
+export type ConversationFilter = "all" | "unread" | "archived" | "snoozed";
 
 export type SearchFilter = { accountId: string | null, conversationId: string | null, senderId: string | null, };
 
@@ -193,7 +241,7 @@ notify: boolean,
  * than this message is known to be new but not all of them are here (a server's
  * listing counted them; they are read when the conversation is opened).
  */
-unseen: number | null, } | { "type": "outboxChanged", accountId: string, } | { "type": "uploadProgress", accountId: string, conversationId: string, 
+unseen: number | null, } | { "type": "snoozeEnded", accountId: string, conversationId: string, } | { "type": "reminderDue", reminder: Reminder, } | { "type": "remindersChanged" } | { "type": "quietChanged" } | { "type": "quietEnded", held: Array<HeldNotifications>, } | { "type": "outboxChanged", accountId: string, } | { "type": "uploadProgress", accountId: string, conversationId: string, 
 /**
  * The message's id while it is pending (`local:...`).
  */

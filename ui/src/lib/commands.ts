@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs by src-tauri/src/ipc.rs. Do not edit: run `make bindings`.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, SavedMessage, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
+import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, Quiet, QuietHours, Reminder, SavedMessage, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
 
 /** Every command the shell answers, as the UI calls it. */
 export interface Commands {
@@ -75,6 +75,39 @@ export interface Commands {
    * Saved messages of one account or all, the most recently saved first.
    */
   savedMessages(accountId: string | null): Promise<SavedMessage[]>;
+  /**
+   * Where a cached message sits, to open its conversation there.
+   */
+  messageCursor(accountId: string, messageId: string): Promise<Cursor>;
+  /**
+   * Snoozes a conversation until `until` (UTC milliseconds).
+   */
+  snooze(accountId: string, conversationId: string, until: number): Promise<void>;
+  unsnooze(accountId: string, conversationId: string): Promise<void>;
+  /**
+   * At most one notification every `every_secs` seconds from the conversation (`null`: no limit).
+   */
+  setNotifyEvery(accountId: string, conversationId: string, everySecs: number | null): Promise<void>;
+  /**
+   * "Remind me" about a message at `due_at` (UTC milliseconds).
+   */
+  remind(accountId: string, messageId: string, dueAt: number): Promise<Reminder>;
+  /**
+   * Waiting reminders (soonest first), then those shown in the last day.
+   */
+  reminders(): Promise<Reminder[]>;
+  rescheduleReminder(id: string, dueAt: number): Promise<Reminder>;
+  cancelReminder(id: string): Promise<void>;
+  /**
+   * Quiet hours, any pause, and whether notifications are quiet now.
+   */
+  quiet(): Promise<Quiet>;
+  setQuietHours(schedule: QuietHours): Promise<Quiet>;
+  /**
+   * Pauses notifications until `until` (UTC milliseconds); `null` resumes them.
+   */
+  pauseNotifications(until: number | null): Promise<Quiet>;
+  setSnoozeEndsOnMessage(on: boolean): Promise<Quiet>;
   /**
    * The instant a send-later choice names now, in this machine's time zone (UTC milliseconds).
    */
@@ -183,6 +216,18 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   saveMessage: ['accountId', 'messageId'],
   unsaveMessage: ['accountId', 'messageId'],
   savedMessages: ['accountId'],
+  messageCursor: ['accountId', 'messageId'],
+  snooze: ['accountId', 'conversationId', 'until'],
+  unsnooze: ['accountId', 'conversationId'],
+  setNotifyEvery: ['accountId', 'conversationId', 'everySecs'],
+  remind: ['accountId', 'messageId', 'dueAt'],
+  reminders: [],
+  rescheduleReminder: ['id', 'dueAt'],
+  cancelReminder: ['id'],
+  quiet: [],
+  setQuietHours: ['schedule'],
+  pauseNotifications: ['until'],
+  setSnoozeEndsOnMessage: ['on'],
   presetTime: ['preset'],
   sendFiles: ['body'],
   react: ['accountId', 'messageId', 'emoji', 'on'],
@@ -251,6 +296,18 @@ export const commands: Commands = {
   saveMessage: (accountId, messageId) => invoke('save_message', { accountId, messageId }),
   unsaveMessage: (accountId, messageId) => invoke('unsave_message', { accountId, messageId }),
   savedMessages: (accountId) => invoke('saved_messages', { accountId }),
+  messageCursor: (accountId, messageId) => invoke('message_cursor', { accountId, messageId }),
+  snooze: (accountId, conversationId, until) => invoke('snooze', { accountId, conversationId, until }),
+  unsnooze: (accountId, conversationId) => invoke('unsnooze', { accountId, conversationId }),
+  setNotifyEvery: (accountId, conversationId, everySecs) => invoke('set_notify_every', { accountId, conversationId, everySecs }),
+  remind: (accountId, messageId, dueAt) => invoke('remind', { accountId, messageId, dueAt }),
+  reminders: () => invoke('reminders'),
+  rescheduleReminder: (id, dueAt) => invoke('reschedule_reminder', { id, dueAt }),
+  cancelReminder: (id) => invoke('cancel_reminder', { id }),
+  quiet: () => invoke('quiet'),
+  setQuietHours: (schedule) => invoke('set_quiet_hours', { schedule }),
+  pauseNotifications: (until) => invoke('pause_notifications', { until }),
+  setSnoozeEndsOnMessage: (on) => invoke('set_snooze_ends_on_message', { on }),
   presetTime: (preset) => invoke('preset_time', { preset }),
   sendFiles: (body) => invoke('send_files', body),
   react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),

@@ -44,6 +44,14 @@ impl Client {
             .ok_or_else(|| Error::NotFound(format!("message {id}")))
     }
 
+    /// Where a cached message sits, to open its conversation there (a search hit, a reminder).
+    pub fn message_cursor(&self, account_id: &str, id: &str) -> Result<Cursor> {
+        self.inner
+            .store
+            .message_cursor(account_id, id)?
+            .ok_or_else(|| Error::NotFound(format!("message {id}")))
+    }
+
     pub fn messages_around(
         &self,
         account_id: &str,

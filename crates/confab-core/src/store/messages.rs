@@ -335,6 +335,14 @@ impl Store {
         Ok(get(&self.reader(), account_id, id)?.map(|(_, m)| m))
     }
 
+    /// Where a cached message sits, to open its conversation there.
+    pub fn message_cursor(&self, account_id: &str, id: &str) -> Result<Option<Cursor>> {
+        Ok(get(&self.reader(), account_id, id)?.map(|(row, m)| Cursor {
+            created_at: m.created_at,
+            row,
+        }))
+    }
+
     /// Up to `limit` messages older than `before` (or the newest), oldest first.
     pub fn messages(
         &self,
