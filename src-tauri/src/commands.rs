@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use confab_core::{
     model::{
-        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, SavedMessage,
-        Quiet, QuietHours, Reminder, ScheduledMessage, SearchHit, Source, SyncState,
+        Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, Quiet,
+        QuietHours, Reminder, SavedMessage, ScheduledMessage, SearchHit, Source, SyncState,
     },
     secrets::ApiKey,
     when::Preset,
@@ -285,7 +285,12 @@ pub async fn message_cursor(shell: State<'_, Shell>, account_id: String, message
 
 /// Snoozes a conversation until `until` (UTC milliseconds).
 #[tauri::command]
-pub async fn snooze(shell: State<'_, Shell>, account_id: String, conversation_id: String, until: i64) -> CommandResult<()> {
+pub async fn snooze(
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+    until: i64,
+) -> CommandResult<()> {
     Ok(shell.client().snooze(&account_id, &conversation_id, until)?)
 }
 
@@ -309,7 +314,12 @@ pub async fn set_notify_every(
 
 /// "Remind me" about a message at `due_at` (UTC milliseconds).
 #[tauri::command]
-pub async fn remind(shell: State<'_, Shell>, account_id: String, message_id: String, due_at: i64) -> CommandResult<Reminder> {
+pub async fn remind(
+    shell: State<'_, Shell>,
+    account_id: String,
+    message_id: String,
+    due_at: i64,
+) -> CommandResult<Reminder> {
     Ok(shell.client().remind(&account_id, &message_id, due_at)?)
 }
 

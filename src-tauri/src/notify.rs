@@ -98,7 +98,12 @@ fn conversation_name(client: &Client, account_id: &str, conversation_id: &str) -
         .participants
         .iter()
         .filter(|p| **p != me)
-        .map(|id| people.iter().find(|p| p.id == *id).map_or_else(|| id.clone(), |p| p.name.clone()))
+        .map(|id| {
+            people
+                .iter()
+                .find(|p| p.id == *id)
+                .map_or_else(|| id.clone(), |p| p.name.clone())
+        })
         .collect();
     if names.is_empty() {
         "a conversation".to_string()
@@ -121,7 +126,13 @@ fn show_once<R: Runtime>(app: &AppHandle<R>, notifier: &Arc<Notifier>, key: (Str
 
 /// A snooze ended at its time: the conversation is back, and says so. Like an alarm the user
 /// set, it rings during quiet hours too.
-pub fn snooze_ended<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<Notifier>, account_id: &str, conversation_id: &str) {
+pub fn snooze_ended<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    notifier: &Arc<Notifier>,
+    account_id: &str,
+    conversation_id: &str,
+) {
     let name = conversation_name(client, account_id, conversation_id);
     let preview = client
         .conversation(account_id, conversation_id)
@@ -156,14 +167,25 @@ pub fn reminder_due<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &
 
 /// What arrived while notifications were quiet, in one notification: how many messages in how
 /// many conversations, the busiest named; it opens the busiest.
-pub fn quiet_ended<R: Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<Notifier>, held: &[HeldNotifications]) {
+pub fn quiet_ended<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &Client,
+    notifier: &Arc<Notifier>,
+    held: &[HeldNotifications],
+) {
     let Some(busiest) = held.first() else { return };
     let total: i64 = held.iter().map(|h| h.messages).sum();
     let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let names: Vec<String> = held
         .iter()
         .take(3)
-        .map(|h| format!("{} ({})", conversation_name(client, &h.account_id, &h.conversation_id), h.messages))
+        .map(|h| {
+            format!(
+                "{} ({})",
+                conversation_name(client, &h.account_id, &h.conversation_id),
+                h.messages
+            )
+        })
         .collect();
     let more = held.len().saturating_sub(3);
     let mut text = names.join(", ");
@@ -319,9 +341,12 @@ pub fn act<R: Runtime>(
         Action::Open => {
             crate::show_main(app);
             // A reminder opens at its message, if it is still cached.
-            let at = jump
-                .as_ref()
-                .and_then(|id| client.message_cursor(account_id, id).ok().map(|cursor| (id.clone(), cursor)));
+            let at = jump.as_ref().and_then(|id| {
+                client
+                    .message_cursor(account_id, id)
+                    .ok()
+                    .map(|cursor| (id.clone(), cursor))
+            });
             let _ = app.emit(
                 OPEN_CONVERSATION,
                 OpenConversation {

@@ -20,7 +20,13 @@ pub fn create(app: &AppHandle) -> tauri::Result<()> {
     let open = MenuItem::with_id(app, "open", "Open Confab", true, None::<&str>)?;
     let read = MenuItem::with_id(app, "mark-all-read", "Mark all as read", true, None::<&str>)?;
     let hour = MenuItem::with_id(app, "pause-hour", "Pause notifications for 1 hour", true, None::<&str>)?;
-    let tomorrow = MenuItem::with_id(app, "pause-tomorrow", "Pause notifications until tomorrow", true, None::<&str>)?;
+    let tomorrow = MenuItem::with_id(
+        app,
+        "pause-tomorrow",
+        "Pause notifications until tomorrow",
+        true,
+        None::<&str>,
+    )?;
     let resume = MenuItem::with_id(app, "resume", "Resume notifications", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?;
     let menu = Menu::with_items(app, &[&open, &read, &hour, &tomorrow, &resume, &quit])?;

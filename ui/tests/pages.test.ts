@@ -92,6 +92,37 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  it('snoozes a conversation from its menu and reminds about a message from the keyboard', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('conversation-menu').click();
+    await page.getByTestId('snooze').click();
+    const snooze = page.getByTestId('snooze-dialog');
+    await expect.poll(() => snooze.isVisible()).toBe(true);
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('later-inOneHour');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('[data-conversation="c-ada"]').count(), 'out of the inbox').toBe(0);
+    expect(await page.getByTestId('snoozed-note').textContent()).toContain('Snoozed until');
+    await page.getByTestId('filter-snoozed').click();
+    await expect.poll(() => page.locator('[data-conversation="c-ada"]').count()).toBe(1);
+    expect(await page.getByTestId('snoozed-until').textContent()).toContain('💤');
+
+    // A message's menu from the keyboard: Shift+F10, then "Remind me…".
+    const message = page.locator('[data-testid="message"]').last();
+    await message.focus();
+    await page.keyboard.press('Shift+F10');
+    await page.getByTestId('menu-remind').focus();
+    await page.keyboard.press('Enter');
+    const remind = page.getByTestId('remind-dialog');
+    await expect.poll(() => remind.isVisible()).toBe(true);
+    await page.getByTestId('later-tomorrowMorning').press('Enter');
+    await expect.poll(() => page.getByTestId('reminder-mark').count()).toBe(1);
+    await page.getByTestId('open-reminders').click();
+    await expect.poll(() => page.getByTestId('reminder-entry').count()).toBe(1);
+    expect(await page.getByTestId('reminder-entry').textContent()).toContain('🔔');
+    await page.close();
+  });
+
   it('rests an idle caret without losing focus, text or place, and wakes on the next key', async () => {
     const { page } = await open('?rest=300');
     await page.locator('[data-conversation="c-ada"]').click();

@@ -13,6 +13,10 @@ import type {
   Message,
   OpenConversation,
   Preset,
+  ConversationFilter,
+  Quiet,
+  QuietHours,
+  Reminder,
   SavedMessage,
   ScheduledMessage,
   UpdateInfo,
@@ -124,6 +128,9 @@ export class FakeBackend implements Backend {
       lastActivityAt: 0,
       createdAt: 0,
       historyComplete: true,
+      snoozedUntil: null,
+      wokenAt: null,
+      notifyEvery: null,
       extra: null,
     });
   }
@@ -215,14 +222,22 @@ export class FakeBackend implements Backend {
   async syncStates() {
     return { ...this.states };
   }
-  async conversations(filter: 'all' | 'unread' | 'archived') {
+  async conversations(filter: ConversationFilter) {
     this.reads.whole++;
     return this.listed(filter);
   }
-  private listed(filter: 'all' | 'unread' | 'archived') {
+  /** As the core lists them: snoozed ones only under their filter; one back from a snooze on top, unread. */
+  private listed(filter: ConversationFilter) {
+    const shown = (c: Conversation) => {
+      if (filter === 'archived') return c.archivedAt !== null;
+      if (filter === 'snoozed') return c.snoozedUntil !== null;
+      if (c.archivedAt !== null || c.snoozedUntil !== null) return false;
+      return filter !== 'unread' || c.unread > 0 || c.wokenAt !== null;
+    };
+    const activity = (c: Conversation) => Math.max(c.lastActivityAt, c.wokenAt ?? 0);
     return this.conversationsList
-      .filter((c) => (filter === 'archived' ? c.archivedAt !== null : c.archivedAt === null && (filter !== 'unread' || c.unread > 0)))
-      .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.lastActivityAt - a.lastActivityAt)
+      .filter(shown)
+      .sort((a, b) => Number(b.pinned) - Number(a.pinned) || activity(b) - activity(a))
       .map((c) => ({ ...c }));
   }
   async conversation(accountId: string, conversationId: string) {
@@ -238,7 +253,7 @@ export class FakeBackend implements Backend {
    * are simpler than the app's (the rows that kept their place updated, the rest replaced), but
    * valid, so the UI's handling of each kind of change is exercised.
    */
-  async listWindow(filter: 'all' | 'unread' | 'archived', offset: number, limit: number, have: number | null): Promise<ListUpdate> {
+  async listWindow(filter: ConversationFilter, offset: number, limit: number, have: number | null): Promise<ListUpdate> {
     this.reads.windows++;
     this.reads.largestWindow = Math.max(this.reads.largestWindow, limit);
     const all = this.listed(filter);
@@ -382,8 +397,9 @@ export class FakeBackend implements Backend {
   }
   async markRead(accountId: string, conversationId: string) {
     const c = this.find(accountId, conversationId);
-    if (c.unread === 0) return;
+    if (c.unread === 0 && c.wokenAt === null) return;
     c.unread = 0;
+    c.wokenAt = null;
     this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
   }
   async search(query: string, filter: SearchFilter = { accountId: null, conversationId: null, senderId: null }) {
@@ -512,6 +528,123 @@ export class FakeBackend implements Backend {
     at.setDate(at.getDate() + days);
     at.setHours(9, 0, 0, 0);
     return at.getTime();
+  }
+  async messageCursor(accountId: string, messageId: string) {
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    if (!m) throw { code: 'not_found', message: `message ${messageId}` } satisfies ErrorPayload;
+    return { createdAt: m.createdAt, row: this.row(m) };
+  }
+  private future(at: number) {
+    if (at <= Date.now()) throw { code: 'invalid', message: 'that time has passed: choose a time in the future' } satisfies ErrorPayload;
+  }
+  private changed(c: Conversation) {
+    this.emit({ type: 'conversationsChanged', accountId: c.accountId, ids: [c.id], removed: [] });
+  }
+  async snooze(accountId: string, conversationId: string, until: number) {
+    this.calls.push(`snooze ${conversationId} ${until}`);
+    this.future(until);
+    const c = this.find(accountId, conversationId);
+    c.snoozedUntil = until;
+    c.wokenAt = null;
+    this.changed(c);
+  }
+  async unsnooze(accountId: string, conversationId: string) {
+    const c = this.find(accountId, conversationId);
+    c.snoozedUntil = null;
+    c.wokenAt = null;
+    this.changed(c);
+  }
+  /** What the core's attention task does when a snooze's time comes. */
+  wakeDue(now = Date.now()) {
+    for (const c of this.conversationsList.filter((c) => c.snoozedUntil !== null && c.snoozedUntil <= now)) {
+      c.snoozedUntil = null;
+      c.wokenAt = now;
+      this.changed(c);
+      this.emit({ type: 'snoozeEnded', accountId: c.accountId, conversationId: c.id });
+    }
+  }
+  async setNotifyEvery(accountId: string, conversationId: string, everySecs: number | null) {
+    this.calls.push(`notify every ${conversationId} ${everySecs}`);
+    if (everySecs !== null && (everySecs < 1 || everySecs > 7 * 86_400))
+      throw { code: 'invalid', message: 'a notification limit is between a second and a week' } satisfies ErrorPayload;
+    const c = this.find(accountId, conversationId);
+    c.notifyEvery = everySecs;
+    this.changed(c);
+  }
+  remindersList: Reminder[] = [];
+  private nextReminder = 1;
+  async remind(accountId: string, messageId: string, dueAt: number) {
+    this.future(dueAt);
+    const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
+    if (!m) throw { code: 'not_found', message: `message ${messageId}` } satisfies ErrorPayload;
+    if (m.delivery.state !== 'sent') throw { code: 'invalid', message: 'a reminder can be set once the message is sent' } satisfies ErrorPayload;
+    const reminder: Reminder = {
+      id: `r${this.nextReminder++}`,
+      accountId,
+      conversationId: m.conversationId,
+      messageId,
+      senderId: m.senderId,
+      body: m.body,
+      dueAt,
+      createdAt: Date.now(),
+      firedAt: null,
+    };
+    this.remindersList.push(reminder);
+    this.emit({ type: 'remindersChanged' });
+    return { ...reminder };
+  }
+  async reminders() {
+    return this.remindersList
+      .slice()
+      .sort((a, b) => Number(a.firedAt !== null) - Number(b.firedAt !== null) || a.dueAt - b.dueAt)
+      .map((r) => ({ ...r }));
+  }
+  private reminderOf(id: string) {
+    const r = this.remindersList.find((r) => r.id === id);
+    if (!r) throw { code: 'not_found', message: `reminder ${id}` } satisfies ErrorPayload;
+    return r;
+  }
+  async rescheduleReminder(id: string, dueAt: number) {
+    this.future(dueAt);
+    const r = this.reminderOf(id);
+    r.dueAt = dueAt;
+    r.firedAt = null;
+    this.emit({ type: 'remindersChanged' });
+    return { ...r };
+  }
+  async cancelReminder(id: string) {
+    const r = this.reminderOf(id);
+    this.remindersList = this.remindersList.filter((x) => x !== r);
+    this.emit({ type: 'remindersChanged' });
+  }
+  quietState: Quiet = {
+    schedule: { enabled: false, days: [0, 1, 2, 3, 4, 5, 6], from: 22 * 60, to: 7 * 60 },
+    pausedUntil: null,
+    quietUntil: null,
+    held: 0,
+    snoozeEndsOnMessage: true,
+  };
+  async quiet() {
+    return structuredClone(this.quietState);
+  }
+  async setQuietHours(schedule: QuietHours) {
+    if (schedule.days.some((d) => d > 6) || schedule.from >= 1440 || schedule.to >= 1440)
+      throw { code: 'invalid', message: 'quiet hours need days 0 (Monday) to 6 and times within a day' } satisfies ErrorPayload;
+    this.quietState.schedule = { ...schedule, days: [...new Set(schedule.days)].sort() };
+    this.emit({ type: 'quietChanged' });
+    return this.quiet();
+  }
+  async pauseNotifications(until: number | null) {
+    if (until !== null) this.future(until);
+    this.quietState.pausedUntil = until;
+    this.quietState.quietUntil = until;
+    this.emit({ type: 'quietChanged' });
+    return this.quiet();
+  }
+  async setSnoozeEndsOnMessage(on: boolean) {
+    this.quietState.snoozeEndsOnMessage = on;
+    this.emit({ type: 'quietChanged' });
+    return this.quiet();
   }
   async retry() {}
   async discard() {}

@@ -21,6 +21,9 @@ const conversation = (over: Partial<Conversation>): Conversation => ({
   lastActivityAt: 0,
   createdAt: 0,
   historyComplete: false,
+  snoozedUntil: null,
+  wokenAt: null,
+  notifyEvery: null,
   extra: null,
   ...over,
 });

@@ -13,6 +13,9 @@ import type {
   OutboxItem,
   Preset,
   SavedMessage,
+  Quiet,
+  QuietHours,
+  Reminder,
   ScheduledMessage,
   SearchFilter,
   SearchHit,
@@ -104,12 +107,16 @@ export class Inbox {
 
   async start() {
     const stopEvents = await this.backend.onEvent((event) => this.onEvent(event));
-    const stopOpen = await this.backend.onOpenConversation((open) => void this.select(open.accountId, open.conversationId));
+    const stopOpen = await this.backend.onOpenConversation(
+      (open) =>
+        void this.select(open.accountId, open.conversationId, open.at && open.messageId ? { cursor: open.at, messageId: open.messageId } : undefined),
+    );
     const stopUpdate = await this.backend.onUpdateAvailable((update) => (this.update = update));
     this.stop = () => {
       stopEvents();
       stopOpen();
       stopUpdate();
+      if (this.quietEnds) clearTimeout(this.quietEnds);
     };
     // Independent reads, asked at once: the inbox is painted when the last one is in.
     const [, , states, notice] = await Promise.all([
@@ -123,6 +130,86 @@ export class Inbox {
     this.ready = true;
     void this.loadScheduled();
     void this.loadSaved();
+    void this.loadReminders();
+    void this.loadQuiet();
+  }
+
+  /** Reminders: waiting ones soonest first, then those shown in the last day. */
+  reminders = $state<Reminder[]>([]);
+  /** Quiet hours, any pause, and whether notifications are quiet now. */
+  quiet = $state<Quiet | null>(null);
+
+  async loadReminders() {
+    this.reminders = (await this.backend.reminders().catch(() => null)) ?? this.reminders;
+  }
+
+  private quietEnds: ReturnType<typeof setTimeout> | null = null;
+
+  /** Reads the quiet state, and again when the quiet it shows ends (one timer, none when on). */
+  async loadQuiet() {
+    this.quiet = (await this.backend.quiet().catch(() => null)) ?? this.quiet;
+    if (this.quietEnds) clearTimeout(this.quietEnds);
+    this.quietEnds = null;
+    const until = this.quiet?.quietUntil;
+    if (until != null) {
+      // Timers take at most ~24.8 days; a longer quiet is read again then.
+      const wait = Math.min(Math.max(0, until - Date.now()) + 500, 2 ** 31 - 1);
+      this.quietEnds = setTimeout(() => void this.loadQuiet(), wait);
+    }
+  }
+
+  /** Snoozes a conversation: it leaves the inbox until then. */
+  async snooze(accountId: string, conversationId: string, until: number): Promise<boolean> {
+    const done = await this.attempt(async () => (await this.backend.snooze(accountId, conversationId, until), true));
+    if (!done) return false;
+    this.notice = { text: `Snoozed until ${momentTime(until)}`, undo: () => void this.unsnooze(accountId, conversationId) };
+    return true;
+  }
+
+  async unsnooze(accountId: string, conversationId: string) {
+    await this.attempt(() => this.backend.unsnooze(accountId, conversationId));
+  }
+
+  /** At most one notification every `everySecs` from the conversation (`null`: every message). */
+  async setNotifyEvery(accountId: string, conversationId: string, everySecs: number | null) {
+    await this.attempt(() => this.backend.setNotifyEvery(accountId, conversationId, everySecs));
+  }
+
+  async remind(accountId: string, messageId: string, dueAt: number): Promise<boolean> {
+    const set = await this.attempt(() => this.backend.remind(accountId, messageId, dueAt));
+    if (set === undefined) return false;
+    await this.loadReminders();
+    this.notice = { text: `Reminder set for ${momentTime(set.dueAt)}`, undo: () => void this.cancelReminder(set.id) };
+    return true;
+  }
+
+  async rescheduleReminder(id: string, dueAt: number): Promise<boolean> {
+    const ok = (await this.attempt(() => this.backend.rescheduleReminder(id, dueAt))) !== undefined;
+    await this.loadReminders();
+    return ok;
+  }
+
+  async cancelReminder(id: string) {
+    await this.attempt(() => this.backend.cancelReminder(id));
+    await this.loadReminders();
+  }
+
+  /** Opens a reminder's conversation at its message (or at the newest, if it is gone). */
+  async openReminder(reminder: Reminder) {
+    const cursor = await this.backend.messageCursor(reminder.accountId, reminder.messageId).catch(() => null);
+    await this.select(reminder.accountId, reminder.conversationId, cursor ? { cursor, messageId: reminder.messageId } : undefined);
+  }
+
+  async pauseNotifications(until: number | null) {
+    if ((await this.attempt(() => this.backend.pauseNotifications(until))) !== undefined) await this.loadQuiet();
+  }
+
+  async setQuietHours(schedule: QuietHours) {
+    if ((await this.attempt(() => this.backend.setQuietHours(schedule))) !== undefined) await this.loadQuiet();
+  }
+
+  async setSnoozeEndsOnMessage(on: boolean) {
+    if ((await this.attempt(() => this.backend.setSnoozeEndsOnMessage(on))) !== undefined) await this.loadQuiet();
   }
 
   async loadSaved() {
@@ -302,6 +389,7 @@ export class Inbox {
         // Signing out takes the account's saved and scheduled messages with it.
         void this.loadSaved();
         void this.loadScheduled();
+        void this.loadReminders();
         break;
       case 'syncStateChanged':
         // Each retry while offline says how long the next wait is; nothing shows that, so the
@@ -332,6 +420,17 @@ export class Inbox {
           const who = this.people[event.accountId]?.[event.senderId]?.name ?? event.senderId;
           this.announcement = `${who}: ${event.body}`;
         }
+        break;
+      case 'remindersChanged':
+        void this.loadReminders();
+        break;
+      case 'quietChanged':
+        void this.loadQuiet();
+        break;
+      case 'snoozeEnded':
+      case 'reminderDue':
+      case 'quietEnded':
+        // Their notifications are the shell's; the rows follow `conversationsChanged`.
         break;
       case 'uploadProgress':
         this.uploads = { ...this.uploads, [event.messageId]: { sent: event.sent, total: event.total } };
@@ -373,7 +472,7 @@ export class Inbox {
     this.firstUnread = at ? null : firstUnread(page.messages, unreadAtOpen, this.account(accountId)?.userId ?? '');
     // Read in the background: the messages are on screen already, and the list's badge follows
     // the core's event.
-    if (unreadAtOpen > 0) void this.backend.markRead(accountId, conversationId).catch(() => {});
+    if (unreadAtOpen > 0 || row?.wokenAt != null) void this.backend.markRead(accountId, conversationId).catch(() => {});
   }
 
   /**

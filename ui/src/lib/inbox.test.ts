@@ -63,6 +63,77 @@ describe('Inbox', () => {
     expect(inbox.scheduled[0].releasedAt).not.toBeNull();
   });
 
+  it('snoozes a conversation out of the inbox and brings it back on top, unread, at its time', async () => {
+    const { inbox, backend } = await started();
+    const ids = () => inbox.conversations.map((c) => c.id);
+    const row = inbox.conversations.at(-1)!;
+    const [account, last] = [row.accountId, row.id];
+    await inbox.select(account, last);
+    await settle();
+    const until = Date.now() + 3_600_000;
+    expect(await inbox.snooze(account, last, Date.now() - 1)).toBe(false);
+    expect(inbox.error?.message).toContain('that time has passed');
+    expect(await inbox.snooze(account, last, until)).toBe(true);
+    expect(inbox.notice?.text).toMatch(/^Snoozed until /);
+    await settle();
+    await settle();
+    expect(ids()).not.toContain(last);
+    await inbox.setFilter('snoozed');
+    expect(ids()).toEqual([last]);
+    await inbox.setFilter('all');
+    backend.wakeDue(until + 1);
+    await settle();
+    await settle();
+    expect(ids()[0], 'back on top').toBe(last);
+    expect(inbox.conversations[0].wokenAt).toBe(until + 1);
+    await inbox.setFilter('unread');
+    expect(ids(), 'and unread').toContain(last);
+    await inbox.setFilter('all');
+    inbox.selected = null;
+    await inbox.select(account, last);
+    await settle();
+    await settle();
+    expect(inbox.conversations.find((c) => c.id === last)?.wokenAt, 'opening it reads it').toBeNull();
+  });
+
+  it('sets a reminder on a message, moves it, opens at it, and removes it', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    const message = inbox.messages[0];
+    const due = Date.now() + 3_600_000;
+    expect(await inbox.remind('a-portal', message.id, due)).toBe(true);
+    expect(inbox.notice?.text).toMatch(/^Reminder set for /);
+    expect(inbox.reminders.map((r) => [r.messageId, r.dueAt])).toEqual([[message.id, due]]);
+    expect(await inbox.rescheduleReminder(inbox.reminders[0].id, Date.now() - 1)).toBe(false);
+    expect(await inbox.rescheduleReminder(inbox.reminders[0].id, due + 60_000)).toBe(true);
+    expect(inbox.reminders[0].dueAt).toBe(due + 60_000);
+    await inbox.select('a-protocol', 'c-linus');
+    await inbox.openReminder(inbox.reminders[0]);
+    expect(inbox.selected).toEqual({ accountId: 'a-portal', conversationId: 'c-ada' });
+    expect(inbox.focusMessage, 'at the message').toBe(message.id);
+    await inbox.cancelReminder(inbox.reminders[0].id);
+    expect(inbox.reminders).toEqual([]);
+    expect(backend.remindersList).toEqual([]);
+  });
+
+  it('pauses notifications, says until when, and resumes them', async () => {
+    const { inbox } = await started();
+    expect(inbox.quiet?.quietUntil).toBeNull();
+    const until = Date.now() + 3_600_000;
+    await inbox.pauseNotifications(until);
+    expect(inbox.quiet?.pausedUntil).toBe(until);
+    expect(inbox.quiet?.quietUntil).toBe(until);
+    await inbox.pauseNotifications(null);
+    expect(inbox.quiet?.quietUntil).toBeNull();
+    await inbox.setQuietHours({ enabled: true, days: [9], from: 0, to: 0 });
+    expect(inbox.error?.message).toContain('quiet hours need days');
+    await inbox.setQuietHours({ enabled: true, days: [4, 0, 0], from: 22 * 60, to: 7 * 60 });
+    expect(inbox.quiet?.schedule).toEqual({ enabled: true, days: [0, 4], from: 22 * 60, to: 7 * 60 });
+    await inbox.setSnoozeEndsOnMessage(false);
+    expect(inbox.quiet?.snoozeEndsOnMessage).toBe(false);
+    inbox.dispose();
+  });
+
   it('saves a message of any account and takes it off again, with undo', async () => {
     const { inbox } = await started();
     await inbox.select('a-portal', 'c-ada');
