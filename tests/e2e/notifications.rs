@@ -112,6 +112,16 @@ impl NotificationServer {
         found.ok_or_else(|| anyhow::anyhow!("no notification saying {text:?}"))
     }
 
+    /// Waits until a notification whose title contains `text` has been shown; returns the first.
+    pub fn wait_for_title(&self, text: &str) -> anyhow::Result<Shown> {
+        let mut found = None;
+        crate::eventually(&format!("a notification titled {text:?}"), || {
+            found = self.shown().into_iter().find(|n| n.summary.contains(text));
+            Ok(found.is_some())
+        })?;
+        found.ok_or_else(|| anyhow::anyhow!("no notification titled {text:?}"))
+    }
+
     /// What a click on the action button sends, a moment after the notification appeared (as
     /// a person clicks; the app starts listening for its actions once it has shown it).
     pub fn invoke(&self, id: u32, action: &str) -> anyhow::Result<()> {
