@@ -45,6 +45,38 @@ enum ScheduledCommand {
     Cancel { id: String },
 }
 
+/// A time given as `--at TIME` or `--in DURATION`.
+#[derive(clap::Args)]
+struct When {
+    /// At a time: `2026-12-07 09:00` or `09:00` (local), or RFC 3339.
+    #[arg(long, conflicts_with = "in", required_unless_present = "in")]
+    at: Option<String>,
+    /// After a while: `90m`, `2h`, `1h30m`, `3d`.
+    #[arg(long = "in")]
+    r#in: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ReminderCommand {
+    /// Id, time (local), conversation, state and text of each, soonest first.
+    List,
+    /// Remove one.
+    Cancel { id: String },
+}
+
+#[derive(Subcommand)]
+enum QuietCommand {
+    /// Whether notifications are quiet, until when, and the weekly quiet hours.
+    Status,
+    /// Pause notifications (`--in 1h`, `--at 09:00`); what arrives is summed up once after.
+    Pause {
+        #[command(flatten)]
+        until: When,
+    },
+    /// Resume notifications now.
+    Resume,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Accounts: add (the key is read from a prompt or stdin), list, remove.
@@ -85,6 +117,30 @@ enum Command {
         /// Send later, after a while: `90m`, `2h`, `1h30m`, `3d`.
         #[arg(long = "in")]
         r#in: Option<String>,
+    },
+    /// Snooze a conversation: out of the inbox until then, back on top and unread after.
+    Snooze {
+        conversation: String,
+        #[command(flatten)]
+        until: When,
+    },
+    /// End a conversation's snooze now.
+    Unsnooze { conversation: String },
+    /// Be reminded about a message at a time (a notification from the app, which opens there).
+    Remind {
+        message: String,
+        #[command(flatten)]
+        at: When,
+    },
+    /// Reminders: list them (default), or remove one.
+    Reminders {
+        #[command(subcommand)]
+        command: Option<ReminderCommand>,
+    },
+    /// Notifications: status (default), pause for a while, or resume.
+    Quiet {
+        #[command(subcommand)]
+        command: Option<QuietCommand>,
     },
     /// Messages to send later: list them (default), send one now, or take one back.
     Scheduled {
@@ -177,6 +233,7 @@ enum Switch {
 enum FilterArg {
     All,
     Unread,
+    Snoozed,
     Archived,
 }
 
@@ -249,6 +306,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 FilterArg::All => ConversationFilter::All,
                 FilterArg::Unread => ConversationFilter::Unread,
                 FilterArg::Archived => ConversationFilter::Archived,
+                FilterArg::Snoozed => ConversationFilter::Snoozed,
             };
             let list = client.conversations(account.as_ref().map(|a| a.id.as_str()), filter)?;
             output::conversations(&client, &list)
@@ -300,13 +358,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let now = confab_core::now_ms();
-            let due = match (at, r#in) {
-                (Some(at), _) => Some(confab_core::when::parse_at(&at, now, &chrono::Local)?),
-                (None, Some(span)) => Some(now + confab_core::when::parse_duration(&span)?),
-                (None, None) => None,
-            };
-            if let Some(due) = due {
+            if let Some(due) = when(at, r#in)? {
                 let kept = client.schedule_send(&account.id, &conversation, &text, files, due)?;
                 eprintln!("scheduled for {}", output::local_time(due));
                 println!("{}", kept.client_id);
@@ -409,6 +461,51 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Status => output::status(&client),
+        Command::Snooze { conversation, until } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            let until = when(until.at, until.r#in)?.context("say when: --at or --in")?;
+            client.snooze(&account.id, &conversation, until)?;
+            eprintln!("snoozed until {}", output::local_time(until));
+            Ok(())
+        }
+        Command::Unsnooze { conversation } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let conversation = resolve_conversation(&client, &account, &conversation)?;
+            client.unsnooze(&account.id, &conversation)?;
+            eprintln!("back in the inbox");
+            Ok(())
+        }
+        Command::Remind { message, at } => {
+            let account = one_account(&client, cli.account.as_deref())?;
+            let due = when(at.at, at.r#in)?.context("say when: --at or --in")?;
+            let reminder = client.remind(&account.id, &message, due)?;
+            eprintln!("reminder set for {}", output::local_time(due));
+            println!("{}", reminder.id);
+            Ok(())
+        }
+        Command::Reminders { command } => match command.unwrap_or(ReminderCommand::List) {
+            ReminderCommand::List => {
+                output::reminders(&client.reminders()?);
+                Ok(())
+            }
+            ReminderCommand::Cancel { id } => {
+                client.cancel_reminder(&id)?;
+                eprintln!("removed");
+                Ok(())
+            }
+        },
+        Command::Quiet { command } => {
+            let quiet = match command.unwrap_or(QuietCommand::Status) {
+                QuietCommand::Status => client.quiet()?,
+                QuietCommand::Pause { until } => {
+                    client.pause_notifications(Some(when(until.at, until.r#in)?.context("say when: --at or --in")?))?
+                }
+                QuietCommand::Resume => client.pause_notifications(None)?,
+            };
+            output::quiet(&quiet);
+            Ok(())
+        }
         Command::Scheduled { command } => match command.unwrap_or(ScheduledCommand::List) {
             ScheduledCommand::List => {
                 output::scheduled(&client.scheduled(cli.account.as_deref())?);
@@ -430,6 +527,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
     }
+}
+
+/// The instant `--at` or `--in` names, if either was given.
+fn when(at: Option<String>, span: Option<String>) -> anyhow::Result<Option<i64>> {
+    let now = confab_core::now_ms();
+    Ok(match (at, span) {
+        (Some(at), _) => Some(confab_core::when::parse_at(&at, now, &chrono::Local)?),
+        (None, Some(span)) => Some(now + confab_core::when::parse_duration(&span)?),
+        (None, None) => None,
+    })
 }
 
 async fn account(client: &Client, command: AccountCommand) -> anyhow::Result<()> {
@@ -526,14 +633,21 @@ fn one_account(client: &Client, id: Option<&str>) -> anyhow::Result<Account> {
 }
 
 fn resolve_conversation(client: &Client, account: &Account, given: &str) -> anyhow::Result<String> {
-    let all: Vec<String> = [ConversationFilter::All, ConversationFilter::Archived]
-        .into_iter()
-        .map(|f| client.conversations(Some(&account.id), f))
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .map(|c| c.id)
-        .collect();
+    let mut all: Vec<String> = [
+        ConversationFilter::All,
+        ConversationFilter::Snoozed,
+        ConversationFilter::Archived,
+    ]
+    .into_iter()
+    .map(|f| client.conversations(Some(&account.id), f))
+    .collect::<Result<Vec<_>, _>>()?
+    .into_iter()
+    .flatten()
+    .map(|c| c.id)
+    .collect();
+    // A snoozed conversation may be archived too.
+    all.sort_unstable();
+    all.dedup();
     if all.iter().any(|id| id == given) {
         return Ok(given.to_string());
     }

@@ -101,6 +101,51 @@ pub fn scheduled(list: &[confab_core::model::ScheduledMessage]) {
     }
 }
 
+pub fn reminders(list: &[confab_core::model::Reminder]) {
+    for item in list {
+        let state = match item.fired_at {
+            None => "waiting".to_string(),
+            Some(at) => format!("reminded {}", local_time(at)),
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            clean(&item.id),
+            local_time(item.due_at),
+            clean(&item.conversation_id),
+            state,
+            clean(&item.body)
+        );
+    }
+}
+
+pub fn quiet(quiet: &confab_core::model::Quiet) {
+    match (quiet.paused_until, quiet.quiet_until) {
+        (Some(until), _) => println!("paused until {}", local_time(until)),
+        (None, Some(until)) => println!("quiet hours until {}", local_time(until)),
+        (None, None) => println!("notifications on"),
+    }
+    let schedule = &quiet.schedule;
+    if schedule.enabled {
+        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let days: Vec<&str> = schedule
+            .days
+            .iter()
+            .filter_map(|d| DAYS.get(usize::from(*d)).copied())
+            .collect();
+        println!(
+            "quiet hours: {:02}:{:02} to {:02}:{:02}, starting {}",
+            schedule.from / 60,
+            schedule.from % 60,
+            schedule.to / 60,
+            schedule.to % 60,
+            days.join(" ")
+        );
+    }
+    if quiet.held > 0 {
+        println!("{} message(s) held, summed up when the quiet ends", quiet.held);
+    }
+}
+
 fn names(client: &Client, account_id: &str) -> HashMap<String, String> {
     client
         .people(account_id)

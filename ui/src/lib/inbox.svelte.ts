@@ -601,10 +601,19 @@ export class Inbox {
     return sent !== undefined;
   }
 
-  /** Every conversation, archived ones too (for the quick switcher). */
+  /** Every conversation, snoozed and archived ones too (for the quick switcher). */
   async everyConversation(): Promise<Conversation[]> {
-    const [live, archived] = await Promise.all([this.backend.conversations('all'), this.backend.conversations('archived')]);
-    return [...live, ...archived];
+    const [live, snoozed, archived] = await Promise.all([
+      this.backend.conversations('all'),
+      this.backend.conversations('snoozed'),
+      this.backend.conversations('archived'),
+    ]);
+    // A snoozed conversation may be archived too: once each.
+    const seen = new Set<string>();
+    return [...live, ...snoozed, ...archived].filter((c) => {
+      const key = `${c.accountId}/${c.id}`;
+      return !seen.has(key) && (seen.add(key), true);
+    });
   }
 
   async retryNow() {

@@ -1,6 +1,7 @@
 //! Send later from the command line, against a server with only the documents: `send --in`
 //! and `--at`, `scheduled` to list, send now or take back, and a message whose time came
-//! while nothing ran going out, once, at the next `sync`; then `save`, `saved` and `unsave`.
+//! while nothing ran going out, once, at the next `sync`; then `save`, `saved` and `unsave`,
+//! `remind` and `reminders`, `snooze` and `unsnooze`, and `quiet`.
 
 use crate::{cli, fails, ok, profile};
 
@@ -95,6 +96,29 @@ async fn messages_sent_later_from_the_command_line() {
         ok(&data, &["unsave", &id]);
         assert_eq!(ok(&data, &["saved"]), "");
         assert!(fails(&data, &["save", "no-such-message"], "").contains("not in the cache"));
+
+        // Reminders: set, listed, removed.
+        assert!(fails(&data, &["remind", &id, "--at", "2020-01-01 09:00"], "").contains("that time has passed"));
+        let reminder = ok(&data, &["remind", &id, "--in", "2h"]).trim().to_string();
+        let reminders = ok(&data, &["reminders"]);
+        assert!(
+            reminders.starts_with(&format!("{reminder}\t")) && reminders.contains("\twaiting\t"),
+            "{reminders}"
+        );
+        ok(&data, &["reminders", "cancel", &reminder]);
+        assert_eq!(ok(&data, &["reminders"]), "");
+
+        // Snooze: out of the list, under its filter, back by hand.
+        ok(&data, &["snooze", &conversation, "--in", "1d"]);
+        assert!(!ok(&data, &["conversations"]).contains(&conversation));
+        assert!(ok(&data, &["conversations", "--filter", "snoozed"]).starts_with(&conversation));
+        ok(&data, &["unsnooze", &conversation]);
+        assert!(ok(&data, &["conversations"]).contains(&conversation));
+
+        // Notifications paused and resumed.
+        assert_eq!(ok(&data, &["quiet"]).trim(), "notifications on");
+        assert!(ok(&data, &["quiet", "pause", "--in", "1h"]).starts_with("paused until "));
+        assert_eq!(ok(&data, &["quiet", "resume"]).trim(), "notifications on");
     })
     .await
     .expect("the session");
