@@ -45,11 +45,18 @@ fn a_snoozed_conversation_comes_back_and_a_reminder_opens_at_its_message() -> an
     app.session.wait_for("[role=dialog][data-testid=remind-dialog]", WAIT)?;
     pick_in(&app, 6)?;
     app.session.wait_for("[data-testid=reminder-mark]", WAIT)?;
+    app.session.click("[data-testid=open-reminders]")?;
+    app.session.wait_for("[data-testid=reminder-entry]", WAIT)?;
+    app.screenshot("reminders")?;
+    app.session.press(&["\u{E00C}"])?; // Escape
+    app.session
+        .wait_until("the list closed", "!document.querySelector('[role=dialog]')", WAIT)?;
 
     // Snooze it: it leaves the inbox for the Snoozed filter.
     app.session.click("[data-testid=conversation-menu]")?;
     app.session.click("[data-testid=snooze]")?;
     app.session.wait_for("[role=dialog][data-testid=snooze-dialog]", WAIT)?;
+    app.screenshot("snooze")?;
     pick_in(&app, 8)?;
     eventually("out of the inbox", || Ok(!listed(&app, &direct)?))?;
     app.session.wait_for("[data-testid=snoozed-note]", WAIT)?;
@@ -120,6 +127,15 @@ fn quiet_hours_hold_notifications_from_the_tray_and_sum_them_up_once() -> anyhow
     for body in ["quiet one", "quiet two", "quiet three"] {
         ada.post(&format!("/api/messages/{direct}"), json!({ "body": body }))?;
     }
+    app.session.click("[data-testid=open-settings]")?;
+    app.session.wait_until(
+        "Settings say notifications are paused",
+        "document.querySelector('[data-testid=quiet-status]')?.textContent.includes('Paused until')",
+        WAIT,
+    )?;
+    app.session.execute("document.querySelector('[data-testid=notification-settings]').scrollIntoView();")?;
+    app.screenshot("quiet-hours")?;
+    app.session.click("[data-testid=settings-done]")?;
     eventually("the unread count still counts", || {
         Ok(app.session.execute(&format!(
             "const row = document.querySelector('[data-conversation=\"{direct}\"] .badge'); return row ? Number(row.textContent) : 0;"
