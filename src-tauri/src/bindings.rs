@@ -47,6 +47,7 @@ pub fn typescript() -> String {
         model::ScheduledMessage::decl(&config),
         model::SavedMessage::decl(&config),
         model::Reminder::decl(&config),
+        confab_core::client::Exported::decl(&config),
         model::QuietHours::decl(&config),
         model::Quiet::decl(&config),
         confab_core::events::HeldNotifications::decl(&config),

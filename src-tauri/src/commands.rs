@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use confab_core::{
+    client::Exported,
     model::{
         Account, Capabilities, Conversation, Cursor, Dialect, Message, MessagePage, OutboxItem, Person, Quiet,
         QuietHours, Reminder, SavedMessage, ScheduledMessage, SearchHit, Source, SyncState,
@@ -664,6 +665,52 @@ pub async fn attachment_preview(
     ))
 }
 
+/// A new folder for an export in the Downloads folder: "Confab - TITLE - DATE", never one
+/// that exists.
+fn export_folder<R: Runtime>(app: &AppHandle<R>, title: &str) -> Result<std::path::PathBuf, ErrorPayload> {
+    use tauri::Manager as _;
+    let downloads = app.path().download_dir().map_err(ErrorPayload::internal)?;
+    let title: String = confab_core::client::safe_file_name(title).chars().take(60).collect();
+    let stem = format!("Confab - {title} - {}", chrono::Local::now().format("%Y-%m-%d %H%M"));
+    let mut folder = downloads.join(&stem);
+    let mut n = 1;
+    while folder.exists() {
+        folder = downloads.join(format!("{stem} ({n})"));
+        n += 1;
+    }
+    Ok(folder)
+}
+
+/// Exports a conversation's cached messages, with their files, to a readable page in a new
+/// folder under Downloads (the same export as `confab-cli export --format html`).
+#[tauri::command]
+pub async fn export_conversation<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    account_id: String,
+    conversation_id: String,
+) -> CommandResult<Exported> {
+    let client = shell.client();
+    let conversation = client.conversation(&account_id, &conversation_id)?;
+    let folder = export_folder(&app, &client.conversation_name(&conversation))?;
+    Ok(client.export_html(&account_id, &conversation_id, &folder).await?)
+}
+
+/// Exports what a search finds (up to 1,000 messages), like [`export_conversation`].
+#[tauri::command]
+pub async fn export_search<R: Runtime>(
+    app: AppHandle<R>,
+    shell: State<'_, Shell>,
+    query: String,
+    filter: SearchFilter,
+) -> CommandResult<Exported> {
+    let folder = export_folder(&app, &format!("search {query}"))?;
+    Ok(shell
+        .client()
+        .export_search_html(&query, &filter, 1000, &folder)
+        .await?)
+}
+
 /// Saves an attachment into the Downloads folder and returns where.
 #[tauri::command]
 pub async fn save_attachment<R: Runtime>(
@@ -786,6 +833,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         send_scheduled_now,
         preset_time,
         message_cursor,
+        export_conversation,
+        export_search,
         snooze,
         unsnooze,
         set_notify_every,

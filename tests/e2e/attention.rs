@@ -133,7 +133,8 @@ fn quiet_hours_hold_notifications_from_the_tray_and_sum_them_up_once() -> anyhow
         "document.querySelector('[data-testid=quiet-status]')?.textContent.includes('Paused until')",
         WAIT,
     )?;
-    app.session.execute("document.querySelector('[data-testid=notification-settings]').scrollIntoView();")?;
+    app.session
+        .execute("document.querySelector('[data-testid=notification-settings]').scrollIntoView();")?;
     app.screenshot("quiet-hours")?;
     app.session.click("[data-testid=settings-done]")?;
     eventually("the unread count still counts", || {

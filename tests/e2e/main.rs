@@ -7,6 +7,7 @@
 
 mod attention;
 mod daily;
+mod export;
 mod later;
 mod notifications;
 mod strict;

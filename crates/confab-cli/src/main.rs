@@ -186,12 +186,13 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// Export a conversation's cached messages.
+    /// Export a conversation's cached messages (`--format html --output DIR`: a page with its
+    /// attachments, as the app exports).
     Export {
         conversation: String,
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
-        /// Write here instead of stdout.
+        /// Write here instead of stdout (for html: the folder to write into).
         #[arg(long)]
         output: Option<PathBuf>,
     },
@@ -241,6 +242,8 @@ enum FilterArg {
 enum Format {
     Jsonl,
     Markdown,
+    /// A readable page with the attachments beside it, into the `--output` folder.
+    Html,
 }
 
 fn main() {
@@ -449,6 +452,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let text = match format {
                 Format::Jsonl => output::export_jsonl(&client, &account, &conversation)?,
                 Format::Markdown => output::export_markdown(&client, &account, &conversation)?,
+                Format::Html => {
+                    let folder = path.context("an HTML export needs --output DIR: the page and its files go there")?;
+                    let exported = client.export_html(&account.id, &conversation, &folder).await?;
+                    eprintln!(
+                        "{} message(s), {} file(s){}",
+                        exported.messages,
+                        exported.files,
+                        if exported.files_missing > 0 {
+                            format!(", {} file(s) not exported (named on the page)", exported.files_missing)
+                        } else {
+                            String::new()
+                        }
+                    );
+                    println!("{}", exported.path);
+                    return Ok(());
+                }
             };
             match path {
                 Some(path) => {

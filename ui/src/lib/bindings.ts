@@ -202,6 +202,20 @@ body: string, dueAt: number, createdAt: number,
  */
 firedAt: number | null, };
 
+export type Exported = { 
+/**
+ * The HTML page.
+ */
+path: string, messages: number, 
+/**
+ * Attachments written beside it.
+ */
+files: number, 
+/**
+ * Attachments that could not be fetched (offline, too large, gone): named on the page.
+ */
+filesMissing: number, };
+
 export type QuietHours = { enabled: boolean, days: Array<number>, from: number, to: number, };
 
 export type Quiet = { schedule: QuietHours, 

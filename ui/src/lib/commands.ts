@@ -1,7 +1,7 @@
 // Generated from src-tauri/src/commands.rs by src-tauri/src/ipc.rs. Do not edit: run `make bindings`.
 
 import { invoke } from '@tauri-apps/api/core';
-import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, Quiet, QuietHours, Reminder, SavedMessage, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
+import type { Account, AppInfo, Capabilities, Conversation, ConversationFilter, Cursor, Dialect, Exported, ListUpdate, MeasureOpen, Message, MessagePage, OutboxItem, Person, Preset, Quiet, QuietHours, Reminder, SavedMessage, ScheduledMessage, SearchFilter, SearchHit, Source, SyncState, UpdateInfo, UpdateSettings } from './bindings';
 
 /** Every command the shell answers, as the UI calls it. */
 export interface Commands {
@@ -157,6 +157,15 @@ export interface Commands {
    */
   attachmentPreview(accountId: string, messageId: string, attachmentId: string): Promise<string>;
   /**
+   * Exports a conversation's cached messages, with their files, to a readable page in a new
+   * folder under Downloads (the same export as `confab-cli export --format html`).
+   */
+  exportConversation(accountId: string, conversationId: string): Promise<Exported>;
+  /**
+   * Exports what a search finds (up to 1,000 messages), like [`export_conversation`].
+   */
+  exportSearch(query: string, filter: SearchFilter): Promise<Exported>;
+  /**
    * Saves an attachment into the Downloads folder and returns where.
    */
   saveAttachment(accountId: string, messageId: string, attachmentId: string): Promise<string>;
@@ -256,6 +265,8 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   checkUpdate: [],
   installUpdate: [],
   attachmentPreview: ['accountId', 'messageId', 'attachmentId'],
+  exportConversation: ['accountId', 'conversationId'],
+  exportSearch: ['query', 'filter'],
   saveAttachment: ['accountId', 'messageId', 'attachmentId'],
   inboxPainted: [],
   measured: ['name', 'value'],
@@ -336,6 +347,8 @@ export const commands: Commands = {
   checkUpdate: () => invoke('check_update'),
   installUpdate: () => invoke('install_update'),
   attachmentPreview: (accountId, messageId, attachmentId) => invoke('attachment_preview', { accountId, messageId, attachmentId }),
+  exportConversation: (accountId, conversationId) => invoke('export_conversation', { accountId, conversationId }),
+  exportSearch: (query, filter) => invoke('export_search', { query, filter }),
   saveAttachment: (accountId, messageId, attachmentId) => invoke('save_attachment', { accountId, messageId, attachmentId }),
   inboxPainted: () => invoke('inbox_painted'),
   measured: (name, value) => invoke('measured', { name, value }),

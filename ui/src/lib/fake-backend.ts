@@ -529,6 +529,16 @@ export class FakeBackend implements Backend {
     at.setHours(9, 0, 0, 0);
     return at.getTime();
   }
+  async exportConversation(accountId: string, conversationId: string) {
+    this.calls.push(`export ${conversationId}`);
+    this.find(accountId, conversationId);
+    const messages = this.messagesList.filter((m) => m.accountId === accountId && m.conversationId === conversationId).length;
+    return { path: `/home/me/Downloads/Confab - ${conversationId}/conversation.html`, messages, files: 0, filesMissing: 0 };
+  }
+  async exportSearch(query: string, filter: SearchFilter) {
+    const hits = await this.search(query, filter);
+    return { path: `/home/me/Downloads/Confab - search ${query}/conversation.html`, messages: hits.length, files: 0, filesMissing: 0 };
+  }
   async messageCursor(accountId: string, messageId: string) {
     const m = this.messagesList.find((m) => m.accountId === accountId && m.id === messageId);
     if (!m) throw { code: 'not_found', message: `message ${messageId}` } satisfies ErrorPayload;

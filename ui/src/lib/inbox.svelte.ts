@@ -13,6 +13,7 @@ import type {
   OutboxItem,
   Preset,
   SavedMessage,
+  Exported,
   Quiet,
   QuietHours,
   Reminder,
@@ -156,6 +157,20 @@ export class Inbox {
       const wait = Math.min(Math.max(0, until - Date.now()) + 500, 2 ** 31 - 1);
       this.quietEnds = setTimeout(() => void this.loadQuiet(), wait);
     }
+  }
+
+  /** Exports a conversation to a readable page with its files (in Downloads); says where. */
+  async exportConversation(accountId: string, conversationId: string) {
+    this.notice = { text: 'Exporting…' };
+    const done = await this.attempt(() => this.backend.exportConversation(accountId, conversationId));
+    this.notice = done ? { text: exportedWords(done), sticky: true } : null;
+  }
+
+  /** Exports what a search finds, like a conversation. */
+  async exportSearch(query: string, filter: SearchFilter) {
+    this.notice = { text: 'Exporting…' };
+    const done = await this.attempt(() => this.backend.exportSearch(query, filter));
+    this.notice = done ? { text: exportedWords(done), sticky: true } : null;
   }
 
   /** Snoozes a conversation: it leaves the inbox until then. */
@@ -675,4 +690,11 @@ export function overlay(shown: Message[], page: Message[], changed: Set<string>,
     return before && JSON.stringify(before) === JSON.stringify(m) ? before : m;
   });
   return [...older, ...newest];
+}
+
+/** What an export wrote, in a sentence. */
+export function exportedWords(done: Exported): string {
+  const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  const missing = done.filesMissing > 0 ? ` (${count(done.filesMissing, 'file')} could not be fetched: named on the page)` : '';
+  return `Exported ${count(done.messages, 'message')} and ${count(done.files, 'file')} to ${done.path}${missing}`;
 }

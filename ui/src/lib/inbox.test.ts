@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeBackend } from './fake-backend';
-import { Inbox, firstUnread, overlay } from './inbox.svelte';
+import { Inbox, exportedWords, firstUnread, overlay } from './inbox.svelte';
 import type { Message } from './bindings';
 
 async function started(options = {}) {
@@ -132,6 +132,20 @@ describe('Inbox', () => {
     await inbox.setSnoozeEndsOnMessage(false);
     expect(inbox.quiet?.snoozeEndsOnMessage).toBe(false);
     inbox.dispose();
+  });
+
+  it('exports a conversation and says where, and what it could not fetch', async () => {
+    const { inbox, backend } = await started();
+    await inbox.exportConversation('a-portal', 'c-ada');
+    expect(backend.calls).toContain('export c-ada');
+    expect(inbox.notice?.text).toMatch(/^Exported \d+ messages and 0 files to \/home\/me\/Downloads\/Confab - c-ada\/conversation.html$/);
+    expect(inbox.notice?.sticky).toBe(true);
+    expect(exportedWords({ path: '/x/conversation.html', messages: 1, files: 1, filesMissing: 2 })).toBe(
+      'Exported 1 message and 1 file to /x/conversation.html (2 files could not be fetched: named on the page)',
+    );
+    await inbox.exportConversation('a-portal', 'no-such');
+    expect(inbox.notice).toBeNull();
+    expect(inbox.error?.code).toBe('not_found');
   });
 
   it('saves a message of any account and takes it off again, with undo', async () => {

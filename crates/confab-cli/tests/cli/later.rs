@@ -115,6 +115,29 @@ async fn messages_sent_later_from_the_command_line() {
         ok(&data, &["unsnooze", &conversation]);
         assert!(ok(&data, &["conversations"]).contains(&conversation));
 
+        // A readable page, as the app exports.
+        let pages = tempfile::tempdir().expect("tempdir");
+        assert!(fails(&data, &["export", &conversation, "--format", "html"], "").contains("needs --output"));
+        let page = ok(
+            &data,
+            &[
+                "export",
+                &conversation,
+                "--format",
+                "html",
+                "--output",
+                &pages.path().display().to_string(),
+            ],
+        );
+        let html = std::fs::read_to_string(page.trim()).expect("the page");
+        assert!(html.contains(
+            &first["body"]
+                .as_str()
+                .expect("body")
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+        ));
+
         // Notifications paused and resumed.
         assert_eq!(ok(&data, &["quiet"]).trim(), "notifications on");
         assert!(ok(&data, &["quiet", "pause", "--in", "1h"]).starts_with("paused until "));

@@ -9,12 +9,14 @@
 mod accounts;
 mod attention;
 mod conversations;
+mod export;
 mod reading;
 mod running;
 mod saved;
 mod scheduled;
 mod writing;
 
+pub use export::{Exported, EXPORT_FILES, EXPORT_PAGE};
 pub(crate) use writing::echo_of;
 
 use std::path::PathBuf;

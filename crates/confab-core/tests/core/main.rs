@@ -11,6 +11,7 @@ mod dialects;
 mod disk;
 mod durability;
 mod exactly_once;
+mod export;
 mod faults;
 mod files;
 mod fixtures;
