@@ -376,6 +376,9 @@ struct FilesHeader {
     conversation_id: String,
     body: String,
     files: Vec<FileHeader>,
+    /// For `schedule_files`: when to send (UTC milliseconds).
+    #[serde(default)]
+    due_at: Option<i64>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -425,6 +428,28 @@ pub async fn send_files(shell: State<'_, Shell>, request: tauri::ipc::Request<'_
     let client = shell.client();
     tauri::async_runtime::spawn_blocking(move || {
         client.send_files(&header.account_id, &header.conversation_id, &header.body, files)
+    })
+    .await
+    .map_err(ErrorPayload::internal)?
+    .map_err(ErrorPayload::from)
+}
+
+/// Keeps a message with files to send later: `send_files`'s body with `dueAt` in its header.
+#[tauri::command]
+pub async fn schedule_files(
+    shell: State<'_, Shell>,
+    request: tauri::ipc::Request<'_>,
+) -> CommandResult<ScheduledMessage> {
+    let tauri::ipc::InvokeBody::Raw(raw) = request.body() else {
+        return Err(ErrorPayload::invalid("schedule_files takes the files as raw bytes"));
+    };
+    let (header, files) = parse_files(raw)?;
+    let due_at = header
+        .due_at
+        .ok_or_else(|| ErrorPayload::invalid("say when to send it (dueAt)"))?;
+    let client = shell.client();
+    tauri::async_runtime::spawn_blocking(move || {
+        client.schedule_send(&header.account_id, &header.conversation_id, &header.body, files, due_at)
     })
     .await
     .map_err(ErrorPayload::internal)?
@@ -826,6 +851,7 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         send,
         send_files,
         schedule_send,
+        schedule_files,
         scheduled,
         reschedule,
         edit_scheduled,

@@ -1,7 +1,7 @@
 // The one door between the UI and Confab. Everything the UI asks goes through a Backend, so
 // the UI also runs in a plain browser (tests, design work) with the fake one.
 import { listen } from '@tauri-apps/api/event';
-import type { ErrorPayload, Event, Message, OpenConversation, UpdateInfo } from './bindings';
+import type { ErrorPayload, Event, Message, OpenConversation, ScheduledMessage, UpdateInfo } from './bindings';
 import { commands, type Commands } from './commands';
 
 /**
@@ -9,9 +9,11 @@ import { commands, type Commands } from './commands';
  * `File`s and the shell's events to listen to. The fake backend implements the same interface,
  * so it cannot drift from the commands' names and types.
  */
-export interface Backend extends Omit<Commands, 'sendFiles'> {
+export interface Backend extends Omit<Commands, 'sendFiles' | 'scheduleFiles'> {
   /** Sends a message with files; the text may be empty. */
   sendFiles(accountId: string, conversationId: string, body: string, files: File[]): Promise<Message>;
+  /** Like `sendFiles`, kept until `dueAt`. */
+  scheduleFiles(accountId: string, conversationId: string, body: string, files: File[], dueAt: number): Promise<ScheduledMessage>;
   /** Calls `handler` when the check at start found a newer release. */
   onUpdateAvailable(handler: (update: UpdateInfo) => void): Promise<() => void>;
   /** Calls `handler` when a notification asks to open a conversation. */
@@ -32,6 +34,8 @@ export const tauriBackend: Backend = {
   ...commands,
   sendFiles: async (accountId, conversationId, body, files) =>
     commands.sendFiles(await filesPayload({ accountId, conversationId, body }, files)),
+  scheduleFiles: async (accountId, conversationId, body, files, dueAt) =>
+    commands.scheduleFiles(await filesPayload({ accountId, conversationId, body, dueAt }, files)),
   onOpenConversation: async (handler) => listen<OpenConversation>('open-conversation', (e) => handler(e.payload)),
   onUpdateAvailable: async (handler) => listen<UpdateInfo>('update-available', (e) => handler(e.payload)),
   onEvent: async (handler) => listen<Event[]>('core-events', (e) => e.payload.forEach(handler)),
@@ -43,7 +47,7 @@ export const tauriBackend: Backend = {
  * IPC as they are; JSON would turn each byte into a number.
  */
 export async function filesPayload(
-  header: { accountId: string; conversationId: string; body: string },
+  header: { accountId: string; conversationId: string; body: string; dueAt?: number },
   files: File[],
 ): Promise<Uint8Array> {
   const buffers = await Promise.all(files.map((f) => f.arrayBuffer()));

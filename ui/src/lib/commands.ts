@@ -117,6 +117,10 @@ export interface Commands {
    * [`parse_files`]); the work runs off the UI thread.
    */
   sendFiles(body: Uint8Array): Promise<Message>;
+  /**
+   * Keeps a message with files to send later: `send_files`'s body with `dueAt` in its header.
+   */
+  scheduleFiles(body: Uint8Array): Promise<ScheduledMessage>;
   react(accountId: string, messageId: string, emoji: string, on: boolean): Promise<void>;
   edit(accountId: string, messageId: string, body: string): Promise<void>;
   delete(accountId: string, messageId: string): Promise<void>;
@@ -239,6 +243,7 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   setSnoozeEndsOnMessage: ['on'],
   presetTime: ['preset'],
   sendFiles: ['body'],
+  scheduleFiles: ['body'],
   react: ['accountId', 'messageId', 'emoji', 'on'],
   edit: ['accountId', 'messageId', 'body'],
   delete: ['accountId', 'messageId'],
@@ -321,6 +326,7 @@ export const commands: Commands = {
   setSnoozeEndsOnMessage: (on) => invoke('set_snooze_ends_on_message', { on }),
   presetTime: (preset) => invoke('preset_time', { preset }),
   sendFiles: (body) => invoke('send_files', body),
+  scheduleFiles: (body) => invoke('schedule_files', body),
   react: (accountId, messageId, emoji, on) => invoke('react', { accountId, messageId, emoji, on }),
   edit: (accountId, messageId, body) => invoke('edit', { accountId, messageId, body }),
   delete: (accountId, messageId) => invoke('delete', { accountId, messageId }),

@@ -452,6 +452,24 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'outboxChanged', accountId });
     return { ...item };
   }
+  async scheduleFiles(accountId: string, conversationId: string, body: string, files: File[], dueAt: number) {
+    this.calls.push(`schedule files ${files.map((f) => f.name).join(',')} ${dueAt}`);
+    if (dueAt <= Date.now()) throw { code: 'invalid', message: 'that time has passed: choose a time in the future' } satisfies ErrorPayload;
+    this.find(accountId, conversationId);
+    const item: ScheduledMessage = {
+      clientId: `c_later${this.nextLater++}`,
+      accountId,
+      conversationId,
+      body,
+      files: files.map((f) => f.name),
+      dueAt,
+      createdAt: Date.now(),
+      releasedAt: null,
+    };
+    this.later.push(item);
+    this.emit({ type: 'outboxChanged', accountId });
+    return { ...item };
+  }
   async scheduled(accountId: string | null) {
     return this.later
       .filter((s) => accountId === null || s.accountId === accountId)

@@ -255,10 +255,14 @@ export class Inbox {
   }
 
   /** Keeps the composer's text to send at `dueAt`; says when. */
-  async scheduleSend(body: string, dueAt: number): Promise<boolean> {
+  async scheduleSend(body: string, dueAt: number, files: File[] = []): Promise<boolean> {
     const s = this.selected;
-    if (!s || !body.trim()) return false;
-    const kept = await this.attempt(() => this.backend.scheduleSend(s.accountId, s.conversationId, body, dueAt));
+    if (!s || (!body.trim() && files.length === 0)) return false;
+    const kept = await this.attempt(() =>
+      files.length > 0
+        ? this.backend.scheduleFiles(s.accountId, s.conversationId, body, files, dueAt)
+        : this.backend.scheduleSend(s.accountId, s.conversationId, body, dueAt),
+    );
     if (!kept) return false;
     await this.loadScheduled();
     this.notice = { text: `Scheduled for ${momentTime(kept.dueAt)}` };

@@ -148,6 +148,16 @@ describe('Inbox', () => {
     expect(inbox.error?.code).toBe('not_found');
   });
 
+  it('schedules files with the text', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    const due = Date.now() + 3_600_000;
+    const file = new File(['1. coffee'], 'agenda.txt', { type: 'text/plain' });
+    expect(await inbox.scheduleSend('', due, [file])).toBe(true);
+    expect(backend.calls).toContain(`schedule files agenda.txt ${due}`);
+    expect(inbox.scheduledHere.map((s) => s.files)).toEqual([['agenda.txt']]);
+  });
+
   it('saves a message of any account and takes it off again, with undo', async () => {
     const { inbox } = await started();
     await inbox.select('a-portal', 'c-ada');
