@@ -156,3 +156,87 @@ fn a_message_sent_later_survives_a_restart_and_goes_once_at_its_time() -> anyhow
     session.close()?;
     servers.stop()
 }
+
+/// The app's wall clock, moved while it runs: libfaketime reads the offset from a file at
+/// every call (`FAKETIME_NO_CACHE`), and leaves the monotonic clock alone, so timeouts and
+/// sleeps keep real time and only "what time is it" jumps, as when a person sets the clock.
+struct Clock {
+    file: tempfile::NamedTempFile,
+}
+
+impl Clock {
+    const LIBRARY: &'static str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
+
+    fn new() -> anyhow::Result<Self> {
+        let clock = Self {
+            file: tempfile::NamedTempFile::new()?,
+        };
+        clock.set("+0")?;
+        Ok(clock)
+    }
+
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("LD_PRELOAD", Self::LIBRARY.to_string()),
+            ("FAKETIME_TIMESTAMP_FILE", self.file.path().display().to_string()),
+            ("FAKETIME_NO_CACHE", "1".to_string()),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_string()),
+        ]
+    }
+
+    /// An offset from the real time, as libfaketime writes it: `+2h`, `-30m`, `+0`.
+    fn set(&self, offset: &str) -> anyhow::Result<()> {
+        std::fs::write(self.file.path(), format!("{offset}\n"))?;
+        Ok(())
+    }
+}
+
+#[test]
+fn a_clock_set_forward_then_back_sends_a_message_to_send_later_once() -> anyhow::Result<()> {
+    anyhow::ensure!(
+        std::path::Path::new(Clock::LIBRARY).exists(),
+        "libfaketime is missing (make deps-e2e installs it)"
+    );
+    let clock = Clock::new()?;
+    let app = crate::App::start_with_env(&clock.env())?;
+    let ada = app.peer("ada")?;
+    let direct = ada.portal_conversation_ending("Will do. See you at the meeting.")?;
+    let copies = |body: &str| -> anyhow::Result<usize> {
+        let messages = ada.get(&format!("/api/messages/{direct}?limit=50"))?;
+        Ok(messages["messages"]
+            .as_array()
+            .map_or(0, |m| m.iter().filter(|m| m["body"] == body).count()))
+    };
+    app.open(&["Will do", "portal"])?;
+
+    // In an hour.
+    app.session
+        .type_into("[data-testid=composer]", "at ten, as agreed")?;
+    app.session.click("[data-testid=open-send-later]")?;
+    app.session
+        .wait_for("[role=dialog][data-testid=send-later]", WAIT)?;
+    app.session.click("[data-testid=later-inOneHour]")?;
+    app.session.wait_until(
+        "kept",
+        "document.querySelectorAll('[data-testid=scheduled-item]').length === 1",
+        WAIT,
+    )?;
+
+    // The clock set two hours forward: it is past its time, so it goes, once.
+    clock.set("+2h")?;
+    app.send("the clock moved")?;
+    eventually("sent once the clock passed its time", || Ok(copies("at ten, as agreed")? == 1))?;
+
+    // And back: its time is ahead again, but it went; nothing goes twice.
+    clock.set("+0")?;
+    app.send("and back")?;
+    eventually("the next message delivered", || Ok(copies("and back")? == 1))?;
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(copies("at ten, as agreed")?, 1, "once, whatever the clock did");
+    app.session.wait_until(
+        "nothing waiting above the composer",
+        "document.querySelectorAll('[data-testid=scheduled-item]').length === 0",
+        WAIT,
+    )?;
+    app.session.close()
+}

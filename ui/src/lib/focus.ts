@@ -18,3 +18,14 @@ export function focusables(root: HTMLElement): HTMLElement[] {
 
 /** The dialogs open now, the top one last: Esc closes only that one. */
 export const openDialogs: symbol[] = [];
+
+/** Moves an element to the end of the page's main landmark (or the page) while it lives: a
+ *  menu drawn over everything, kept out of the structure it was opened from. */
+export function toBody(node: HTMLElement) {
+  (node.closest('main') ?? document.body).appendChild(node);
+  return {
+    destroy() {
+      node.remove();
+    },
+  };
+}

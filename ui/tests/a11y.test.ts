@@ -1,0 +1,176 @@
+// axe-core 4 (WCAG 2.0/2.1 A and AA, and best practices) over every view a person passes
+// through, in light and dark, in Debian's Chromium on the built UI and its fake backend. Any
+// violation fails, with what and where.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { build, preview, type PreviewServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+let server: PreviewServer;
+let browser: Browser;
+let base = '';
+
+beforeAll(async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'confab-a11y-'));
+  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
+  base = server.resolvedUrls?.local[0] ?? '';
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+type Scheme = 'light' | 'dark';
+
+async function open(scheme: Scheme): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, colorScheme: scheme, reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  await page.goto(`${base}?history=40`);
+  await page.getByTestId('conversation').first().waitFor();
+  await page.evaluate(AXE);
+  return page;
+}
+
+/** axe's violations on the page as it is now: `rule (impact): targets`. */
+async function violations(page: Page): Promise<string[]> {
+  // Let transitions finish: contrast is measured on what is painted.
+  await page.waitForTimeout(250);
+  const found = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (ctx: Document, options: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[]; failureSummary?: string }[] }[] }> } }).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+      resultTypes: ['violations'],
+    });
+    return result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => `${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(1, 2).join('').trim()}`).join(' | ')}`);
+  });
+  return found;
+}
+
+/** The views, each reached from the inbox as a person would. */
+const VIEWS: [string, (page: Page) => Promise<void>][] = [
+  ['inbox', async () => {}],
+  ['a conversation', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer').waitFor();
+  }],
+  ['the message menu', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.locator('[data-testid="message"]').last().click({ button: 'right' });
+    await page.getByTestId('menu-copy').waitFor();
+  }],
+  ['the emoji picker', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer-emoji').click();
+    await page.getByTestId('emoji-picker').waitFor();
+  }],
+  ['search with results', async (page) => {
+    await page.getByTestId('open-search').click();
+    await page.getByTestId('search-input').fill('see');
+    await page.getByTestId('search-hit').first().waitFor();
+  }],
+  ['the quick switcher', async (page) => {
+    await page.keyboard.press('Control+k');
+    await page.locator('[role=dialog]').waitFor();
+  }],
+  ['settings', async (page) => {
+    await page.getByTestId('open-settings').click();
+    await page.getByTestId('notification-settings').waitFor();
+  }],
+  ['add an account', async (page) => {
+    await page.getByTestId('open-settings').click();
+    await page.getByTestId('add-account').click();
+    await page.getByTestId('add-account-form').waitFor();
+  }],
+  ['new conversation', async (page) => {
+    await page.getByTestId('open-create').click();
+    await page.locator('[role=dialog]').waitFor();
+  }],
+  ['shortcut help', async (page) => {
+    await page.getByTestId('open-shortcuts').click();
+    await page.locator('[role=dialog]').waitFor();
+  }],
+  ['offline', async (page) => {
+    await page.getByTestId('demo-server').click();
+    await page.getByTestId('offline-banner').first().waitFor();
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer').fill('while offline');
+    await page.getByTestId('composer').press('Enter');
+    await page.getByTestId('pending').last().waitFor();
+  }],
+  ['send later', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer').fill('the report');
+    await page.getByTestId('open-send-later').click();
+    await page.getByTestId('send-later').waitFor();
+  }],
+  ['a message waiting above the composer', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('composer').fill('the report');
+    await page.getByTestId('open-send-later').click();
+    await page.getByTestId('later-inOneHour').click();
+    await page.getByTestId('scheduled-item').waitFor();
+  }],
+  ['snooze', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('conversation-menu').click();
+    await page.getByTestId('snooze').click();
+    await page.getByTestId('snooze-dialog').waitFor();
+  }],
+  ['the snoozed list', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('conversation-menu').click();
+    await page.getByTestId('snooze').click();
+    await page.getByTestId('later-inOneHour').click();
+    await page.getByTestId('filter-snoozed').click();
+    await page.getByTestId('snoozed-until').waitFor();
+  }],
+  ['reminders', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.locator('[data-testid="message"]').last().click({ button: 'right' });
+    await page.getByTestId('menu-remind').click();
+    await page.getByTestId('later-inOneHour').click();
+    await page.getByTestId('open-reminders').click();
+    await page.getByTestId('reminder-entry').waitFor();
+  }],
+  ['notification limits', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('conversation-menu').click();
+    await page.getByTestId('notify-limit').click();
+    await page.getByTestId('notify-limit-dialog').waitFor();
+  }],
+  ['saved messages', async (page) => {
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.locator('[data-testid="message"]').last().click({ button: 'right' });
+    await page.getByTestId('menu-saved').click();
+    await page.getByTestId('open-saved').click();
+    await page.locator('[role=dialog]').waitFor();
+  }],
+  ['scheduled messages', async (page) => {
+    await page.getByTestId('open-scheduled').click();
+    await page.locator('[role=dialog]').waitFor();
+  }],
+];
+
+for (const scheme of ['light', 'dark'] as const) {
+  describe(`accessibility, ${scheme}`, () => {
+    for (const [name, reach] of VIEWS) {
+      it(`${name}: no axe violations`, async () => {
+        const page = await open(scheme);
+        await reach(page);
+        expect(await violations(page)).toEqual([]);
+        await page.context().close();
+      });
+    }
+  });
+}
