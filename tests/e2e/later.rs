@@ -210,11 +210,9 @@ fn a_clock_set_forward_then_back_sends_a_message_to_send_later_once() -> anyhow:
     app.open(&["Will do", "portal"])?;
 
     // In an hour.
-    app.session
-        .type_into("[data-testid=composer]", "at ten, as agreed")?;
+    app.session.type_into("[data-testid=composer]", "at ten, as agreed")?;
     app.session.click("[data-testid=open-send-later]")?;
-    app.session
-        .wait_for("[role=dialog][data-testid=send-later]", WAIT)?;
+    app.session.wait_for("[role=dialog][data-testid=send-later]", WAIT)?;
     app.session.click("[data-testid=later-inOneHour]")?;
     app.session.wait_until(
         "kept",
@@ -225,7 +223,9 @@ fn a_clock_set_forward_then_back_sends_a_message_to_send_later_once() -> anyhow:
     // The clock set two hours forward: it is past its time, so it goes, once.
     clock.set("+2h")?;
     app.send("the clock moved")?;
-    eventually("sent once the clock passed its time", || Ok(copies("at ten, as agreed")? == 1))?;
+    eventually("sent once the clock passed its time", || {
+        Ok(copies("at ten, as agreed")? == 1)
+    })?;
 
     // And back: its time is ahead again, but it went; nothing goes twice.
     clock.set("+0")?;
