@@ -84,32 +84,12 @@ impl Notifier {
     }
 }
 
-/// What a conversation is called in a notification: its title, or the other people's names.
+/// What a conversation is called in a notification: the core's name for it (its title, or
+/// the other people's names).
 fn conversation_name(client: &Client, account_id: &str, conversation_id: &str) -> String {
-    let Ok(conversation) = client.conversation(account_id, conversation_id) else {
-        return "a conversation".to_string();
-    };
-    if let Some(title) = conversation.title.filter(|t| !t.trim().is_empty()) {
-        return title;
-    }
-    let me = client.account(account_id).map(|a| a.user_id).unwrap_or_default();
-    let people = client.people(account_id).unwrap_or_default();
-    let names: Vec<String> = conversation
-        .participants
-        .iter()
-        .filter(|p| **p != me)
-        .map(|id| {
-            people
-                .iter()
-                .find(|p| p.id == *id)
-                .map_or_else(|| id.clone(), |p| p.name.clone())
-        })
-        .collect();
-    if names.is_empty() {
-        "a conversation".to_string()
-    } else {
-        names.join(", ")
-    }
+    client
+        .conversation(account_id, conversation_id)
+        .map_or_else(|_| "a conversation".to_string(), |c| client.conversation_name(&c))
 }
 
 /// Shows a notification of its own for a conversation (a snooze's end, a reminder, a summary),

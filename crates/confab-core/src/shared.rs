@@ -271,7 +271,7 @@ impl Inner {
                 notify = false;
             }
         }
-        if notify && self.quiet(now)?.quiet_until.is_some() {
+        if notify && self.quiet_until(now)?.is_some() {
             self.store.hold_notification(account_id, conversation_id, now)?;
             self.attention.notify_one();
             notify = false;
@@ -314,6 +314,23 @@ impl Inner {
 
     /// The quiet hours, any pause, and whether notifications are quiet at `now` (local time).
     pub fn quiet(&self, now: i64) -> Result<crate::model::Quiet> {
+        let (schedule, paused_until, quiet_until) = self.quiet_state(now)?;
+        Ok(crate::model::Quiet {
+            schedule,
+            paused_until,
+            quiet_until,
+            held: self.store.held_count()?,
+            snooze_ends_on_message: self.snooze_ends_on_message(),
+        })
+    }
+
+    /// Until when notifications are quiet at `now`, if they are: all a received message asks.
+    pub fn quiet_until(&self, now: i64) -> Result<Option<i64>> {
+        Ok(self.quiet_state(now)?.2)
+    }
+
+    /// The weekly schedule, a pause still running, and until when it is quiet at `now`.
+    fn quiet_state(&self, now: i64) -> Result<(crate::model::QuietHours, Option<i64>, Option<i64>)> {
         let schedule: crate::model::QuietHours = self
             .store
             .setting(QUIET_HOURS)?
@@ -329,13 +346,7 @@ impl Inner {
             (Some(a), Some(b)) => Some(a.max(b)),
             (a, b) => a.or(b),
         };
-        Ok(crate::model::Quiet {
-            schedule,
-            paused_until,
-            quiet_until,
-            held: self.store.held_count()?,
-            snooze_ends_on_message: self.snooze_ends_on_message(),
-        })
+        Ok((schedule, paused_until, quiet_until))
     }
 
     pub fn focused(&self) -> bool {

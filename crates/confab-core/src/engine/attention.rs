@@ -52,8 +52,8 @@ pub async fn run_attention(inner: Arc<Inner>) {
 /// The soonest time something waits for: a snooze's end, a reminder, the end of a quiet
 /// stretch that holds notifications.
 fn next_due(inner: &Inner, now: i64) -> Option<i64> {
-    let quiet_end = match inner.quiet(now) {
-        Ok(quiet) if quiet.held > 0 => Some(quiet.quiet_until.unwrap_or(now)),
+    let quiet_end = match inner.store.held_count() {
+        Ok(held) if held > 0 => Some(inner.quiet_until(now).ok().flatten().unwrap_or(now)),
         _ => None,
     };
     [inner.store.next_wake(), inner.store.next_reminder()]
@@ -71,7 +71,7 @@ pub fn fire_due(inner: &Inner, now: i64) -> Result<Due> {
         reminders: inner.store.fire_due_reminders(now)?,
         held: Vec::new(),
     };
-    if inner.quiet(now)?.quiet_until.is_none() && inner.store.held_count()? > 0 {
+    if inner.store.held_count()? > 0 && inner.quiet_until(now)?.is_none() {
         due.held = inner
             .store
             .take_held()?
