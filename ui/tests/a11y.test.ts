@@ -2,33 +2,23 @@
 // through, in light and dark, in Debian's Chromium on the built UI and its fake backend. Any
 // violation fails, with what and where.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, preview, type PreviewServer } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { serveAndBrowse, type Served } from './browser';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-let server: PreviewServer;
+let served: Served;
 let browser: Browser;
 let base = '';
 
 beforeAll(async () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'confab-a11y-'));
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
-  base = server.resolvedUrls?.local[0] ?? '';
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  served = await serveAndBrowse('confab-a11y-');
+  ({ browser, base } = served);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await served?.close();
 });
 
 type Scheme = 'light' | 'dark';

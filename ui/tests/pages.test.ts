@@ -1,31 +1,20 @@
 // The built UI in Debian's Chromium (playwright-core), on the fake backend: what a person sees
 // and does, including hostile message bodies rendered as text.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, preview, type PreviewServer } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { serveAndBrowse, type Served } from './browser';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let server: PreviewServer;
+let served: Served;
 let browser: Browser;
 let base = '';
 
 beforeAll(async () => {
-  const outDir = mkdtempSync(join(tmpdir(), 'confab-ui-'));
-  await build({ logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
-  base = server.resolvedUrls?.local[0] ?? '';
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  served = await serveAndBrowse('confab-ui-');
+  ({ browser, base } = served);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await served?.close();
 });
 
 async function open(query = ''): Promise<{ page: Page; dialogs: string[] }> {
