@@ -75,7 +75,49 @@ fn queued(profile: &Path, body: &str) -> bool {
 }
 
 /// On the server: each of `bodies` exactly once, and in each conversation in the order sent.
-fn assert_exactly_once(store: &Store, prefix: &str, count: usize, conversations: &[String]) {
+/// What the profile's cache holds of a message with `body`, and of its outbox operation: for
+/// the failure message of a message that never arrived.
+fn local_state(profile: &Path, body: &str) -> String {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(crate::cache_db(profile), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return "no cache".into();
+    };
+    let message = conn
+        .query_row(
+            "SELECT id, client_id, delivery, failure FROM messages WHERE body = ?1",
+            [body],
+            |r| {
+                Ok(format!(
+                    "message id {} client {:?} {} {:?}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?
+                ))
+            },
+        )
+        .unwrap_or_else(|e| format!("no message ({e})"));
+    let operation = conn
+        .query_row(
+            "SELECT state, attempts, uncertain, failure FROM outbox
+             WHERE client_id = (SELECT client_id FROM messages WHERE body = ?1)",
+            [body],
+            |r| {
+                Ok(format!(
+                    "outbox {} attempts {} uncertain {} {:?}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, Option<String>>(3)?
+                ))
+            },
+        )
+        .unwrap_or_else(|e| format!("no operation ({e})"));
+    format!("{body}: {message}; {operation}")
+}
+
+fn assert_exactly_once(store: &Store, profile: &Path, prefix: &str, count: usize, conversations: &[String]) {
     let rows: Vec<(String, String)> = store
         .read_blocking(|c| {
             let mut stmt = c.prepare("SELECT conversation_id, body FROM messages WHERE body LIKE ?1 ORDER BY seq")?;
@@ -90,7 +132,12 @@ fn assert_exactly_once(store: &Store, prefix: &str, count: usize, conversations:
     bodies.sort_unstable();
     bodies.dedup();
     assert_eq!(bodies.len(), total, "duplicated: {} of {total}", total - bodies.len());
-    assert_eq!(total, count, "delivered {total} of {count}");
+    let missing: Vec<String> = (0..count)
+        .map(|i| format!("{prefix}{i}"))
+        .filter(|b| bodies.binary_search(&b.as_str()).is_err())
+        .map(|b| local_state(profile, &b))
+        .collect();
+    assert_eq!(total, count, "delivered {total} of {count}; missing {missing:?}");
     for (parity, conversation) in conversations.iter().enumerate() {
         let order: Vec<usize> = rows
             .iter()
@@ -140,23 +187,31 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
                 .args(["send", &conversations[i % 2], &body])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
                 .expect("the CLI starts");
-            if i % 4 == 0 {
-                // Killed once its message is queued, at a random moment of the delivery: before
-                // the request, while the server works, or while its answer is on the way.
-                let deadline = Instant::now() + Duration::from_secs(10);
-                while !queued(&data, &body) {
-                    assert!(Instant::now() < deadline, "never queued");
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                std::thread::sleep(Duration::from_millis(rng.random_range(0..250)));
-                if child.try_wait().expect("status").is_none() {
-                    killed += 1;
-                }
-                let _ = child.kill();
+            if i % 4 != 0 {
+                // Not killed: it queues the message and delivers it, or says why it could not.
+                let done = child.wait_with_output().expect("the CLI ends");
+                assert!(
+                    done.status.success(),
+                    "sending {body} failed: {}",
+                    String::from_utf8_lossy(&done.stderr)
+                );
+                continue;
             }
+            // Killed once its message is queued, at a random moment of the delivery: before
+            // the request, while the server works, or while its answer is on the way.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !queued(&data, &body) {
+                assert!(Instant::now() < deadline, "never queued");
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            std::thread::sleep(Duration::from_millis(rng.random_range(0..250)));
+            if child.try_wait().expect("status").is_none() {
+                killed += 1;
+            }
+            let _ = child.kill();
             let _ = child.wait();
         }
         assert!(
@@ -169,7 +224,7 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
     })
     .await
     .expect("sends");
-    assert_exactly_once(&setup.served.store, "kill-", 200, &conversations);
+    assert_exactly_once(&setup.served.store, &profile, "kill-", 200, &conversations);
     setup.served.server.shutdown().await.expect("shutdown");
 }
 
