@@ -588,6 +588,26 @@ pub fn set_focused(shell: State<'_, Shell>, focused: bool) {
     shell.client().set_focused(focused);
 }
 
+/// The page zoom saved for this profile (1 when never set).
+#[tauri::command]
+pub async fn zoom(shell: State<'_, Shell>) -> CommandResult<f64> {
+    Ok(shell.zoom()?)
+}
+
+/// Zooms the whole page (WebKit's zoom: text, layout and images), within 50% to 300%, and
+/// keeps the level for the next start. Returns the level applied.
+#[tauri::command]
+pub async fn set_zoom<R: Runtime>(
+    webview: tauri::Webview<R>,
+    shell: State<'_, Shell>,
+    level: f64,
+) -> CommandResult<f64> {
+    let level = crate::zoom_level(level);
+    webview.set_zoom(level).map_err(ErrorPayload::internal)?;
+    shell.client().set_setting(crate::ZOOM, &level.to_string())?;
+    Ok(level)
+}
+
 /// Whether Confab starts at login (minimized to the tray).
 #[tauri::command]
 pub async fn autostart<R: Runtime>(app: AppHandle<R>) -> CommandResult<bool> {
@@ -894,6 +914,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         set_focused,
         close_to_tray,
         set_close_to_tray,
+        zoom,
+        set_zoom,
         autostart,
         set_autostart,
         update_settings,
@@ -994,6 +1016,18 @@ mod tests {
             _dir: dir,
             runtime,
         }
+    }
+
+    #[test]
+    fn the_zoom_is_kept_within_50_to_300_percent_and_remembered() {
+        let h = harness();
+        assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(1.0));
+        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 2.0 })).expect("set"), json!(2.0));
+        assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(2.0));
+        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 9.0 })).expect("set"), json!(3.0));
+        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 0.1 })).expect("set"), json!(0.5));
+        assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(0.5));
+        assert!(call(&h.webview, "set_zoom", json!({ "level": "big" })).is_err());
     }
 
     #[test]

@@ -38,6 +38,17 @@ use crate::error::{CommandResult, ErrorPayload};
 pub const KEYRING_SERVICE: &str = "app.confab.desktop";
 /// The setting that keeps Confab in the tray when its window closes.
 pub const CLOSE_TO_TRAY: &str = "close_to_tray";
+/// The page zoom, kept per profile.
+pub const ZOOM: &str = "zoom";
+
+/// A zoom level as applied: 50% to 300%, 100% for anything not a number.
+pub fn zoom_level(level: f64) -> f64 {
+    if level.is_finite() {
+        level.clamp(0.5, 3.0)
+    } else {
+        1.0
+    }
+}
 /// The Tauri event carrying core events to the UI: a list, folded (`events::coalesce`).
 pub const CORE_EVENTS: &str = "core-events";
 
@@ -114,6 +125,14 @@ impl Shell {
 
     pub fn close_to_tray(&self) -> confab_core::Result<bool> {
         Ok(self.client().setting(CLOSE_TO_TRAY)?.as_deref() == Some("true"))
+    }
+
+    pub fn zoom(&self) -> confab_core::Result<f64> {
+        Ok(self
+            .client()
+            .setting(ZOOM)?
+            .and_then(|saved| saved.parse::<f64>().ok())
+            .map_or(1.0, zoom_level))
     }
 
     /// Switches to a fresh demo: a new profile in memory-keyed storage, the embedded server,
@@ -389,6 +408,12 @@ pub fn run() {
             } else {
                 let notifier = Arc::clone(&app.state::<Shell>().notifier);
                 attach(app.handle(), &client, &notifier);
+            }
+            // The zoom the user chose last time, before anything is drawn at another size.
+            if let (Some(window), Ok(level)) = (app.get_webview_window("main"), app.state::<Shell>().zoom()) {
+                if level != 1.0 {
+                    let _ = window.set_zoom(level);
+                }
             }
             updates::check_at_start(app.handle(), &app.state::<Shell>().client());
             Ok(())

@@ -139,7 +139,7 @@ fn quiet_hours_hold_notifications_from_the_tray_and_sum_them_up_once() -> anyhow
     app.session.click("[data-testid=settings-done]")?;
     eventually("the unread count still counts", || {
         Ok(app.session.execute(&format!(
-            "const row = document.querySelector('[data-conversation=\"{direct}\"] .badge'); return row ? Number(row.textContent) : 0;"
+            "const row = document.querySelector('[data-conversation=\"{direct}\"] .badge'); return row ? parseInt(row.textContent, 10) : 0;"
         ))?
         .as_i64()
         .unwrap_or(0)

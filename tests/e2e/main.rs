@@ -5,6 +5,7 @@
 //! Needs a display (`make test-e2e` provides Xvfb and a D-Bus session), `tauri-driver` and
 //! `WebKitWebDriver`. Run with `--test-threads=1`: one WebDriver session at a time.
 
+mod a11y;
 mod attention;
 mod daily;
 mod export;

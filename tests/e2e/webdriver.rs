@@ -172,6 +172,27 @@ impl Session {
         self.call(reqwest::Method::DELETE, "/actions", None).map(|_| ())
     }
 
+    /// Types `text` into whatever has focus, key by key (W3C actions), as a user at the
+    /// keyboard: no element is named, so nothing but the focus decides where it goes.
+    pub fn type_keys(&self, text: &str) -> anyhow::Result<()> {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                let key = c.to_string();
+                [
+                    json!({ "type": "keyDown", "value": key }),
+                    json!({ "type": "keyUp", "value": key }),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
+        )?;
+        self.call(reqwest::Method::DELETE, "/actions", None).map(|_| ())
+    }
+
     /// Waits until an element matching `css` exists; returns it.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> anyhow::Result<String> {
         let deadline = Instant::now() + timeout;

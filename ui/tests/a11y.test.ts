@@ -164,3 +164,108 @@ for (const scheme of ['light', 'dark'] as const) {
     }
   });
 }
+
+/** What marks the focused element, or why nothing does. */
+async function focusMark(page: Page): Promise<string | null> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1;
+    const ring = style.boxShadow !== 'none';
+    const rect = el.getBoundingClientRect();
+    const shown = rect.width > 0 && rect.height > 0 && rect.bottom > 0 && rect.right > 0 && rect.top < innerHeight && rect.left < innerWidth;
+    const what = `${el.tagName.toLowerCase()}${el.dataset.testid ? `[${el.dataset.testid}]` : ''}${el.getAttribute('aria-label') ? ` "${el.getAttribute('aria-label')}"` : ''}`;
+    if (!outline && !ring) return `no focus mark on ${what}`;
+    if (!shown) return `${what} has focus off screen`;
+    return '';
+  });
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  describe(`focus, ${scheme}`, () => {
+    it('is always visible, through the inbox, a conversation and its message menu', async () => {
+      const page = await open(scheme);
+      await page.locator('[data-conversation="c-ada"]').click();
+      await page.getByTestId('composer').waitFor();
+      await page.locator('body').click({ position: { x: 5, y: 700 } });
+      const problems = new Set<string>();
+      let marked = 0;
+      for (let i = 0; i < 45; i++) {
+        await page.keyboard.press('Tab');
+        const mark = await focusMark(page);
+        if (mark === '') marked += 1;
+        else if (mark) problems.add(mark);
+      }
+      // Into the messages, and a message's menu.
+      await page.getByTestId('messages').focus();
+      await page.keyboard.press('ArrowUp');
+      for (const key of ['ArrowUp', 'Shift+F10', 'ArrowDown', 'ArrowDown']) {
+        await page.keyboard.press(key);
+        const mark = await focusMark(page);
+        if (mark === '') marked += 1;
+        else if (mark) problems.add(mark);
+      }
+      // The conversation's menu.
+      await page.keyboard.press('Escape');
+      await page.getByTestId('conversation-menu').focus();
+      for (const key of ['Enter', 'ArrowDown', 'ArrowDown']) {
+        await page.keyboard.press(key);
+        const mark = await focusMark(page);
+        if (mark === '') marked += 1;
+        else if (mark) problems.add(mark);
+      }
+      expect([...problems]).toEqual([]);
+      expect(marked).toBeGreaterThan(30);
+      await page.context().close();
+    });
+  });
+}
+
+describe('200% zoom', () => {
+  /** Text that is cut off: clipped by its box without an ellipsis saying so, or out of the window. */
+  async function cutText(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      const found: string[] = [];
+      for (const el of document.querySelectorAll<HTMLElement>('button, label, h1, h2, h3, p, dt, dd, kbd, [role=tab], [role=menuitem], [role=status], .sub, .account')) {
+        const rect = el.getBoundingClientRect();
+        if (rect.width === 0 || rect.height === 0 || !el.textContent?.trim()) continue;
+        if (el.closest('[aria-hidden=true], .visually-hidden')) continue;
+        const style = getComputedStyle(el);
+        const ellipsis = style.textOverflow === 'ellipsis';
+        const clipped = !ellipsis && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) && style.overflow !== 'visible' && el.clientWidth > 0;
+        const outside = rect.right > innerWidth + 1 || rect.left < -1;
+        if (clipped || outside) found.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"${outside ? ' out of the window' : ' clipped'}`);
+      }
+      return found;
+    });
+  }
+
+  for (const [name, reach] of [
+    ['the inbox and a conversation', async (page: Page) => {
+      await page.locator('[data-conversation="c-ada"]').click();
+      await page.getByTestId('composer').waitFor();
+    }],
+    ['settings', async (page: Page) => {
+      await page.getByTestId('open-settings').click();
+      await page.getByTestId('settings').waitFor();
+    }],
+    ['shortcut help', async (page: Page) => {
+      await page.keyboard.press('Control+/');
+      await page.getByTestId('shortcuts').waitFor();
+    }],
+  ] as const) {
+    it(`${name}: no text cut off, nothing wider than the window`, async () => {
+      const page = await open('light');
+      await page.keyboard.press('Control+=');
+      for (let i = 0; i < 4; i++) await page.keyboard.press('Control+=');
+      await expect.poll(() => page.evaluate(() => document.documentElement.style.getPropertyValue('zoom'))).toBe('2');
+      await reach(page);
+      await page.waitForTimeout(250);
+      expect(await cutText(page)).toEqual([]);
+      // Zoomed, the window holds half as many CSS pixels: the layout still fits it.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth + 1)).toBe(true);
+      await page.context().close();
+    });
+  }
+});

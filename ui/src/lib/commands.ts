@@ -139,6 +139,15 @@ export interface Commands {
   setDraft(accountId: string, conversationId: string, body: string): Promise<void>;
   setFocused(focused: boolean): Promise<void>;
   /**
+   * The page zoom saved for this profile (1 when never set).
+   */
+  zoom(): Promise<number>;
+  /**
+   * Zooms the whole page (WebKit's zoom: text, layout and images), within 50% to 300%, and
+   * keeps the level for the next start. Returns the level applied.
+   */
+  setZoom(level: number): Promise<number>;
+  /**
    * Whether Confab starts at login (minimized to the tray).
    */
   autostart(): Promise<boolean>;
@@ -261,6 +270,8 @@ export const commandArgs: { [K in keyof Commands]: readonly string[] } = {
   draft: ['accountId', 'conversationId'],
   setDraft: ['accountId', 'conversationId', 'body'],
   setFocused: ['focused'],
+  zoom: [],
+  setZoom: ['level'],
   autostart: [],
   setAutostart: ['value'],
   closeToTray: [],
@@ -344,6 +355,8 @@ export const commands: Commands = {
   draft: (accountId, conversationId) => invoke('draft', { accountId, conversationId }),
   setDraft: (accountId, conversationId, body) => invoke('set_draft', { accountId, conversationId, body }),
   setFocused: (focused) => invoke('set_focused', { focused }),
+  zoom: () => invoke('zoom'),
+  setZoom: (level) => invoke('set_zoom', { level }),
   autostart: () => invoke('autostart'),
   setAutostart: (value) => invoke('set_autostart', { value }),
   closeToTray: () => invoke('close_to_tray'),

@@ -707,6 +707,16 @@ export class FakeBackend implements Backend {
   async setCloseToTray(value: boolean) {
     this.tray = value;
   }
+  zoomLevel = 1;
+  async zoom() {
+    return this.zoomLevel;
+  }
+  /** The page is zoomed with CSS here (the app zooms its WebKit view). */
+  async setZoom(level: number) {
+    this.zoomLevel = Number.isFinite(level) ? Math.min(3, Math.max(0.5, level)) : 1;
+    if (typeof document !== 'undefined') document.documentElement.style.setProperty('zoom', String(this.zoomLevel));
+    return this.zoomLevel;
+  }
   startAtLogin = false;
   async autostart() {
     return this.startAtLogin;

@@ -29,3 +29,26 @@ export function toBody(node: HTMLElement) {
     },
   };
 }
+
+/**
+ * The keys of a menu (`role=menu` holding `role=menuitem`s): Up and Down move round its items,
+ * Home and End to the ends; Esc and Tab close it through `close`, which gives focus back.
+ * Returns whether the key was the menu's.
+ */
+export function menuKeys(event: KeyboardEvent, menu: HTMLElement | undefined, close: () => void): boolean {
+  const items = [...(menu?.querySelectorAll<HTMLElement>('[role=menuitem]:not([disabled])') ?? [])];
+  const index = items.indexOf(document.activeElement as HTMLElement);
+  if (event.key === 'Escape' || event.key === 'Tab') {
+    close();
+  } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    const next = index < 0 && event.key === 'ArrowUp' ? items.length - 1 : (index + (event.key === 'ArrowDown' ? 1 : -1) + items.length) % items.length;
+    items[next]?.focus();
+  } else if (event.key === 'Home' || event.key === 'End') {
+    items[event.key === 'Home' ? 0 : items.length - 1]?.focus();
+  } else {
+    return false;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  return true;
+}

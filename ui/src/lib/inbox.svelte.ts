@@ -25,6 +25,7 @@ import type {
 } from './bindings';
 import { momentTime, type People } from './format';
 import { applyChanges } from './window';
+import { Announcer } from './announcer.svelte';
 
 export interface Selection {
   accountId: string;
@@ -82,7 +83,7 @@ export class Inbox {
   /** Upload progress of pending messages with files, by message id. */
   uploads = $state<Record<string, { sent: number; total: number }>>({});
   /** What the screen reader is told: new messages in the open conversation, nothing else. */
-  announcement = $state('');
+  readonly announcer = new Announcer();
   /** A newer release found by the check at start (updates turned on). */
   update = $state<UpdateInfo | null>(null);
 
@@ -437,7 +438,7 @@ export class Inbox {
       case 'messageReceived':
         if (!this.hidden && this.selected && event.accountId === this.selected.accountId && event.conversationId === this.selected.conversationId) {
           const who = this.people[event.accountId]?.[event.senderId]?.name ?? event.senderId;
-          this.announcement = `${who}: ${event.body}`;
+          this.announcer.message(who, event.body);
         }
         break;
       case 'remindersChanged':
@@ -472,6 +473,9 @@ export class Inbox {
    */
   async select(accountId: string, conversationId: string, at?: { cursor: Cursor; messageId: string }) {
     const opening = ++this.opening;
+    if (!this.selected || this.selected.accountId !== accountId || this.selected.conversationId !== conversationId) {
+      this.announcer.reset();
+    }
     const is = (c: Conversation | null | undefined) => c?.accountId === accountId && c.id === conversationId;
     const inWindow = this.conversations.find(is);
     // Opened from outside the window at hand (search, a notification, the switcher): its row.

@@ -238,7 +238,7 @@ describe('Inbox', () => {
     await settle();
     expect(backend.reads).toEqual(before);
     expect(inbox.messages.some((m) => m.body.startsWith('while hidden'))).toBe(false);
-    expect(inbox.announcement).toBe('');
+    expect(inbox.announcer.text).toBe('');
     inbox.setVisible(true);
     await settle();
     expect(inbox.messages.map((m) => m.body).slice(-3)).toEqual(['while hidden 0', 'while hidden 1', 'while hidden 2']);

@@ -366,9 +366,12 @@ mod tests {
         assert_eq!(store.messages("a", "c", None, 10).expect("read").messages.len(), 10);
         // Meaningful only if the write takes far longer than the lateness allowed.
         assert!(write > Duration::from_millis(400), "the write took {write:?}");
+        // A write holding the runtime would make the timer as late as the write is long; one
+        // written in short transactions lets it fire within a transaction's time. Compared with
+        // the write, not with a fixed time: on a loaded machine (or under Wine) both stretch.
         assert!(
-            latest < Duration::from_millis(50),
-            "a 5 ms timer fired {latest:?} late while a {write:?} write ran"
+            latest * 20 < write,
+            "a 5 ms timer fired {latest:?} late while a {write:?} write ran: the write held the runtime"
         );
     }
 }
