@@ -10,7 +10,7 @@ for group in "$@"; do
                       libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev) ;;
     windows) packages+=(gcc-mingw-w64-x86-64) ;;
     wine)  packages+=(wine wine64) ;;
-    e2e)   packages+=(webkit2gtk-driver xvfb xauth x11-utils dbus dbus-x11 gnome-keyring at-spi2-core fonts-noto-color-emoji libfaketime) ;;
+    e2e)   packages+=(webkit2gtk-driver xvfb xauth x11-utils dbus dbus-x11 gnome-keyring at-spi2-core python3-pyatspi fonts-noto-color-emoji libfaketime) ;;
     keyring) packages+=(dbus gnome-keyring) ;;
     ui)    packages+=(chromium) ;;
     bench) packages+=(wrk python3 curl xdotool telegram-desktop nheko) ;;

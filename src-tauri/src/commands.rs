@@ -1022,10 +1022,19 @@ mod tests {
     fn the_zoom_is_kept_within_50_to_300_percent_and_remembered() {
         let h = harness();
         assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(1.0));
-        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 2.0 })).expect("set"), json!(2.0));
+        assert_eq!(
+            call(&h.webview, "set_zoom", json!({ "level": 2.0 })).expect("set"),
+            json!(2.0)
+        );
         assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(2.0));
-        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 9.0 })).expect("set"), json!(3.0));
-        assert_eq!(call(&h.webview, "set_zoom", json!({ "level": 0.1 })).expect("set"), json!(0.5));
+        assert_eq!(
+            call(&h.webview, "set_zoom", json!({ "level": 9.0 })).expect("set"),
+            json!(3.0)
+        );
+        assert_eq!(
+            call(&h.webview, "set_zoom", json!({ "level": 0.1 })).expect("set"),
+            json!(0.5)
+        );
         assert_eq!(call(&h.webview, "zoom", json!({})).expect("zoom"), json!(0.5));
         assert!(call(&h.webview, "set_zoom", json!({ "level": "big" })).is_err());
     }

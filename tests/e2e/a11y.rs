@@ -253,8 +253,15 @@ fn a_message_arriving_is_announced_once_and_a_burst_is_not_thirty_announcements(
         .collect();
     anyhow::ensure!(
         about.len() == 1,
-        "one announcement of the new message, not {}: {first:#?}",
-        about.len()
+        "one announcement of the new message, not {} (the live region holds {:?}; live nodes {:?}): {first:#?}",
+        about.len(),
+        app.session
+            .execute("return document.querySelector('[data-testid=announcer]').textContent;")?,
+        tree().map(|t| nodes(&t)
+            .into_iter()
+            .filter(|n| n["attributes"].to_string().contains("live") || role(n).contains("status"))
+            .map(|n| json!([n["role"], n["name"], n["text"], n["attributes"]]))
+            .collect::<Vec<_>>())
     );
     anyhow::ensure!(
         about[0]["text"].as_str().is_some_and(|t| t.contains("Ada Okafor")),
@@ -455,7 +462,10 @@ fn every_everyday_action_works_from_the_keyboard_alone() -> anyhow::Result<()> {
     })
     .map_err(|e| {
         let value = s.execute("return document.querySelector('[data-testid=composer]').value;");
-        anyhow::anyhow!("{e}: the composer holds {value:?}; focus is on {}", focus_described(&app))
+        anyhow::anyhow!(
+            "{e}: the composer holds {value:?}; focus is on {}",
+            focus_described(&app)
+        )
     })?;
     s.press(&[CTRL, "a"])?;
     s.type_keys("Edited without a mouse")?;
@@ -556,5 +566,66 @@ fn every_everyday_action_works_from_the_keyboard_alone() -> anyhow::Result<()> {
     })?;
     s.press(&[ESCAPE])?;
     eventually("settings closed", || Ok(s.find("[role=dialog]")?.is_none()))?;
+    Ok(())
+}
+
+/// Text that is cut off: clipped by its box without an ellipsis saying so, or outside the
+/// window (the same check as the page tests' at 200%).
+const CUT_TEXT: &str = "(() => {
+  const found = [];
+  for (const el of document.querySelectorAll('button, label, h1, h2, h3, p, dt, dd, kbd, [role=tab], [role=menuitem], [role=status], .sub, .account')) {
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 || rect.height === 0 || !el.textContent.trim()) continue;
+    if (el.closest('[aria-hidden=true], .visually-hidden')) continue;
+    const style = getComputedStyle(el);
+    const clipped = style.textOverflow !== 'ellipsis' && style.overflow !== 'visible' && el.clientWidth > 0
+      && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
+    const outside = rect.right > innerWidth + 1 || rect.left < -1;
+    if (clipped || outside) found.push(el.tagName + ' ' + el.textContent.trim().slice(0, 40) + (outside ? ' outside' : ' clipped'));
+  }
+  return found;
+})()";
+
+#[test]
+fn focus_shows_and_200_percent_zoom_cuts_nothing_in_either_theme() -> anyhow::Result<()> {
+    for (theme, gtk) in [("light", "Adwaita"), ("dark", "Adwaita:dark")] {
+        let app = App::start_with_env(&[("GTK_THEME", gtk.to_string())])?;
+        let s = &app.session;
+        app.open(&["Will do", "portal"])?;
+
+        // A message's menu opened from the keyboard: the focused item has a visible ring.
+        s.execute("const all = document.querySelectorAll('[data-testid=message]'); all[all.length - 1].focus();")?;
+        s.press(&[SHIFT, "\u{E03A}"])?;
+        focus_reaches(&app, "[role=menuitem]")?;
+        s.press(&["\u{E015}"])?;
+        let ring = s.execute(
+            "const s = getComputedStyle(document.activeElement); return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;",
+        )?;
+        anyhow::ensure!(ring == json!(true), "the focused menu item has a 2px ring ({theme})");
+        app.screenshot(&format!("a11y-focus-{theme}"))?;
+        s.press(&[ESCAPE])?;
+
+        // 200%: the page has half the CSS pixels, and every label still shows whole.
+        let before = s.execute("return innerWidth;")?.as_f64().unwrap_or_default();
+        for _ in 0..5 {
+            s.press(&[CTRL, "="])?;
+        }
+        eventually("the page at 200%", || {
+            let now = s.execute("return innerWidth;")?.as_f64().unwrap_or_default();
+            Ok((now * 2.0 - before).abs() <= 4.0)
+        })?;
+        s.execute("document.querySelector('[data-testid=composer]').focus();")?;
+        std::thread::sleep(Duration::from_millis(500));
+        let cut = s.execute(&format!("return {CUT_TEXT};"))?;
+        anyhow::ensure!(cut == json!([]), "nothing cut off at 200% ({theme}): {cut}");
+        let fits = s.execute("return document.documentElement.scrollWidth <= innerWidth + 1;")?;
+        anyhow::ensure!(fits == json!(true), "nothing wider than the window at 200% ({theme})");
+        app.screenshot(&format!("a11y-zoom-200-{theme}"))?;
+        // Back to 100%.
+        s.press(&[CTRL, "0"])?;
+        eventually("the page at 100%", || {
+            Ok((s.execute("return innerWidth;")?.as_f64().unwrap_or_default() - before).abs() <= 4.0)
+        })?;
+    }
     Ok(())
 }

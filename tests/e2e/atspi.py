@@ -138,7 +138,10 @@ def listen(exe, seconds):
     def on_event(event):
         try:
             source = event.source
-            if source is None or not ours(source.getApplication().get_process_id()):
+            if source is None:
+                return
+            other = source.getApplication().get_process_id()
+            if not ours(other) and not os.environ.get("ATSPI_EVERYTHING"):
                 return
             live = live_setting(source)
             if event.type.startswith("object:announcement"):
@@ -154,6 +157,9 @@ def listen(exe, seconds):
                         "type": str(event.type),
                         "live": live,
                         "role": source.getRoleName(),
+                        "pid": other,
+                        "attributes": attributes(source) if os.environ.get("ATSPI_EVERYTHING") else None,
+                        "app": source.getApplication().name,
                         "text": data if isinstance(data, str) else text_of(source),
                     }
                 ),
@@ -162,6 +168,8 @@ def listen(exe, seconds):
         except Exception as error:  # a node gone while it was read
             print(json.dumps({"error": str(error)}), flush=True)
 
+    # WebKit's web process speaks only once a reader has looked at the page: look first.
+    describe(app)
     kinds = ["object:text-changed:insert", "object:children-changed:add", "object:announcement"]
     if os.environ.get("ATSPI_EVERYTHING"):
         kinds = ["object:"]

@@ -204,6 +204,25 @@ describe('the inbox page', () => {
   });
 });
 
+describe('saved messages', () => {
+  it('names the conversation and account each was saved from, and opens it there', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-ada"]').click();
+    const message = page.locator('[data-testid="message"]').last();
+    const body = await message.getByTestId('message-body').textContent();
+    await message.focus();
+    await page.keyboard.press('Shift+F10');
+    await page.getByTestId('menu-saved').click();
+    await page.getByTestId('open-saved').click();
+    const where = page.getByTestId('saved-where');
+    await expect.poll(() => where.first().textContent()).toMatch(/^in Ada Okafor · portal /);
+    await page.getByTestId('saved-entry').first().click();
+    await expect.poll(() => page.getByTestId('conversation-title').textContent()).toBe('Ada Okafor');
+    expect(await page.getByTestId('message-body').allTextContents()).toContain(body);
+    await page.close();
+  });
+});
+
 describe('editing', () => {
   it('Up in an empty composer edits your last message, and the edit shows', async () => {
     const { page } = await open();
