@@ -580,7 +580,8 @@ const CUT_TEXT: &str = "(() => {
     const style = getComputedStyle(el);
     const clipped = style.textOverflow !== 'ellipsis' && style.overflow !== 'visible' && el.clientWidth > 0
       && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1);
-    const outside = rect.right > innerWidth + 1 || rect.left < -1;
+    const region = el.closest('aside, main, [role=dialog]')?.getBoundingClientRect();
+    const outside = rect.right > innerWidth + 1 || rect.left < -1 || (!!region && (rect.right > region.right + 1 || rect.left < region.left - 1));
     if (clipped || outside) found.push(el.tagName + ' ' + el.textContent.trim().slice(0, 40) + (outside ? ' outside' : ' clipped'));
   }
   return found;

@@ -234,7 +234,9 @@ describe('200% zoom', () => {
         const style = getComputedStyle(el);
         const ellipsis = style.textOverflow === 'ellipsis';
         const clipped = !ellipsis && (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) && style.overflow !== 'visible' && el.clientWidth > 0;
-        const outside = rect.right > innerWidth + 1 || rect.left < -1;
+        // Out of the window, or out of its own region (a sidebar's toolbar over the conversation).
+        const region = el.closest('aside, main, [role=dialog]')?.getBoundingClientRect();
+        const outside = rect.right > innerWidth + 1 || rect.left < -1 || (!!region && (rect.right > region.right + 1 || rect.left < region.left - 1));
         if (clipped || outside) found.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}"${outside ? ' out of the window' : ' clipped'}`);
       }
       return found;
