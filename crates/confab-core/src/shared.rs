@@ -54,8 +54,6 @@ pub(crate) struct Inner {
     /// Wakes the task that ends snoozes, shows reminders and sums up quiet hours.
     pub(crate) attention: Notify,
     pub(crate) attention_task: Mutex<Option<tokio::task::JoinHandle<()>>>,
-    /// Per conversation with a notification limit: when it last notified.
-    pub(crate) notified_at: Mutex<HashMap<(String, String), i64>>,
 }
 
 /// Counts a delivery as under way while it lives.
@@ -278,17 +276,16 @@ impl Inner {
         }
         if let (true, Some(conversation)) = (notify, &conversation) {
             if let Some(every) = conversation.notify_every {
-                let key = (account_id.to_string(), conversation_id.to_string());
-                let mut notified_at = lock(&self.notified_at);
-                match notified_at.get(&key) {
-                    Some(at) if now - at < every.saturating_mul(1000) && now >= *at => notify = false,
-                    _ => {
-                        notified_at.insert(key, now);
-                        // What arrived since the last one is counted in this one.
-                        if conversation.unread > 1 {
-                            unseen = Some(unseen.unwrap_or(0).max(conversation.unread));
-                        }
+                if self
+                    .store
+                    .take_notification_turn(account_id, conversation_id, every, now)?
+                {
+                    // What arrived since the last one is counted in this one.
+                    if conversation.unread > 1 {
+                        unseen = Some(unseen.unwrap_or(0).max(conversation.unread));
                     }
+                } else {
+                    notify = false;
                 }
             }
         }

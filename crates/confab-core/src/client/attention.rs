@@ -52,7 +52,6 @@ impl Client {
         {
             return Err(Error::NotFound(format!("conversation {conversation_id}")));
         }
-        lock(&self.inner.notified_at).remove(&(account_id.to_string(), conversation_id.to_string()));
         self.conversation_changed(account_id, conversation_id);
         Ok(())
     }

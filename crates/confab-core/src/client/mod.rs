@@ -82,7 +82,6 @@ impl Client {
                 recovery: recovery.map(|r| r.message()),
                 attention: tokio::sync::Notify::new(),
                 attention_task: Mutex::default(),
-                notified_at: Mutex::default(),
             }),
         })
     }

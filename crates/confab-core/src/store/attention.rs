@@ -75,11 +75,32 @@ impl Store {
     }
 
     /// At most one notification every `every` seconds from the conversation (`None`: no limit).
+    /// A new limit starts afresh.
     pub fn set_notify_every(&self, account_id: &str, conversation_id: &str, every: Option<i64>) -> Result<bool> {
         self.write(|tx| {
             Ok(tx.execute(
-                "UPDATE conversations SET notify_every = ?3 WHERE account_id = ?1 AND id = ?2",
+                "UPDATE conversations SET notify_every = ?3, notified_at = NULL WHERE account_id = ?1 AND id = ?2",
                 params![account_id, conversation_id, every],
+            )? == 1)
+        })
+    }
+
+    /// Takes the conversation's turn to notify at `now` if its limit lets it: none was raised
+    /// in the last `every` seconds (or the clock went back past the last one). Read and
+    /// written in one transaction, so two processes on one profile cannot both take it.
+    pub fn take_notification_turn(
+        &self,
+        account_id: &str,
+        conversation_id: &str,
+        every: i64,
+        now: i64,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            Ok(tx.execute(
+                "UPDATE conversations SET notified_at = ?3
+                 WHERE account_id = ?1 AND id = ?2
+                   AND (notified_at IS NULL OR ?3 - notified_at >= ?4 OR ?3 < notified_at)",
+                params![account_id, conversation_id, now, every.saturating_mul(1000)],
             )? == 1)
         })
     }

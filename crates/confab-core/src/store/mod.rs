@@ -120,6 +120,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0007_scheduled", include_str!("migrations/0007_scheduled.sql")),
     ("0008_saved", include_str!("migrations/0008_saved.sql")),
     ("0009_attention", include_str!("migrations/0009_attention.sql")),
+    ("0010_notified", include_str!("migrations/0010_notified.sql")),
 ];
 const READERS: usize = 3;
 

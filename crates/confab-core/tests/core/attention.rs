@@ -330,9 +330,28 @@ async fn a_busy_conversation_notifies_at_most_once_per_limit(mode: Mode) {
         said
     };
     assert_eq!(said, vec![Some(true), Some(false), Some(false)]);
-    client.set_notify_every(account, &ada, None).expect("unlimited");
+
+    // A restart does not let the next one through early: the last time is kept.
+    let account = account.to_string();
+    let crate::common::TestClient {
+        client: closed,
+        _dir: dir,
+        ..
+    } = sam;
+    drop(closed);
+    let secrets = Arc::new(MemorySecrets::default());
+    secrets
+        .set(&account, &confab_core::secrets::ApiKey::new(world.key("sam")))
+        .expect("key");
+    let client = Client::open(quick_config(dir.path()), secrets as Arc<dyn SecretStore>).expect("opens again");
+    let mut events = client.subscribe();
     assert_eq!(
-        ada_says(&world, client, account, &ada, "d", &mut events).await,
+        ada_says(&world, &client, &account, &ada, "d", &mut events).await,
+        Some(false)
+    );
+    client.set_notify_every(&account, &ada, None).expect("unlimited");
+    assert_eq!(
+        ada_says(&world, &client, &account, &ada, "e", &mut events).await,
         Some(true)
     );
 }
