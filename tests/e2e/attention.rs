@@ -10,16 +10,19 @@ use crate::{eventually, notifications::NotificationServer, tray::Tray, App, WAIT
 
 /// Sets the open time picker's date and time `seconds` from now (to the second) and takes it.
 fn pick_in(app: &App, seconds: u64) -> anyhow::Result<()> {
-    app.session.execute(&format!(
+    pick_in_session(&app.session, seconds)
+}
+
+fn pick_in_session(session: &crate::webdriver::Session, seconds: u64) -> anyhow::Result<()> {
+    session.execute(&format!(
         "const due = new Date(Date.now() + {ms}); const pad = n => String(n).padStart(2, '0');
          const input = document.querySelector('[data-testid=later-at]');
          input.value = `${{due.getFullYear()}}-${{pad(due.getMonth() + 1)}}-${{pad(due.getDate())}}T${{pad(due.getHours())}}:${{pad(due.getMinutes())}}:${{pad(due.getSeconds())}}`;
          input.dispatchEvent(new Event('input', {{ bubbles: true }}));",
         ms = seconds * 1000
     ))?;
-    app.session.click("[data-testid=later-custom]")?;
-    app.session
-        .wait_until("the picker closed", "!document.querySelector('[role=dialog]')", WAIT)?;
+    session.click("[data-testid=later-custom]")?;
+    session.wait_until("the picker closed", "!document.querySelector('[role=dialog]')", WAIT)?;
     Ok(())
 }
 
@@ -189,4 +192,88 @@ fn quiet_hours_hold_notifications_from_the_tray_and_sum_them_up_once() -> anyhow
         .count();
     assert_eq!(summaries, 1, "summed up once");
     app.session.close()
+}
+
+/// Against a server with only the documents (no `/me`, no events, no extensions): a reminder
+/// and a snooze are this device's, and fire at their time just the same.
+#[test]
+fn on_a_documents_only_server_a_reminder_and_a_snooze_fire_at_their_time() -> anyhow::Result<()> {
+    let daemon = NotificationServer::start()?;
+    let servers = crate::strict::Servers::start()?;
+    let driver = crate::webdriver::Driver::start()?;
+    let data = tempfile::tempdir()?;
+    let session = crate::sign_in_through_ui(
+        &driver,
+        data.path(),
+        &servers.strict.url(),
+        "portal",
+        &servers.key("portal"),
+    )?;
+    let (ada_id, sam_id) = (servers.id("ada"), json!(servers.id("sam")));
+    let ada = servers.peer("ada");
+    let direct = ada
+        .get("/api/messages")?
+        .as_array()
+        .and_then(|l| {
+            l.iter()
+                .find(|c| {
+                    c["participants"]
+                        .as_array()
+                        .is_some_and(|p| p.len() == 2 && p.contains(&sam_id))
+                })
+                .and_then(|c| c["id"].as_str().map(str::to_string))
+        })
+        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?;
+    ada.post(
+        &format!("/api/messages/{direct}"),
+        json!({ "body": "Remind me about the budget" }),
+    )?;
+    crate::strict::open(&session, &[&ada_id])?;
+    session.wait_until(
+        "ada's message shown",
+        "[...document.querySelectorAll('[data-testid=message-body]')].some(e => e.textContent === 'Remind me about the budget')",
+        WAIT,
+    )?;
+
+    // A reminder on her message, from its menu.
+    session.execute(
+        "const all = [...document.querySelectorAll('[data-testid=message]')]; all.find(e => e.textContent.includes('Remind me about the budget')).focus();",
+    )?;
+    session.press(&["\u{E008}", "\u{E03A}"])?; // Shift+F10
+    session.click("[data-testid=menu-remind]")?;
+    session.wait_for("[role=dialog][data-testid=remind-dialog]", WAIT)?;
+    pick_in_session(&session, 6)?;
+    session.wait_for("[data-testid=reminder-mark]", WAIT)?;
+
+    // The conversation snoozed: out of the inbox until its time.
+    session.click("[data-testid=conversation-menu]")?;
+    session.click("[data-testid=snooze]")?;
+    session.wait_for("[role=dialog][data-testid=snooze-dialog]", WAIT)?;
+    pick_in_session(&session, 9)?;
+    session.wait_for("[data-testid=snoozed-note]", WAIT)?;
+    session.wait_until(
+        "out of the inbox",
+        "![...document.querySelectorAll('[data-testid=conversation]')].some(e => e.querySelector('[data-testid=snoozed-until]'))",
+        WAIT,
+    )?;
+
+    let reminder = daemon.wait_for_title("Reminder: ")?;
+    assert_eq!(reminder.body, "Remind me about the budget");
+    daemon.wait_for_title("Back from snooze")?;
+    session.wait_until(
+        "back in the inbox, marked",
+        "[...document.querySelectorAll('[data-testid=conversation]')].some(e => e.querySelector('[data-testid=back-from-snooze], .badge') && e.textContent.includes('Remind me about the budget'))",
+        WAIT,
+    )?;
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        daemon
+            .shown()
+            .iter()
+            .filter(|n| n.summary.starts_with("Reminder: "))
+            .count(),
+        1,
+        "the reminder shows once"
+    );
+    session.close()
 }
