@@ -209,21 +209,9 @@ fn on_a_documents_only_server_a_reminder_and_a_snooze_fire_at_their_time() -> an
         "portal",
         &servers.key("portal"),
     )?;
-    let (ada_id, sam_id) = (servers.id("ada"), json!(servers.id("sam")));
+    let ada_id = servers.id("ada");
     let ada = servers.peer("ada");
-    let direct = ada
-        .get("/api/messages")?
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|c| {
-                    c["participants"]
-                        .as_array()
-                        .is_some_and(|p| p.len() == 2 && p.contains(&sam_id))
-                })
-                .and_then(|c| c["id"].as_str().map(str::to_string))
-        })
-        .ok_or_else(|| anyhow::anyhow!("ada's conversation with sam"))?;
+    let direct = ada.portal_conversation_with(&servers.id("sam"), 2)?;
     ada.post(
         &format!("/api/messages/{direct}"),
         json!({ "body": "Remind me about the budget" }),

@@ -169,6 +169,23 @@ impl Peer {
             .ok_or_else(|| anyhow::anyhow!("no portal conversation ending with {last:?}"))
     }
 
+    /// The id of this person's portal conversation of `size` people that includes `person`.
+    fn portal_conversation_with(&self, person: &str, size: usize) -> anyhow::Result<String> {
+        let person = json!(person);
+        self.get("/api/messages")?
+            .as_array()
+            .and_then(|l| {
+                l.iter()
+                    .find(|c| {
+                        c["participants"]
+                            .as_array()
+                            .is_some_and(|p| p.len() == size && p.contains(&person))
+                    })
+                    .and_then(|c| c["id"].as_str().map(str::to_string))
+            })
+            .ok_or_else(|| anyhow::anyhow!("no portal conversation of {size} with {person}"))
+    }
+
     /// Whether the portal server has nothing unread for this person in `conversation`.
     fn has_read(&self, conversation: &str) -> anyhow::Result<bool> {
         Ok(self

@@ -299,20 +299,7 @@ fn one_data_directory_for_the_cli_and_the_app_and_every_message_cached() -> anyh
     // A new message in sam's group of four, which the user never opens (ada is in groups of
     // four of other dialects too, over the same store).
     let ada = servers.peer("ada");
-    let sam = json!(servers.id("sam"));
-    let panel = ada
-        .get("/api/messages")?
-        .as_array()
-        .and_then(|l| {
-            l.iter()
-                .find(|c| {
-                    c["participants"]
-                        .as_array()
-                        .is_some_and(|p| p.len() == 4 && p.contains(&sam))
-                })
-                .and_then(|c| c["id"].as_str().map(str::to_string))
-        })
-        .ok_or_else(|| anyhow::anyhow!("the panel"))?;
+    let panel = ada.portal_conversation_with(&servers.id("sam"), 4)?;
     ada.post(
         &format!("/api/messages/{panel}"),
         json!({ "body": "agenda for the panel, unopened" }),

@@ -164,12 +164,7 @@ impl Session {
     pub fn press(&self, chord: &[&str]) -> anyhow::Result<()> {
         let mut actions: Vec<Value> = chord.iter().map(|k| json!({ "type": "keyDown", "value": k })).collect();
         actions.extend(chord.iter().rev().map(|k| json!({ "type": "keyUp", "value": k })));
-        self.call(
-            reqwest::Method::POST,
-            "/actions",
-            Some(json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] })),
-        )?;
-        self.call(reqwest::Method::DELETE, "/actions", None).map(|_| ())
+        self.keys(actions)
     }
 
     /// Types `text` into whatever has focus, key by key (W3C actions), as a user at the
@@ -185,6 +180,11 @@ impl Session {
                 ]
             })
             .collect();
+        self.keys(actions)
+    }
+
+    /// Performs key actions on the focused element, then releases every key.
+    fn keys(&self, actions: Vec<Value>) -> anyhow::Result<()> {
         self.call(
             reqwest::Method::POST,
             "/actions",

@@ -191,30 +191,23 @@ for (const scheme of ['light', 'dark'] as const) {
       await page.locator('body').click({ position: { x: 5, y: 700 } });
       const problems = new Set<string>();
       let marked = 0;
-      for (let i = 0; i < 45; i++) {
-        await page.keyboard.press('Tab');
-        const mark = await focusMark(page);
-        if (mark === '') marked += 1;
-        else if (mark) problems.add(mark);
-      }
+      const pressAndLook = async (keys: string[]) => {
+        for (const key of keys) {
+          await page.keyboard.press(key);
+          const mark = await focusMark(page);
+          if (mark === '') marked += 1;
+          else if (mark) problems.add(mark);
+        }
+      };
+      await pressAndLook(Array(45).fill('Tab'));
       // Into the messages, and a message's menu.
       await page.getByTestId('messages').focus();
       await page.keyboard.press('ArrowUp');
-      for (const key of ['ArrowUp', 'Shift+F10', 'ArrowDown', 'ArrowDown']) {
-        await page.keyboard.press(key);
-        const mark = await focusMark(page);
-        if (mark === '') marked += 1;
-        else if (mark) problems.add(mark);
-      }
+      await pressAndLook(['ArrowUp', 'Shift+F10', 'ArrowDown', 'ArrowDown']);
       // The conversation's menu.
       await page.keyboard.press('Escape');
       await page.getByTestId('conversation-menu').focus();
-      for (const key of ['Enter', 'ArrowDown', 'ArrowDown']) {
-        await page.keyboard.press(key);
-        const mark = await focusMark(page);
-        if (mark === '') marked += 1;
-        else if (mark) problems.add(mark);
-      }
+      await pressAndLook(['Enter', 'ArrowDown', 'ArrowDown']);
       expect([...problems]).toEqual([]);
       expect(marked).toBeGreaterThan(30);
       await page.context().close();
