@@ -10,7 +10,6 @@ import type {
   ErrorPayload,
   Event,
   Message,
-  OutboxItem,
   Preset,
   SavedMessage,
   Exported,
@@ -65,7 +64,6 @@ export class Inbox {
   messages = $state.raw<Message[]>([]);
   older = $state<Cursor | null>(null);
   loadingOlder = $state(false);
-  outbox = $state<OutboxItem[]>([]);
   /** Saved messages of every account, the most recently saved first. */
   saved = $state<SavedMessage[]>([]);
   /** `account/message` of each saved message, to mark them where they show. */
@@ -244,8 +242,11 @@ export class Inbox {
     this.notice = { text: on ? 'Saved' : 'Removed from saved', undo: () => void this.toggleSaved(accountId, messageId) };
   }
 
+  /** Reads the messages to send later. Most outbox changes are not theirs (a message sent, a
+   *  conversation marked read): an unchanged list is left as it is, so nothing renders again. */
   async loadScheduled() {
-    this.scheduled = (await this.backend.scheduled(null).catch(() => null)) ?? this.scheduled;
+    const read = await this.backend.scheduled(null).catch(() => null);
+    if (read && JSON.stringify(read) !== JSON.stringify(this.scheduled)) this.scheduled = read;
   }
 
   /** The waiting messages of the open conversation, soonest first. */
@@ -431,7 +432,6 @@ export class Inbox {
         }
         break;
       case 'outboxChanged':
-        void this.backend.outbox().then((o) => (this.outbox = o));
         // A message to send later went out (or was changed): the list above the composer.
         void this.loadScheduled();
         break;

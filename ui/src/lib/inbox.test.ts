@@ -195,6 +195,23 @@ describe('Inbox', () => {
     expect(inbox.messages.some((m) => m.body === 'never mind')).toBe(false);
   });
 
+  it('leaves the scheduled list as it is when an outbox change is not one of its messages', async () => {
+    const { inbox, backend } = await started();
+    await inbox.select('a-portal', 'c-ada');
+    await inbox.scheduleSend('later', Date.now() + 86_400_000);
+    const before = inbox.scheduled;
+    // A message sent (or a conversation marked read) changes the outbox, not this list.
+    await inbox.send('now');
+    backend.emit({ type: 'outboxChanged', accountId: 'a-portal' });
+    await settle();
+    expect(inbox.scheduled).toBe(before);
+    // A change to a scheduled message does replace it.
+    expect(await inbox.editScheduled(before[0].clientId, 'later, changed')).toBe(true);
+    await settle();
+    expect(inbox.scheduled).not.toBe(before);
+    expect(inbox.scheduled[0].body).toBe('later, changed');
+  });
+
   it('shows a sent message through the change events', async () => {
     const { inbox, backend } = await started();
     await inbox.select('a-portal', 'c-ada');
