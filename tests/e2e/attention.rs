@@ -202,13 +202,7 @@ fn on_a_documents_only_server_a_reminder_and_a_snooze_fire_at_their_time() -> an
     let servers = crate::strict::Servers::start()?;
     let driver = crate::webdriver::Driver::start()?;
     let data = tempfile::tempdir()?;
-    let session = crate::sign_in_through_ui(
-        &driver,
-        data.path(),
-        &servers.strict.url(),
-        "portal",
-        &servers.key("portal"),
-    )?;
+    let session = servers.sign_in(&driver, data.path(), "portal")?;
     let ada_id = servers.id("ada");
     let ada = servers.peer("ada");
     let direct = ada.portal_conversation_with(&servers.id("sam"), 2)?;

@@ -41,13 +41,7 @@ fn a_message_sent_later_survives_a_restart_and_goes_once_at_its_time() -> anyhow
     let driver = crate::webdriver::Driver::start()?;
     let data = tempfile::tempdir()?;
     let args = ["--data-dir".to_string(), data.path().display().to_string()];
-    let session = crate::sign_in_through_ui(
-        &driver,
-        data.path(),
-        &servers.strict.url(),
-        "portal",
-        &servers.key("portal"),
-    )?;
+    let session = servers.sign_in(&driver, data.path(), "portal")?;
     let (ada_id, sam_id) = (servers.id("ada"), servers.id("sam"));
     crate::strict::open(&session, &[&ada_id])?;
 

@@ -70,6 +70,12 @@ impl Servers {
         self.demo.account(dialect).map(|a| a.key.clone()).unwrap_or_default()
     }
 
+    /// The app signed in through its own form to the strict server, as the demo's account in
+    /// `dialect`, with its profile in `data`.
+    pub(crate) fn sign_in(&self, driver: &Driver, data: &std::path::Path, dialect: &str) -> anyhow::Result<Session> {
+        crate::sign_in_through_ui(driver, data, &self.strict.url(), dialect, &self.key(dialect))
+    }
+
     pub(crate) fn peer(&self, username: &str) -> Peer {
         Peer {
             url: self.observer.url(),
@@ -125,8 +131,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
 
     // portal: people are known by id only; sam is learned from the listing.
     let data = tempfile::tempdir()?;
-    let sam_key = servers.key("portal");
-    let session = crate::sign_in_through_ui(&driver, data.path(), &servers.strict.url(), "portal", &sam_key)?;
+    let session = servers.sign_in(&driver, data.path(), "portal")?;
     let ada_id = servers.id("ada");
     open(&session, &[&ada_id])?;
     send(&session, "hello from a documents-only server")?;
@@ -198,8 +203,7 @@ fn portal_and_protocol_servers_with_only_the_documented_routes() -> anyhow::Resu
 
     // protocol: riley, with names from the messages' contacts.
     let data = tempfile::tempdir()?;
-    let riley_key = servers.key("protocol");
-    let session = crate::sign_in_through_ui(&driver, data.path(), &servers.strict.url(), "protocol", &riley_key)?;
+    let session = servers.sign_in(&driver, data.path(), "protocol")?;
     open(&session, &["ada"])?;
     session.wait_until(
         "the cached history",
