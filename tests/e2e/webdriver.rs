@@ -70,6 +70,7 @@ impl Driver {
             reqwest::Method::POST,
             &format!("{}/session", self.base),
             Some(capabilities),
+            None,
         )?;
         let id = answer["sessionId"]
             .as_str()
@@ -94,15 +95,20 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// One WebDriver command; `timeout` replaces the client's own for this request.
 fn send(
     http: &reqwest::blocking::Client,
     method: reqwest::Method,
     url: &str,
     body: Option<Value>,
+    timeout: Option<Duration>,
 ) -> anyhow::Result<Value> {
     let mut request = http.request(method.clone(), url);
     if let Some(body) = body {
         request = request.json(&body);
+    }
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
     }
     let response = request.send().with_context(|| format!("{method} {url}"))?;
     let status = response.status();
@@ -122,7 +128,7 @@ pub struct Session {
 
 impl Session {
     fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        send(&self.http, method, &format!("{}{path}", self.base), body)
+        send(&self.http, method, &format!("{}{path}", self.base), body, None)
     }
 
     /// The element for a CSS selector, if there is one now.
@@ -254,10 +260,19 @@ impl Session {
             .map(|_| ())
     }
 
-    /// A PNG of the window.
-    pub fn screenshot(&self) -> anyhow::Result<Vec<u8>> {
+    /// A PNG of the window, or an error if WebKit has not drawn one within `timeout`.
+    ///
+    /// On a loaded machine WebKit has been seen not to answer at all (CI, 2026-12-05: nothing
+    /// in 120 s), so the caller bounds the wait.
+    pub fn screenshot(&self, timeout: Duration) -> anyhow::Result<Vec<u8>> {
         use base64::Engine as _;
-        let encoded = self.call(reqwest::Method::GET, "/screenshot", None)?;
+        let encoded = send(
+            &self.http,
+            reqwest::Method::GET,
+            &format!("{}/screenshot", self.base),
+            None,
+            Some(timeout),
+        )?;
         Ok(base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap_or_default())?)
     }
 
