@@ -29,6 +29,11 @@ pub(crate) const QUIET_HOURS: &str = "quiet.schedule";
 pub(crate) const PAUSED_UNTIL: &str = "quiet.paused_until";
 pub(crate) const SNOOZE_ENDS_ON_MESSAGE: &str = "snooze.ends_on_message";
 
+/// How long the server's read mark for the conversation being looked at waits for more of
+/// what arrives in it: a stream of messages into it is one mark per wait, not one per
+/// message. Other devices see it read this much later; this one at once.
+pub(crate) const READ_MARK_WAIT_MS: i64 = 2_000;
+
 /// Shared state of a client and its background tasks.
 pub(crate) struct Inner {
     pub store: Store,
@@ -84,28 +89,7 @@ impl Inner {
     /// already shows as read (they crossed in flight), so the mark always goes out, once per
     /// conversation.
     pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
-        if conversation_id.starts_with("local:") {
-            return Ok(());
-        }
-        // A conversation back from a snooze shows unread until read, whatever its count.
-        let unread = self
-            .store
-            .conversation(account_id, conversation_id)?
-            .map_or(0, |c| c.unread.max(i64::from(c.woken_at.is_some())));
-        let now = crate::now_ms();
-        let server_keeps_read_state = self.capabilities(account_id)?.mark_read;
-        // One transaction: nobody sees the conversation read here without the mark to the
-        // server queued, and a crash keeps both or neither.
-        let queued = self
-            .store
-            .mark_read(account_id, conversation_id, now, server_keeps_read_state)?;
-        if queued {
-            self.bus.publish(Event::OutboxChanged {
-                account_id: account_id.to_string(),
-            });
-            self.outbox_signal(account_id).notify_one();
-        }
-        if unread > 0 {
+        if self.read_here(account_id, conversation_id, 0)? {
             self.bus.publish(Event::ConversationsChanged {
                 account_id: account_id.into(),
                 ids: vec![conversation_id.into()],
@@ -113,6 +97,35 @@ impl Inner {
             });
         }
         Ok(())
+    }
+
+    /// Reads a conversation here and queues its mark for the server to leave `wait_ms` from
+    /// now; whether it had anything unread (the caller announces the row's change).
+    fn read_here(&self, account_id: &str, conversation_id: &str, wait_ms: i64) -> Result<bool> {
+        if conversation_id.starts_with("local:") {
+            return Ok(false);
+        }
+        // A conversation back from a snooze shows unread until read, whatever its count.
+        let unread = self
+            .store
+            .conversation(account_id, conversation_id)?
+            .map_or(0, |c| c.unread.max(i64::from(c.woken_at.is_some())));
+        let now = crate::now_ms();
+        let tell_server = self
+            .capabilities(account_id)?
+            .mark_read
+            .then(|| if wait_ms > 0 { now + wait_ms } else { 0 });
+        // One transaction: nobody sees the conversation read here without the mark to the
+        // server queued, and a crash keeps both or neither.
+        let queued = self.store.mark_read(account_id, conversation_id, now, tell_server)?;
+        if queued {
+            self.bus.publish(Event::OutboxChanged {
+                account_id: account_id.to_string(),
+            });
+            // Also when the mark waits: the worker learns when to wake for it.
+            self.outbox_signal(account_id).notify_one();
+        }
+        Ok(unread > 0)
     }
 
     /// Where the account's unread counts come from changed (what was learned about its
@@ -137,10 +150,14 @@ impl Inner {
     }
 
     /// New messages from others arrived in a conversation: if it is open in the focused window,
-    /// the person is reading them, so it is read.
+    /// the person is reading them, so it is read. Call it before the messages are announced:
+    /// their row's change then shows it read, and nothing shows the count it had for a moment.
+    /// While messages keep coming, the server hears of it at most every
+    /// [`READ_MARK_WAIT_MS`]: one mark, sent after the wait, covers every message read
+    /// meanwhile.
     pub fn read_if_looking(&self, account_id: &str, conversation_id: &str) {
         if self.looking_at(account_id, conversation_id) {
-            if let Err(error) = self.mark_read(account_id, conversation_id) {
+            if let Err(error) = self.read_here(account_id, conversation_id, READ_MARK_WAIT_MS) {
                 tracing::warn!(account = %account_id, %error, "could not mark the open conversation read");
             }
         }

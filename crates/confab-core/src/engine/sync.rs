@@ -280,25 +280,30 @@ pub async fn catch_up(
             from_server_count: remote.server_counts_unread(),
         }),
     })?;
+    // Found by polling rather than streamed: still news to notify about.
+    let news: Vec<&Message> = if had_messages {
+        fetched
+            .iter()
+            .rev()
+            .filter(|message| {
+                me.as_deref() != Some(message.sender_id.as_str())
+                    && changes.iter().any(|(id, c)| *id == message.id && *c == Change::New)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if !news.is_empty() {
+        inner.read_if_looking(account_id, conversation_id);
+    }
     announce_messages(inner, account_id, conversation_id, &changes, removed);
-    if had_messages {
-        // Found by polling rather than streamed: still news to notify about.
-        let mut news = false;
-        for message in fetched.iter().rev() {
-            let new = changes.iter().any(|(id, c)| *id == message.id && *c == Change::New);
-            if new && me.as_deref() != Some(message.sender_id.as_str()) {
-                news = true;
-                inner.announce_received(
-                    account_id,
-                    conversation_id,
-                    (&message.id, &message.sender_id, &message.body),
-                    None,
-                )?;
-            }
-        }
-        if news {
-            inner.read_if_looking(account_id, conversation_id);
-        }
+    for message in news {
+        inner.announce_received(
+            account_id,
+            conversation_id,
+            (&message.id, &message.sender_id, &message.body),
+            None,
+        )?;
     }
     Ok(())
 }
@@ -414,12 +419,16 @@ pub async fn apply_event(
             }
             let from_other = message.sender_id != me || me.is_empty();
             let conversation_id = message.conversation_id.clone();
+            // Someone is looking: it is read as it comes, and never counted.
             let changes = save(Streamed::Message {
                 message: &message,
-                count_unread: from_other,
+                count_unread: from_other && !inner.looking_at(account_id, &conversation_id),
             })?
             .messages;
             let is_new = changes.iter().any(|(_, c)| *c == Change::New);
+            if is_new && from_other {
+                inner.read_if_looking(account_id, &conversation_id);
+            }
             announce_messages(inner, account_id, &conversation_id, &changes, Vec::new());
             if is_new && from_other {
                 inner.announce_received(
@@ -428,7 +437,6 @@ pub async fn apply_event(
                     (&message.id, &message.sender_id, &message.body),
                     None,
                 )?;
-                inner.read_if_looking(account_id, &conversation_id);
             }
         }
         RemoteEvent::MessageDeleted {

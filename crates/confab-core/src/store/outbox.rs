@@ -234,14 +234,17 @@ pub(super) fn rename_conversation(tx: &Transaction<'_>, account_id: &str, from: 
 impl Store {
     /// Claims the next operation of `account` that is due, for `owner`: the oldest pending one
     /// of its conversation (order is kept per conversation) whose retry time has come, and
-    /// that no other running process has claimed. The claim is taken in the same (immediate)
+    /// that no other running process has claimed. A read mark keeps nothing behind it waiting:
+    /// it is independent of what else is sent, and may wait on purpose (see
+    /// [`Store::mark_read`]). The claim is taken in the same (immediate)
     /// transaction that found it, so two processes never take the same operation.
     pub fn claim_next(&self, account_id: &str, now: i64, owner: &Owner) -> Result<Option<QueuedOperation>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM outbox o
              WHERE o.state = 'pending' AND o.account_id = ?1 AND o.next_attempt_at <= ?2
                AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.state = 'pending' AND p.account_id = o.account_id
-                               AND p.conversation_id = o.conversation_id AND p.id < o.id)
+                               AND p.conversation_id = o.conversation_id AND p.id < o.id
+                               AND p.operation <> 'mark_read')
              ORDER BY o.id"
         );
         let claimed = self.write(|tx| {
@@ -682,29 +685,39 @@ impl Store {
         })
     }
 
-    /// Marks a conversation read here and, where the server keeps read state, queues the mark
-    /// for it (once) in the same transaction. Whether a mark was queued.
+    /// Marks a conversation read here and, where the server keeps read state (`tell_server`
+    /// is when the mark may leave), queues the mark for it in the same transaction, once:
+    /// a mark still waiting covers what is read after it was queued. Whether a mark was queued.
     pub(crate) fn mark_read(
         &self,
         account_id: &str,
         conversation_id: &str,
         at: i64,
-        tell_server: bool,
+        tell_server: Option<i64>,
     ) -> Result<bool> {
         // Not synced to disk: a read mark lost with the power is lost here too, and made again
         // on the next read.
         self.write(|tx| {
             super::conversations::mark_read_here(tx, account_id, conversation_id, at)?;
-            if !tell_server || has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())? {
+            let Some(leaves_at) = tell_server else {
+                return Ok(false);
+            };
+            if has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())? {
                 return Ok(false);
             }
-            enqueue(
+            let id = enqueue(
                 tx,
                 account_id,
                 conversation_id,
                 &crate::new_client_id(),
                 &Operation::MarkRead,
             )?;
+            if leaves_at > 0 {
+                tx.execute(
+                    "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1",
+                    params![id, leaves_at],
+                )?;
+            }
             Ok(true)
         })
     }

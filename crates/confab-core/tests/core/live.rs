@@ -222,6 +222,92 @@ async fn the_open_focused_conversation_is_read_as_messages_arrive() {
     }
 }
 
+/// A stream of messages into the conversation someone is looking at: each is read here as it
+/// is saved, so its row's change never shows it unread (one change per message, not one for
+/// the arrival and another for the read); the server hears one read mark for the burst, after
+/// a short wait, not one per message; and a reply written meanwhile does not wait behind it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stream_into_the_open_conversation_is_read_at_once_here_and_once_on_the_server() {
+    let world = World::start().await;
+    let proxy = Proxy::start(&world.url()).await;
+    let sam = sign_in(&proxy.url(), &world.key("sam"), Dialect::Portal).await;
+    let (client, account) = (&sam.client, &sam.account);
+    client.start();
+    until_online(client, &account.id).await;
+    let ada = direct_with(client, &world, "ada");
+    client.mark_read(&account.id, &ada).expect("read");
+    eventually("the opening read mark delivered", Duration::from_secs(10), || {
+        client.outbox(Some(&account.id)).is_ok_and(|o| o.is_empty())
+    })
+    .await;
+    client.set_viewing(Some((account.id.clone(), ada.clone())));
+    client.set_focused(true);
+    let read_route = format!("POST /api/messages/{ada}/read");
+    let marks = |proxy: &Proxy| proxy.seen().iter().filter(|r| **r == read_route).count();
+    let marks_before = marks(&proxy);
+    // What a reader of each change of the row sees (the UI reads the row when told).
+    let shown_unread = {
+        let (client, account_id, ada) = (client.clone(), account.id.clone(), ada.clone());
+        let mut events = client.subscribe();
+        tokio::spawn(async move {
+            let mut seen = Vec::new();
+            while let Ok(event) = events.recv().await {
+                if let Event::ConversationsChanged { ids, .. } = event {
+                    if ids.contains(&ada) {
+                        seen.push(client.conversation(&account_id, &ada).map_or(-1, |c| c.unread));
+                    }
+                }
+                if seen.len() == 5 {
+                    break;
+                }
+            }
+            seen
+        })
+    };
+
+    let peer = world.as_person("ada");
+    let bodies = ["one", "two", "three", "four", "five"];
+    for body in bodies {
+        peer.post(&format!("/api/messages/{ada}"), json!({ "body": body }))
+            .await;
+    }
+    eventually("the five messages", Duration::from_secs(10), || {
+        client
+            .messages(&account.id, &ada, None, 10)
+            .is_ok_and(|p| bodies.iter().all(|b| p.messages.iter().any(|m| m.body == *b)))
+    })
+    .await;
+    let shown_unread = tokio::time::timeout(Duration::from_secs(10), shown_unread)
+        .await
+        .expect("a change of the row per message")
+        .expect("the reader");
+    assert_eq!(shown_unread, vec![0; 5], "a change of the row showed it unread");
+
+    // The mark waits for more: a reply goes first.
+    client.send(&account.id, &ada, "a reply while reading").expect("queued");
+    eventually("the reply delivered", Duration::from_secs(10), || {
+        client.outbox(Some(&account.id)).is_ok_and(|o| {
+            o.iter()
+                .all(|item| item.operation == confab_core::store::Operation::MarkRead.name())
+        })
+    })
+    .await;
+    assert_eq!(marks(&proxy), marks_before, "the reply waited behind the read mark");
+
+    eventually("the server hears the read", Duration::from_secs(10), || {
+        marks(&proxy) > marks_before
+    })
+    .await;
+    assert_eq!(portal_unread(&world, "sam", &ada).await, 0);
+    assert_eq!(
+        marks(&proxy) - marks_before,
+        1,
+        "one mark for the burst: {:?}",
+        proxy.seen()
+    );
+    client.stop();
+}
+
 /// Whether a message notifies is the core's decision, made from who is looking: not while its
 /// conversation is open in the focused window, and never in a muted conversation.
 #[tokio::test(flavor = "multi_thread")]
