@@ -89,7 +89,13 @@ impl Inner {
     /// already shows as read (they crossed in flight), so the mark always goes out, once per
     /// conversation.
     pub fn mark_read(&self, account_id: &str, conversation_id: &str) -> Result<()> {
-        if self.read_here(account_id, conversation_id, 0)? {
+        // A conversation back from a snooze shows unread until read, whatever its count.
+        let unread = self
+            .store
+            .conversation(account_id, conversation_id)?
+            .map_or(0, |c| c.unread.max(i64::from(c.woken_at.is_some())));
+        self.read_here(account_id, conversation_id, 0)?;
+        if unread > 0 {
             self.bus.publish(Event::ConversationsChanged {
                 account_id: account_id.into(),
                 ids: vec![conversation_id.into()],
@@ -99,22 +105,14 @@ impl Inner {
         Ok(())
     }
 
-    /// Reads a conversation here and queues its mark for the server to leave `wait_ms` from
-    /// now; whether it had anything unread (the caller announces the row's change).
-    fn read_here(&self, account_id: &str, conversation_id: &str, wait_ms: i64) -> Result<bool> {
+    /// Reads a conversation here and queues its mark for the server, to leave no sooner than
+    /// `not_before` (0: at once). Announcing the row's change is the caller's.
+    fn read_here(&self, account_id: &str, conversation_id: &str, not_before: i64) -> Result<()> {
         if conversation_id.starts_with("local:") {
-            return Ok(false);
+            return Ok(());
         }
-        // A conversation back from a snooze shows unread until read, whatever its count.
-        let unread = self
-            .store
-            .conversation(account_id, conversation_id)?
-            .map_or(0, |c| c.unread.max(i64::from(c.woken_at.is_some())));
         let now = crate::now_ms();
-        let tell_server = self
-            .capabilities(account_id)?
-            .mark_read
-            .then(|| if wait_ms > 0 { now + wait_ms } else { 0 });
+        let tell_server = self.capabilities(account_id)?.mark_read.then_some(not_before);
         // One transaction: nobody sees the conversation read here without the mark to the
         // server queued, and a crash keeps both or neither.
         let queued = self.store.mark_read(account_id, conversation_id, now, tell_server)?;
@@ -125,7 +123,7 @@ impl Inner {
             // Also when the mark waits: the worker learns when to wake for it.
             self.outbox_signal(account_id).notify_one();
         }
-        Ok(unread > 0)
+        Ok(())
     }
 
     /// Where the account's unread counts come from changed (what was learned about its
@@ -157,7 +155,8 @@ impl Inner {
     /// meanwhile.
     pub fn read_if_looking(&self, account_id: &str, conversation_id: &str) {
         if self.looking_at(account_id, conversation_id) {
-            if let Err(error) = self.read_here(account_id, conversation_id, READ_MARK_WAIT_MS) {
+            let not_before = crate::now_ms() + READ_MARK_WAIT_MS;
+            if let Err(error) = self.read_here(account_id, conversation_id, not_before) {
                 tracing::warn!(account = %account_id, %error, "could not mark the open conversation read");
             }
         }

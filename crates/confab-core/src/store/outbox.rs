@@ -141,18 +141,20 @@ pub(super) fn enqueue(
     conversation_id: &str,
     client_id: &str,
     operation: &Operation,
+    not_before: i64,
 ) -> Result<i64> {
     let payload = serde_json::to_string(operation).unwrap_or_default();
     tx.execute(
-        "INSERT INTO outbox (client_id, account_id, conversation_id, operation, payload, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO outbox (client_id, account_id, conversation_id, operation, payload, created_at, next_attempt_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             client_id,
             account_id,
             conversation_id,
             operation.name(),
             payload,
-            crate::now_ms()
+            crate::now_ms(),
+            not_before
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -669,7 +671,7 @@ impl Store {
                     messages::insert_local(tx, opening)?;
                 }
             }
-            enqueue(tx, account_id, conversation_id, client_id, operation)?;
+            enqueue(tx, account_id, conversation_id, client_id, operation, 0)?;
             Ok(())
         })
     }
@@ -686,8 +688,9 @@ impl Store {
     }
 
     /// Marks a conversation read here and, where the server keeps read state (`tell_server`
-    /// is when the mark may leave), queues the mark for it in the same transaction, once:
-    /// a mark still waiting covers what is read after it was queued. Whether a mark was queued.
+    /// is the earliest the mark may leave, 0 for at once), queues the mark for it in the same
+    /// transaction, once: a mark still waiting covers what is read after it was queued.
+    /// Whether a mark was queued.
     pub(crate) fn mark_read(
         &self,
         account_id: &str,
@@ -705,19 +708,14 @@ impl Store {
             if has_pending(tx, account_id, conversation_id, Operation::MarkRead.name())? {
                 return Ok(false);
             }
-            let id = enqueue(
+            enqueue(
                 tx,
                 account_id,
                 conversation_id,
                 &crate::new_client_id(),
                 &Operation::MarkRead,
+                leaves_at,
             )?;
-            if leaves_at > 0 {
-                tx.execute(
-                    "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1",
-                    params![id, leaves_at],
-                )?;
-            }
             Ok(true)
         })
     }

@@ -170,6 +170,7 @@ impl Store {
                 &item.conversation_id,
                 &item.client_id,
                 &item.operation,
+                0,
             )?;
             // Released rows older than a day are no longer listed: gone.
             tx.execute(
