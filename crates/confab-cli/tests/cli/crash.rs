@@ -79,14 +79,14 @@ async fn a_sync_killed_midway_resumes_without_gap_or_duplicate() {
         )
         .status
         .success());
-        let mut child = Command::new(BIN)
-            .arg("--data-dir")
-            .arg(&data)
-            .arg("sync")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("sync starts");
+        let mut child = crate::start(
+            Command::new(BIN)
+                .arg("--data-dir")
+                .arg(&data)
+                .arg("sync")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped()),
+        );
         // Progress lines come every tenth; kill at the second, mid-sync.
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = BufReader::new(stderr).lines();

@@ -181,15 +181,15 @@ async fn sends_killed_at_random_moments_arrive_exactly_once() {
         let mut killed = 0;
         for i in 0..200 {
             let body = format!("kill-{i}");
-            let mut child = Command::new(BIN)
-                .arg("--data-dir")
-                .arg(&data)
-                .args(["send", &conversations[i % 2], &body])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("the CLI starts");
+            let mut child = crate::start(
+                Command::new(BIN)
+                    .arg("--data-dir")
+                    .arg(&data)
+                    .args(["send", &conversations[i % 2], &body])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped()),
+            );
             if i % 4 != 0 {
                 // Not killed: it queues the message and delivers it, or says why it could not.
                 let done = child.wait_with_output().expect("the CLI ends");

@@ -18,15 +18,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_confab-cli");
 /// Runs the CLI with a profile directory, feeding `stdin`.
 pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(BIN);
+    child
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the CLI starts");
+        .stderr(Stdio::piped());
+    let mut child = start(&mut child);
     child
         .stdin
         .take()
@@ -34,6 +34,25 @@ pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
         .write_all(stdin.as_bytes())
         .expect("stdin written");
     child.wait_with_output().expect("the CLI finishes")
+}
+
+/// Starts a process. Under Wine, process creation now and then fails with
+/// `ERROR_INTERNAL_ERROR` (1359) before the program runs at all; that is Wine's, not the
+/// CLI's, and such a start is tried again (a few times, then it fails as any other would).
+pub fn start(command: &mut Command) -> std::process::Child {
+    const WINE_INTERNAL_ERROR: i32 = 1359;
+    let mut tries = 0;
+    loop {
+        match command.spawn() {
+            Ok(child) => return child,
+            Err(e) if cfg!(windows) && e.raw_os_error() == Some(WINE_INTERNAL_ERROR) && tries < 4 => {
+                tries += 1;
+                eprintln!("starting {:?} failed ({e}); trying again", command.get_program());
+                std::thread::sleep(std::time::Duration::from_millis(200 * tries));
+            }
+            Err(e) => panic!("{:?} does not start: {e}", command.get_program()),
+        }
+    }
 }
 
 /// Runs the CLI and asserts success; returns stdout.
