@@ -161,6 +161,36 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  // WebKitGTK, compositing off, repaints the whole containing block of an out-of-flow box that
+  // changes, and the list's whole column when a row changes unless the column is contained;
+  // each repaint is a buffer of that size (docs/benchmarks.md, "Where the paint goes").
+  it('keeps what changes as messages arrive inside small boxes', async () => {
+    const { page } = await open();
+    await page.locator('[data-conversation="c-ada"]').click();
+    await page.getByTestId('message').first().waitFor();
+    await page.evaluate(() => {
+      const fake = (globalThis as unknown as { confabFake: { receive(a: string, c: string, s: string, b: string): void } }).confabFake;
+      fake.receive('a-portal', 'c-ada', 'ada', 'one arriving where you look');
+      fake.receive('a-portal', 'c-long', 'grace', 'one arriving elsewhere');
+    });
+    await expect.poll(() => page.getByTestId('announcer').textContent()).toContain('one arriving where you look');
+    const boxes = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.visually-hidden')].map((el) => {
+        const block = el.offsetParent as HTMLElement | null;
+        const rect = block?.getBoundingClientRect();
+        return { text: el.textContent, block: block?.tagName ?? null, area: rect ? rect.width * rect.height : Infinity };
+      }),
+    );
+    // The rows' hidden words, a message's day, the live region: each has a containing block
+    // of its own size (a row, a message, an anchor of no height), never the window or the view.
+    expect(boxes.length).toBeGreaterThan(5);
+    const window = 1100 * 720;
+    for (const box of boxes) expect(box.area, JSON.stringify(box)).toBeLessThan(window / 20);
+    // The list's column holds its layout in, but not its paint: tooltips cross its edge.
+    expect(await page.locator('aside').evaluate((el) => getComputedStyle(el).contain)).toBe('size layout');
+    await page.close();
+  });
+
   it('keeps the conversation list light with thousands of conversations', async () => {
     const { page } = await open('?conversations=5000');
     const rows = await page.getByTestId('conversation').count();

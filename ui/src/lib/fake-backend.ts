@@ -330,6 +330,7 @@ export class FakeBackend implements Backend {
     c.unread += 1;
     this.emit({ type: 'messagesChanged', accountId, conversationId, ids: [message.id], removed: [] });
     this.emit({ type: 'conversationsChanged', accountId, ids: [conversationId], removed: [] });
+    this.emit({ type: 'messageReceived', accountId, conversationId, messageId: message.id, senderId, body, notify: false, unseen: null });
     return message;
   }
   async sendFiles(accountId: string, conversationId: string, body: string, files: File[]) {
