@@ -169,6 +169,13 @@ describe('the inbox page', () => {
     await page.locator('[data-conversation="c-ada"]').click();
     await page.getByTestId('message').first().waitFor();
     await page.evaluate(() => {
+      // Every `dir` set from here on, even to the value it had: each restyles the element.
+      const sets: string[] = [];
+      new MutationObserver((records) => sets.push(...records.map((r) => (r.target as Element).textContent ?? ''))).observe(document.body, {
+        subtree: true,
+        attributeFilter: ['dir'],
+      });
+      Object.assign(globalThis, { dirSets: sets });
       const fake = (globalThis as unknown as { confabFake: { receive(a: string, c: string, s: string, b: string): void } }).confabFake;
       fake.receive('a-portal', 'c-ada', 'ada', 'one arriving where you look');
       fake.receive('a-portal', 'c-long', 'grace', 'one arriving elsewhere');
@@ -186,6 +193,13 @@ describe('the inbox page', () => {
     expect(boxes.length).toBeGreaterThan(5);
     const window = 1100 * 720;
     for (const box of boxes) expect(box.area, JSON.stringify(box)).toBeLessThan(window / 20);
+    // Text takes its direction from itself, and the element keeps it unless its text changes:
+    // the new message's body and the two rows whose preview changed, not the title or any other.
+    expect(await page.getByTestId('message-body').last().getAttribute('dir')).toBe('auto');
+    expect(await page.getByTestId('conversation-title').getAttribute('dir')).toBe('auto');
+    const dirSets = await page.evaluate(() => (globalThis as unknown as { dirSets: string[] }).dirSets);
+    expect(dirSets.filter((text) => !text.startsWith('one arriving'))).toEqual([]);
+    expect(dirSets.length).toBeLessThanOrEqual(3);
     // The list's column holds its layout in, but not its paint: tooltips cross its edge.
     expect(await page.locator('aside').evaluate((el) => getComputedStyle(el).contain)).toBe('size layout');
     await page.close();
