@@ -9,6 +9,7 @@ export function autoDir(node: HTMLElement, text: string) {
   node.dir = 'auto';
   return {
     update(next: string) {
+      // Svelte also calls this the first time the expression is re-evaluated, changed or not.
       if (next === text) return;
       text = next;
       node.dir = 'auto';

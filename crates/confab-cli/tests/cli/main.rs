@@ -18,15 +18,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_confab-cli");
 /// Runs the CLI with a profile directory, feeding `stdin`.
 pub fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
     use std::io::Write;
-    let mut child = Command::new(BIN);
-    child
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = start(&mut child);
+    let mut child = start(
+        Command::new(BIN)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped()),
+    );
     child
         .stdin
         .take()
