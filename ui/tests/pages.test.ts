@@ -161,6 +161,35 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  it('stays light and on the newest through a stream into the open conversation, and pages back what it let go', async () => {
+    const { page } = await open('?history=50');
+    await page.locator('[data-conversation="c-long"]').click();
+    await page.getByTestId('message').first().waitFor();
+    const scroller = page.getByTestId('messages');
+    const opened = await scroller.evaluate((el) => el.scrollHeight);
+    await page.evaluate(async () => {
+      const fake = (globalThis as unknown as { confabFake: { receive(a: string, c: string, s: string, b: string): void } }).confabFake;
+      for (let i = 0; i < 400; i++) {
+        fake.receive('a-portal', 'c-long', 'ada', `stream ${i}`);
+        await new Promise((resolve) => setTimeout(resolve, 4));
+      }
+    });
+    await expect.poll(() => page.getByTestId('message-body').last().textContent()).toBe('stream 399');
+    // Opened on 50 messages, 400 arrived: at most 300 are held (and laid out), not 450.
+    const after = await scroller.evaluate((el) => el.scrollHeight);
+    expect(after / opened).toBeLessThan(300 / 50 + 0.5);
+    expect(after / opened).toBeGreaterThan(200 / 50 - 0.5);
+    // Still on the newest: the last message is in view.
+    expect(await scroller.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight)).toBeLessThan(48);
+    // Scrolling up reads back what was let go, down to the history it opened with.
+    for (let i = 0; i < 12 && !((await page.getByTestId('message-body').first().textContent()) ?? '').startsWith('Chapter'); i++) {
+      await scroller.evaluate((el) => (el.scrollTop = 0));
+      await page.waitForTimeout(80);
+    }
+    expect(await page.getByTestId('message-body').first().textContent()).toMatch(/^Chapter/);
+    await page.close();
+  });
+
   // WebKitGTK, compositing off, repaints the whole containing block of an out-of-flow box that
   // changes, and the list's whole column when a row changes unless the column is contained;
   // each repaint is a buffer of that size (docs/benchmarks.md, "Where the paint goes").

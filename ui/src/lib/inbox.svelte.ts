@@ -33,6 +33,15 @@ export interface Selection {
 
 const PAGE = 50;
 
+/**
+ * How many of the open conversation's messages stay at hand while the view follows the
+ * newest: past TRIM_AT, the oldest are let go down to KEEP (they stay in the cache; scrolling
+ * up reads them again). A conversation left open all day then costs per arriving message, and
+ * in memory, what it cost when it opened.
+ */
+const KEEP = 200;
+const TRIM_AT = 300;
+
 /** Rows read at once for the conversation list, and kept either side of the screen. */
 const WINDOW = 60;
 const MARGIN = 20;
@@ -78,6 +87,8 @@ export class Inbox {
   focusMessage = $state<string | null>(null);
   /** The first message that was unread when the conversation was opened: the divider. */
   firstUnread = $state<string | null>(null);
+  /** The view shows the newest messages (scrolled to the bottom): set by the view. */
+  followingNewest = true;
   /** Upload progress of pending messages with files, by message id. */
   uploads = $state<Record<string, { sent: number; total: number }>>({});
   /** What the screen reader is told: new messages in the open conversation, nothing else. */
@@ -543,12 +554,23 @@ export class Inbox {
       const laid = overlay(this.messages, page.messages, changes.ids, changes.removed);
       if (laid) {
         this.messages = laid;
+        if (laid.length > TRIM_AT && this.followingNewest && !this.focusMessage) await this.trim(s);
         return;
       }
     }
     const page = await this.backend.messages(s.accountId, s.conversationId, null, Math.max(PAGE, Math.min(this.messages.length + 1, 2000)));
     if (this.selected !== s) return;
     this.messages = page.messages;
+    this.older = page.older;
+  }
+
+  /** Lets go of all but the newest KEEP messages of the open conversation (see KEEP). */
+  private async trim(s: Selection) {
+    const page = await this.backend.messages(s.accountId, s.conversationId, null, KEEP).catch(() => null);
+    if (!page || this.selected !== s || !this.followingNewest || page.messages.length === 0) return;
+    const from = this.messages.findIndex((m) => m.id === page.messages[0].id);
+    if (from <= 0) return;
+    this.messages = this.messages.slice(from);
     this.older = page.older;
   }
 

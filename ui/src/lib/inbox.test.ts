@@ -244,6 +244,33 @@ describe('Inbox', () => {
     expect(backend.reads.messagesRead - before.messagesRead).toBeLessThanOrEqual(12);
   });
 
+  it('lets go of the oldest messages of a conversation left open on its newest, and pages them back in order', async () => {
+    const { inbox, backend } = await started({ longHistory: 120 });
+    await inbox.select('a-portal', 'c-long');
+    const bodies = () => inbox.messages.map((m) => m.body);
+    for (let i = 0; i < 400; i++) {
+      backend.receive('a-portal', 'c-long', 'ada', `stream ${i}`);
+      await inbox.reloadMessages({ ids: [], removed: [] });
+    }
+    // 50 opened with and 400 arrived: never more than 300 at hand, always the newest.
+    expect(inbox.messages.length).toBeGreaterThanOrEqual(200);
+    expect(inbox.messages.length).toBeLessThanOrEqual(300);
+    expect(bodies().at(-1)).toBe('stream 399');
+    const first = Number(bodies()[0].split(' ')[1]);
+    expect(bodies()).toEqual(Array.from({ length: 400 - first }, (_, i) => `stream ${first + i}`));
+    // Scrolling up reads back exactly what was let go, in order.
+    inbox.followingNewest = false;
+    expect(await inbox.loadOlder()).toBe(true);
+    expect(bodies().slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `stream ${first - 50 + i}`));
+    // Not on the newest: nothing is let go, however many arrive.
+    const held = inbox.messages.length;
+    for (let i = 0; i < 120; i++) {
+      backend.receive('a-portal', 'c-long', 'ada', `later ${i}`);
+      await inbox.reloadMessages({ ids: [], removed: [] });
+    }
+    expect(inbox.messages.length).toBe(held + 120);
+  });
+
   it('out of sight, notes changes and reads them once when shown again', async () => {
     const { inbox, backend } = await started();
     await inbox.select('a-portal', 'c-ada');
