@@ -168,7 +168,7 @@ impl Shell {
 
 /// Starts the client's engines and forwards its events to the UI, the tray and notifications.
 fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc<notify::Notifier>) {
-    let mut events = client.subscribe();
+    let events = client.subscribe();
     {
         // The engines are tokio tasks; setup runs outside the runtime, so enter it first.
         let runtime = tauri::async_runtime::handle();
@@ -180,46 +180,71 @@ fn attach<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, notifier: &Arc
     let notifier = Arc::clone(notifier);
     tauri::async_runtime::spawn(async move {
         tray::refresh(&app, &client);
-        let mut last = tokio::time::Instant::now() - CALM;
-        loop {
-            let first = match events.recv().await {
-                Ok(event) => event,
-                Err(RecvError::Lagged(_)) => lagged(),
-                Err(RecvError::Closed) => return,
-            };
-            let mut batch = vec![first];
-            let due = last + CALM;
-            let mut closed = false;
-            while !batch.iter().any(|event| urgent(event, &client)) {
-                tokio::select! {
-                    received = events.recv() => match received {
-                        Ok(event) => batch.push(event),
-                        Err(RecvError::Lagged(_)) => batch.push(lagged()),
-                        Err(RecvError::Closed) => {
-                            closed = true;
-                            break;
-                        }
-                    },
-                    _ = tokio::time::sleep_until(due) => break,
-                }
-            }
-            // What is already waiting goes along.
-            while let Ok(event) = events.try_recv() {
-                batch.push(event);
-            }
-            forward(&app, &client, &notifier, confab_core::events::coalesce(batch));
-            last = tokio::time::Instant::now();
-            if closed {
-                return;
-            }
-        }
+        batches(
+            events,
+            |event| urgent(event, &client),
+            |event| notify_now(&app, &client, &notifier, event),
+            |batch| forward(&app, &client, batch),
+        )
+        .await;
     });
 }
 
+/// The forwarder: every event is handed to `arrived` as it comes (notifications), and to
+/// `deliver` in batches (the UI and the tray): an urgent event's batch goes at once, the
+/// first after a calm too, and otherwise a batch waits until CALM after the last one. Ends
+/// when the core's channel closes.
+async fn batches(
+    mut events: tokio::sync::broadcast::Receiver<confab_core::Event>,
+    urgent: impl Fn(&confab_core::Event) -> bool,
+    mut arrived: impl FnMut(&confab_core::Event),
+    mut deliver: impl FnMut(Vec<confab_core::Event>),
+) {
+    let mut last = tokio::time::Instant::now() - CALM;
+    let mut take = |event: confab_core::Event| {
+        arrived(&event);
+        event
+    };
+    loop {
+        let first = match events.recv().await {
+            Ok(event) => take(event),
+            Err(RecvError::Lagged(_)) => lagged(),
+            Err(RecvError::Closed) => return,
+        };
+        let mut batch = vec![first];
+        let due = last + CALM;
+        let mut closed = false;
+        while !batch.iter().any(&urgent) {
+            tokio::select! {
+                received = events.recv() => match received {
+                    Ok(event) => batch.push(take(event)),
+                    Err(RecvError::Lagged(_)) => batch.push(lagged()),
+                    Err(RecvError::Closed) => {
+                        closed = true;
+                        break;
+                    }
+                },
+                _ = tokio::time::sleep_until(due) => break,
+            }
+        }
+        // What is already waiting goes along.
+        while let Ok(event) = events.try_recv() {
+            batch.push(take(event));
+        }
+        deliver(confab_core::events::coalesce(batch));
+        last = tokio::time::Instant::now();
+        if closed {
+            return;
+        }
+    }
+}
+
 /// How often, at most, changes nobody is looking at reach the UI while they keep coming: a
-/// stream of messages into other conversations repaints the list once a second, not once a
-/// message. The first change after a calm goes at once, and so does anything urgent.
-const CALM: std::time::Duration = std::time::Duration::from_secs(1);
+/// stream of messages into other conversations repaints the list every two seconds, not once
+/// a message (at once a second, receiving 3 messages a second took ~30% more CPU:
+/// docs/benchmarks.md). The first change after a calm goes at once, and so does anything
+/// urgent; notifications never wait for it.
+const CALM: std::time::Duration = std::time::Duration::from_secs(2);
 
 use tokio::sync::broadcast::error::RecvError;
 
@@ -255,26 +280,29 @@ fn urgent(event: &confab_core::Event, client: &Client) -> bool {
     }
 }
 
-/// Hands one batch to the UI (one Tauri event), the notifications and the tray.
-fn forward<R: tauri::Runtime>(
+/// Raises what an event notifies about (a message, a snooze's or a quiet time's end, a
+/// reminder), as it arrives.
+fn notify_now<R: tauri::Runtime>(
     app: &AppHandle<R>,
     client: &Client,
     notifier: &Arc<notify::Notifier>,
-    batch: Vec<confab_core::Event>,
+    event: &confab_core::Event,
 ) {
-    let _ = app.emit(CORE_EVENTS, &batch);
-    for event in &batch {
-        match event {
-            confab_core::Event::MessageReceived { .. } => notify::message_received(app, client, notifier, event),
-            confab_core::Event::SnoozeEnded {
-                account_id,
-                conversation_id,
-            } => notify::snooze_ended(app, client, notifier, account_id, conversation_id),
-            confab_core::Event::ReminderDue { reminder } => notify::reminder_due(app, client, notifier, reminder),
-            confab_core::Event::QuietEnded { held } => notify::quiet_ended(app, client, notifier, held),
-            _ => {}
-        }
+    match event {
+        confab_core::Event::MessageReceived { .. } => notify::message_received(app, client, notifier, event),
+        confab_core::Event::SnoozeEnded {
+            account_id,
+            conversation_id,
+        } => notify::snooze_ended(app, client, notifier, account_id, conversation_id),
+        confab_core::Event::ReminderDue { reminder } => notify::reminder_due(app, client, notifier, reminder),
+        confab_core::Event::QuietEnded { held } => notify::quiet_ended(app, client, notifier, held),
+        _ => {}
     }
+}
+
+/// Hands one batch to the UI (one Tauri event) and the tray.
+fn forward<R: tauri::Runtime>(app: &AppHandle<R>, client: &Client, batch: Vec<confab_core::Event>) {
+    let _ = app.emit(CORE_EVENTS, &batch);
     if batch.iter().any(|event| {
         matches!(
             event,
@@ -456,4 +484,79 @@ pub fn run() {
             tauri::async_runtime::block_on(client.shutdown(std::time::Duration::from_secs(3)));
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use confab_core::Event;
+    use tokio::time::{advance, Duration, Instant};
+
+    use super::{batches, CALM};
+
+    fn message(conversation: &str, id: &str) -> Event {
+        Event::MessagesChanged {
+            account_id: "a".into(),
+            conversation_id: conversation.into(),
+            ids: vec![id.into()],
+            removed: vec![],
+        }
+    }
+
+    /// A stream into conversations nobody looks at reaches the UI once per CALM, the first
+    /// change at once; what is urgent goes at once; every event is seen as it arrives.
+    #[tokio::test(start_paused = true)]
+    async fn a_stream_reaches_the_ui_once_per_calm_and_each_event_at_once_for_notifications() {
+        let (sender, receiver) = tokio::sync::broadcast::channel(1024);
+        let start = Instant::now();
+        let arrived = Arc::new(Mutex::new(Vec::new()));
+        let delivered = Arc::new(Mutex::new(Vec::new()));
+        let task = tokio::spawn({
+            let (arrived, delivered) = (Arc::clone(&arrived), Arc::clone(&delivered));
+            batches(
+                receiver,
+                |event| matches!(event, Event::MessagesChanged { conversation_id, .. } if conversation_id == "open"),
+                move |_| arrived.lock().unwrap().push(start.elapsed()),
+                move |batch: Vec<Event>| delivered.lock().unwrap().push((start.elapsed(), batch.len())),
+            )
+        });
+        let step = Duration::from_millis(300);
+        for i in 0..20 {
+            sender.send(message("elsewhere", &format!("m{i}"))).unwrap();
+            tokio::task::yield_now().await;
+            advance(step).await;
+        }
+        let arrivals = arrived.lock().unwrap().clone();
+        assert_eq!(arrivals.len(), 20, "every event seen");
+        for (i, at) in arrivals.iter().enumerate() {
+            assert!(
+                *at <= step * u32::try_from(i).unwrap() + Duration::from_millis(1),
+                "event {i} seen at {at:?}"
+            );
+        }
+        let batches_seen = delivered.lock().unwrap().clone();
+        assert_eq!(batches_seen[0].0, Duration::ZERO, "the first after a calm goes at once");
+        for pair in batches_seen.windows(2) {
+            assert!(
+                pair[1].0 - pair[0].0 >= CALM,
+                "batches closer than CALM: {batches_seen:?}"
+            );
+        }
+        // Six seconds of stream: the first at once, then one per CALM.
+        assert!((3..=4).contains(&batches_seen.len()), "{batches_seen:?}");
+
+        // Someone is looking: that change goes at once, with what waited.
+        let before = delivered.lock().unwrap().len();
+        let at = start.elapsed();
+        sender.send(message("open", "o1")).unwrap();
+        tokio::task::yield_now().await;
+        advance(Duration::from_millis(1)).await;
+        let after = delivered.lock().unwrap().clone();
+        assert_eq!(after.len(), before + 1);
+        assert!(after.last().unwrap().0 - at <= Duration::from_millis(1));
+
+        drop(sender);
+        task.await.unwrap();
+    }
 }

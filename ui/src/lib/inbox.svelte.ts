@@ -627,7 +627,7 @@ export class Inbox {
     const set = { pinned: this.backend.setPinned, muted: this.backend.setMuted, archived: this.backend.setArchived }[flag];
     const apply = (value: boolean) => this.attempt(() => set.call(this.backend, conversation.accountId, conversation.id, value));
     await apply(!current);
-    // Changes to the list reach the UI at most once a second in a busy stream: this one is asked.
+    // Changes to the list reach the UI at most every two seconds in a busy stream: this one is asked.
     void this.refreshConversations();
     const verb = { pinned: ['Pinned', 'Unpinned'], muted: ['Muted', 'Unmuted'], archived: ['Archived', 'Unarchived'] }[flag][current ? 1 : 0];
     this.notice = { text: verb, undo: () => void apply(current) };
