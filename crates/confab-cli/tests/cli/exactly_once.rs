@@ -154,7 +154,7 @@ fn drain(profile: &Path) {
     loop {
         let synced = cli(profile, &["sync"], "");
         let status = ok(profile, &["status"]);
-        if synced.status.success() && status.contains("0 pending, 0 failed") {
+        if synced.status.success() && status.contains("outbox: 0 pending, 0 failed") {
             return;
         }
         assert!(Instant::now() < deadline, "the outbox never drained:\n{status}");

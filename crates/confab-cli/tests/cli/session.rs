@@ -124,7 +124,7 @@ async fn a_whole_session_from_sign_in_to_sign_out() {
 
         let status = ok(&data, &["status"]);
         assert!(
-            status.contains("3 conversation(s)") && status.contains("0 pending, 0 failed"),
+            status.contains("3 conversation(s)") && status.contains("outbox: 0 pending, 0 failed"),
             "{status}"
         );
 
@@ -242,7 +242,7 @@ async fn a_message_sent_offline_is_delivered_by_the_next_sync() {
             "{}",
             String::from_utf8_lossy(&synced.stderr)
         );
-        assert!(ok(&data, &["status"]).contains("0 pending"));
+        assert!(ok(&data, &["status"]).contains("outbox: 0 pending"));
     })
     .await
     .expect("delivery");

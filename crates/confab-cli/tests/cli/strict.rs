@@ -145,7 +145,7 @@ async fn a_session_against_documents_only_servers() {
 
         let status = ok(&data, &["status"]);
         assert!(
-            status.contains("0 pending, 0 failed"),
+            status.contains("outbox: 0 pending, 0 failed"),
             "nothing left failed or queued:\n{status}"
         );
         for missing in ["a people directory", "removing a reaction", "listing conversations"] {
