@@ -566,12 +566,14 @@ export class Inbox {
 
   /** Lets go of all but the newest KEEP messages of the open conversation (see KEEP). */
   private async trim(s: Selection) {
-    const page = await this.backend.messages(s.accountId, s.conversationId, null, KEEP).catch(() => null);
-    if (!page || this.selected !== s || !this.followingNewest || page.messages.length === 0) return;
-    const from = this.messages.findIndex((m) => m.id === page.messages[0].id);
+    // Only the cursor before the first kept message is read: the messages are at hand.
+    const first = this.messages[this.messages.length - KEEP].id;
+    const cursor = await this.backend.messageCursor(s.accountId, first).catch(() => null);
+    if (!cursor || this.selected !== s || !this.followingNewest) return;
+    const from = this.messages.findIndex((m) => m.id === first);
     if (from <= 0) return;
     this.messages = this.messages.slice(from);
-    this.older = page.older;
+    this.older = cursor;
   }
 
   /** The page before the oldest shown: from the cache, else from the server into the cache. */
