@@ -275,6 +275,17 @@ fn a_message_arriving_is_announced_once_and_a_burst_is_not_thirty_announcements(
         )?;
     }
     eventually("the burst shown", || Ok(app.last_body()? == "Burst 29"))?;
+    // The conversation, now taller than its view, shows a scrollbar drawn by the page, which
+    // takes its width. WebKitGTK's own is an overlay (no width) that fades in and out at 60
+    // frames a second after every scroll, and the view scrolls for every arriving message.
+    let scroller = app.session.execute(
+        "const el = document.querySelector('[data-testid=messages]'); \
+         return [el.offsetWidth - el.clientWidth, el.scrollHeight > el.clientHeight];",
+    )?;
+    anyhow::ensure!(
+        scroller == json!([10, true]),
+        "the page's scrollbar beside a conversation taller than its view: {scroller}"
+    );
     std::thread::sleep(Duration::from_secs(6));
     let burst = listener.said();
     let about: Vec<&str> = burst

@@ -21,6 +21,8 @@ export async function serveAndBrowse(prefix: string): Promise<Served> {
   const server = await preview({ logLevel: 'warn', build: { outDir }, preview: { port: 0, host: '127.0.0.1' } });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
+    // Scrollbars as a person sees them: headless Chromium hides them unless told not to.
+    ignoreDefaultArgs: ['--hide-scrollbars'],
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
   return {

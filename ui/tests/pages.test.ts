@@ -234,6 +234,19 @@ describe('the inbox page', () => {
     await page.close();
   });
 
+  // An overlay scrollbar (WebKitGTK's) fades in and out at 60 frames a second after every
+  // scroll, and a conversation scrolls for every arriving message (docs/benchmarks.md, "The
+  // scrollbar"). The page draws its own: it takes its 10 px, where the platform's takes 15 px
+  // here and nothing in WebKitGTK.
+  it('draws its own scrollbars, which take their width', async () => {
+    const { page } = await open('?history=50');
+    await page.locator('[data-conversation="c-long"]').click();
+    await page.getByTestId('message').first().waitFor();
+    const gutter = (el: HTMLElement) => ({ gutter: el.offsetWidth - el.clientWidth, overflows: el.scrollHeight > el.clientHeight });
+    expect(await page.getByTestId('messages').evaluate(gutter)).toEqual({ gutter: 10, overflows: true });
+    await page.close();
+  });
+
   it('keeps the conversation list light with thousands of conversations', async () => {
     const { page } = await open('?conversations=5000');
     const rows = await page.getByTestId('conversation').count();
